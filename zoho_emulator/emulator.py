@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from zoho_emulator import responses
 from zoho_emulator.clock import Clock
 from zoho_emulator.faults import FaultInjector, FaultKind, FaultRule
+from zoho_emulator.finance.store import FinanceData
 from zoho_emulator.limits import LimitBreach, RequestLimits
 from zoho_emulator.stats import Stats
 from zoho_emulator.tokens import TokenStore
@@ -65,6 +66,8 @@ class Emulator:
         )
         self.base_url = "http://127.0.0.1"
         """Where the emulator is served; returned as `api_domain` with every token."""
+        self.finance = FinanceData(settings.seed, settings.scale, self.clock)
+        """Books/Inventory data: ground truth (`records`, `count`) and mutations."""
         self.extensions: dict[str, Any] = {}
         """Product state (data sets, CRM channels) keyed by product module name."""
 

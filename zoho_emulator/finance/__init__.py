@@ -1,0 +1,1 @@
+"""Zoho Books v3 and Inventory v1: one data set per organization, served by both."""

@@ -1,0 +1,205 @@
+"""What every record builder shares: per-record random bits, ids, money, custom fields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from zoho_emulator.finance.rand import (
+    COMPANY_KINDS,
+    COMPANY_SUFFIXES,
+    COMPANY_WORDS,
+    FIRST_NAMES,
+    LAST_NAMES,
+    STREETS,
+    key_of,
+    mix,
+    pick,
+)
+
+if TYPE_CHECKING:
+    from zoho_emulator.finance.orgs import Organization
+    from zoho_emulator.finance.timeline import Timeline
+
+Record = dict[str, Any]
+
+
+class Lookup(Protocol):
+    """Access to other entities of the same organization (names of a customer, an item)."""
+
+    def context(self, organization_id: str, entity: str) -> GenContext:
+        """The generation context of another entity in the same organization."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CustomField:
+    """A custom field of an entity; values drawn per record from `choices` (or a number)."""
+
+    customfield_id: str
+    label: str
+    api_name: str
+    data_type: str
+    choices: tuple[str, ...] = ()
+    number_range: int = 0
+
+
+@dataclass(slots=True)
+class GenContext:
+    """Everything needed to build any record of one entity in one organization."""
+
+    organization: Organization
+    entity: str
+    code: int
+    key: int
+    count: int
+    timeline: Timeline
+    id_prefix: str
+    pattern: tuple[int, ...]
+    classes: tuple[dict[str, Any], ...]
+    custom_fields: tuple[CustomField, ...]
+    lookup: Lookup
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def record_id(self, index: int) -> str:
+        """Zoho-style numeric string id (org-seeded prefix, entity code, index)."""
+        return f"{self.id_prefix}{self.code:03d}{index:010d}"
+
+    def index_of(self, record_id: str) -> int | None:
+        """Inverse of `record_id`; None when the id is not one of this entity's."""
+        prefix = f"{self.id_prefix}{self.code:03d}"
+        if len(record_id) != len(prefix) + 10 or not record_id.startswith(prefix):
+            return None
+        digits = record_id[len(prefix) :]
+        return int(digits) if digits.isdigit() else None
+
+    def klass(self, index: int) -> dict[str, Any]:
+        """The record's class (status, type, ...) from the periodic pattern."""
+        return self.classes[self.pattern[index % len(self.pattern)]]
+
+    def bits(self, index: int) -> Bits:
+        """The record's random bits."""
+        return Bits(mix(self.key ^ (index * 0x9E37_79B9)))
+
+    def other(self, entity: str) -> GenContext:
+        """Another entity of the same organization."""
+        return self.lookup.context(self.organization.organization_id, entity)
+
+
+class Bits:
+    """Random values of one record: `bits(salt)` is a pure function of record and salt."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, base: int) -> None:
+        """Wrap the record's base key."""
+        self.base = base
+
+    def __call__(self, salt: int) -> int:
+        """64 random bits for the given salt."""
+        return mix(self.base + salt)
+
+
+def money(cents: int) -> float:
+    """Zoho sends money as JSON numbers with two decimals."""
+    return round(cents / 100, 2)
+
+
+def person_name(bits: int) -> tuple[str, str]:
+    """A first and last name."""
+    return pick(FIRST_NAMES, bits), pick(LAST_NAMES, bits >> 12)
+
+
+def company_name(bits: int) -> str:
+    """A plausible company name."""
+    return (
+        f"{pick(COMPANY_WORDS, bits)} {pick(COMPANY_KINDS, bits >> 10)} "
+        f"{pick(COMPANY_SUFFIXES, bits >> 20)}"
+    )
+
+
+CITIES = {
+    "India": (("Bengaluru", "Karnataka", "KA", "5600"), ("Mumbai", "Maharashtra", "MH", "4000"),
+              ("Chennai", "Tamil Nadu", "TN", "6000"), ("Pune", "Maharashtra", "MH", "4110"),
+              ("New Delhi", "Delhi", "DL", "1100")),
+    "U.S.A": (("San Francisco", "California", "CA", "941"), ("Seattle", "Washington", "WA", "981"),
+              ("Portland", "Oregon", "OR", "972"), ("Austin", "Texas", "TX", "787"),
+              ("Denver", "Colorado", "CO", "802")),
+}  # fmt: skip
+
+
+def address(organization: Organization, bits: int, attention: str = "") -> Record:
+    """A billing/shipping address in the organization's country."""
+    city, state, state_code, zip_prefix = pick(CITIES[organization.country], bits)
+    return {
+        "attention": attention,
+        "address": f"{bits % 400 + 1}, {pick(STREETS, bits >> 9)}",
+        "street2": "",
+        "state_code": state_code,
+        "city": city,
+        "state": state,
+        "zip": f"{zip_prefix}{(bits >> 20) % 100:02d}",
+        "country": organization.country,
+        "fax": "",
+        "phone": phone(organization, bits >> 30),
+    }
+
+
+def phone(organization: Organization, bits: int) -> str:
+    """A phone number formatted the way people type them in each country."""
+    if organization.country == "India":
+        return f"+91 9{bits % 1_000_000_000:09d}"
+    return f"+1 {200 + bits % 700}-555-{(bits >> 12) % 10_000:04d}"
+
+
+def custom_field_values(context: GenContext, bits: Bits, record: Record) -> None:
+    """Add `custom_fields` and the flattened `cf_*` keys the way Zoho returns them."""
+    values: list[Record] = []
+    for position, definition in enumerate(context.custom_fields, start=1):
+        random = bits(0xCF00 + position)
+        value: Any
+        if definition.choices:
+            value = pick(definition.choices, random)
+            formatted = value
+        elif definition.data_type == "date":
+            value = f"20{24 + random % 2}-{random % 12 + 1:02d}-{random % 28 + 1:02d}"
+            formatted = value
+        else:
+            value = random % definition.number_range
+            formatted = str(value)
+        values.append(
+            {
+                "field_id": definition.customfield_id,
+                "customfield_id": definition.customfield_id,
+                "show_in_all_pdf": False,
+                "value_formatted": formatted,
+                "data_type": definition.data_type,
+                "index": position,
+                "label": definition.label,
+                "show_on_pdf": False,
+                "edit_on_portal": False,
+                "edit_on_store": False,
+                "api_name": definition.api_name,
+                "show_in_portal": False,
+                "is_active": True,
+                "value": value,
+            }
+        )
+        record[definition.api_name] = formatted
+        record[f"{definition.api_name}_unformatted"] = value
+    record["custom_fields"] = values
+
+
+def custom_fields_for(
+    entity: str, *fields: tuple[str, str, str, tuple[str, ...] | int]
+) -> tuple[CustomField, ...]:
+    """Declare an entity's custom fields: (label, api_name, data_type, choices | range)."""
+    declared = []
+    for position, (label, api_name, data_type, spec) in enumerate(fields, start=1):
+        customfield_id = str(460_000_000_000_000 + key_of(entity, api_name) % 1_000_000_000)
+        if isinstance(spec, int):
+            declared.append(CustomField(customfield_id, label, api_name, data_type, (), spec))
+        else:
+            declared.append(CustomField(customfield_id, label, api_name, data_type, spec))
+        del position
+    return tuple(declared)

@@ -1,0 +1,436 @@
+"""The finance data set: generated records plus the stored overlay of mutations.
+
+Nothing is held per generated record. An entity of one organization keeps only the
+records that were updated, deleted or created (`Overlay`), so a million-record scale
+costs the same memory as a hundred-record one until tests mutate it.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from zoho_emulator.finance.catalog import BY_NAME, ENTITIES, EntitySpec, Predicate
+from zoho_emulator.finance.generators.common import GenContext, Record
+from zoho_emulator.finance.orgs import BY_ID, ORGANIZATIONS
+from zoho_emulator.finance.rand import key_of
+from zoho_emulator.finance.selection import Selection
+from zoho_emulator.finance.timeline import Timeline
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from zoho_emulator.clock import Clock
+
+PATTERN_PERIOD = 100
+SORT_CACHE_SIZE = 8
+ChangeListener = "Callable[[str, str, str, Record], None]"
+
+
+@dataclass(slots=True)
+class Overlay:
+    """What a mutation changed about one record."""
+
+    created: int
+    modified: int
+    patch: dict[str, Any] = field(default_factory=dict)
+    deleted: bool = False
+
+
+@dataclass(slots=True)
+class EntityState:
+    """One entity of one organization: its generation context and its mutations."""
+
+    spec: EntitySpec
+    context: GenContext
+    overlays: dict[int, Overlay] = field(default_factory=dict)
+    next_index: int = 0
+    version: int = 0
+
+
+class UnknownEntityError(KeyError):
+    """An entity name the emulator does not serve."""
+
+
+class FinanceData:
+    """Books and Inventory records of every organization (shared by both products)."""
+
+    def __init__(self, seed: int, scale: int, clock: Clock) -> None:
+        """Prepare generation contexts; no record is generated until asked for."""
+        self.seed = seed
+        self.scale = scale
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._states: dict[tuple[str, str], EntityState] = {}
+        self._sorted: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
+        self.listeners: list[Callable[[str, str, str, Record], None]] = []
+        for organization in ORGANIZATIONS:
+            for spec in ENTITIES:
+                self._states[(organization.organization_id, spec.name)] = self._new_state(
+                    organization.organization_id, spec
+                )
+
+    def _count(self, spec: EntitySpec) -> int:
+        if spec.fixed_count is not None:
+            return spec.fixed_count
+        if spec.name == "shipmentorders":
+            return self._count(BY_NAME["packages"])
+        return max(self.scale // spec.scale_divisor, 5)
+
+    def _new_state(self, organization_id: str, spec: EntitySpec) -> EntityState:
+        organization = BY_ID[organization_id]
+        key = key_of(self.seed, organization_id, spec.name)
+        count = self._count(spec)
+        prefix = f"{4 + key_of(self.seed, organization_id) % 6}{key_of(self.seed, organization_id, 'prefix') % 1000:03d}"
+        context = GenContext(
+            organization=organization,
+            entity=spec.name,
+            code=spec.code,
+            key=key,
+            count=count,
+            timeline=Timeline(key, count),
+            id_prefix=prefix,
+            pattern=pattern_for(spec, key),
+            classes=tuple(attributes for _, attributes in spec.classes),
+            custom_fields=spec.custom_fields,
+            lookup=self,
+        )
+        return EntityState(spec, context, next_index=count)
+
+    # -- lookups ---------------------------------------------------------------------
+
+    def context(self, organization_id: str, entity: str) -> GenContext:
+        """The generation context of an entity (the `Lookup` protocol of builders)."""
+        return self.state(organization_id, entity).context
+
+    def state(self, organization_id: str, entity: str) -> EntityState:
+        """The state of one entity in one organization."""
+        try:
+            return self._states[(organization_id, entity)]
+        except KeyError:
+            msg = f"unknown organization {organization_id!r} or entity {entity!r}"
+            raise UnknownEntityError(msg) from None
+
+    def times(self, state: EntityState, index: int) -> tuple[int, int] | None:
+        """(created, modified) of a live record; None if it does not exist."""
+        overlay = state.overlays.get(index)
+        if overlay is not None:
+            return None if overlay.deleted else (overlay.created, overlay.modified)
+        if index < 0 or index >= state.context.count:
+            return None
+        if state.spec.exists is not None and not state.spec.exists(state.context, index):
+            return None
+        timeline = state.context.timeline
+        return timeline.created(index), timeline.modified(index)
+
+    def row(self, state: EntityState, index: int, product: str = "books") -> Record | None:
+        """A list row, or None for a record that does not exist."""
+        times = self.times(state, index)
+        if times is None:
+            return None
+        builder = state.spec.row
+        if product == "inventory" and state.spec.inventory_row is not None:
+            builder = state.spec.inventory_row
+        record = builder(state.context, index, times[0], times[1])
+        overlay = state.overlays.get(index)
+        if overlay is not None and overlay.patch:
+            record.update({key: value for key, value in overlay.patch.items() if key in record})
+        return record
+
+    def detail(self, state: EntityState, index: int, product: str = "books") -> Record | None:
+        """A detail record, or None for a record that does not exist."""
+        times = self.times(state, index)
+        if times is None:
+            return None
+        record = state.spec.detail(state.context, index, times[0], times[1], product)
+        overlay = state.overlays.get(index)
+        if overlay is not None and overlay.patch:
+            record.update(overlay.patch)
+        return record
+
+    def find(self, state: EntityState, record_id: str) -> int | None:
+        """The index of a live record by its id."""
+        index = state.context.index_of(record_id)
+        if index is None or self.times(state, index) is None:
+            return None
+        return index
+
+    # -- selection -------------------------------------------------------------------
+
+    def select(  # noqa: PLR0913 - the list call's independent dimensions
+        self,
+        state: EntityState,
+        *,
+        product: str,
+        predicate: Predicate,
+        modified_since: int | None,
+        sort_column: str | None,
+        descending: bool,
+    ) -> tuple[Selection, list[int] | None]:
+        """The records a list call returns: a selection, or a pre-sorted index list."""
+        with self._lock:
+            selection = self._selection(state, product, predicate, modified_since)
+            if sort_column is None:
+                return selection, None
+            cache_key = (
+                id(state),
+                state.version,
+                product,
+                tuple(
+                    sorted(
+                        (name, tuple(sorted(map(str, values))))
+                        for name, values in predicate.items()
+                    )
+                ),
+                modified_since,
+                sort_column,
+                descending,
+            )
+            cached = self._sorted.get(cache_key)
+            if cached is None:
+                cached = self._sort(state, selection, product, sort_column, descending)
+                self._sorted[cache_key] = cached
+                while len(self._sorted) > SORT_CACHE_SIZE:
+                    self._sorted.popitem(last=False)
+            return selection, cached
+
+    def _sort(
+        self, state: EntityState, selection: Selection, product: str, column: str, descending: bool
+    ) -> list[int]:
+        indices = selection.all_descending()
+        timeline = state.context.timeline
+
+        def key(index: int) -> tuple[Any, int]:
+            if column in {"created_time", "date", "journal_date"} and index not in state.overlays:
+                return (timeline.created(index), index)
+            if column == "last_modified_time" and index not in state.overlays:
+                return (timeline.modified(index), index)
+            row = self.row(state, index, product) or {}
+            value = row.get(column, "")
+            if column == "quantity":
+                value = row.get("total_quantity", 0.0)
+            if isinstance(value, str):
+                return (value.lower(), index)
+            return (value, index)
+
+        try:
+            return sorted(indices, key=key, reverse=descending)
+        except TypeError:  # mixed "" and numbers: Zoho sorts empties first
+            return sorted(
+                indices, key=lambda index: (str(key(index)[0]), index), reverse=descending
+            )
+
+    def _selection(
+        self, state: EntityState, product: str, predicate: Predicate, modified_since: int | None
+    ) -> Selection:
+        context = state.context
+        class_fields = set().union(*(attributes.keys() for attributes in context.classes))
+        arithmetic = set(predicate) <= class_fields and state.spec.exists is None
+        allowed: frozenset[int] | None = None
+        if predicate and arithmetic:
+            allowed = frozenset(
+                class_id
+                for class_id, attributes in enumerate(context.classes)
+                if all(attributes.get(name) in values for name, values in predicate.items())
+            )
+
+        def matches(index: int) -> bool:
+            if self.times(state, index) is None:
+                return False
+            if modified_since is not None and self.times(state, index)[1] < modified_since:  # type: ignore[index]
+                return False
+            if not predicate:
+                return True
+            if arithmetic and index not in state.overlays:
+                return context.pattern[index % len(context.pattern)] in (allowed or frozenset())
+            row = self.row(state, index, product) or {}
+            return all(row.get(name) in values for name, values in predicate.items())
+
+        overlay_indices = sorted(state.overlays)
+        explicit = {index for index in overlay_indices if matches(index)}
+        if not arithmetic:
+            candidates: range | list[int] = range(context.count)
+            if modified_since is not None:
+                dense_start, window, late = context.timeline.modified_candidates(modified_since)
+                candidates = sorted({*range(dense_start, context.count), *window, *late})
+            explicit.update(
+                index for index in candidates if index not in state.overlays and matches(index)
+            )
+            return Selection(explicit=sorted(explicit))
+        dense_start = 0
+        if modified_since is not None:
+            dense_start, window, late = context.timeline.modified_candidates(modified_since)
+            for index in (*window, *late):
+                if index not in state.overlays and matches(index):
+                    explicit.add(index)
+        return Selection(
+            dense_start=dense_start,
+            dense_end=context.count,
+            pattern=context.pattern,
+            allowed=allowed,
+            excluded=[index for index in overlay_indices if index < context.count],
+            explicit=sorted(explicit),
+        )
+
+    # -- ground truth ----------------------------------------------------------------
+
+    def records(
+        self, organization_id: str, entity: str, *, detail: bool = False, product: str = "books"
+    ) -> Iterator[Record]:
+        """Every live record of an entity, newest first (what a full sync must find)."""
+        state = self.state(organization_id, entity)
+        selection, _ = self.select(state, product=product, predicate={}, modified_since=None,
+                                   sort_column=None, descending=True)  # fmt: skip
+        total = len(selection)
+        for offset in range(0, total, 1000):
+            for index in selection.descending(offset, 1000):
+                record = (
+                    self.detail(state, index, product)
+                    if detail
+                    else self.row(state, index, product)
+                )
+                if record is not None:
+                    yield record
+
+    def count(self, organization_id: str, entity: str) -> int:
+        """How many live records an entity has."""
+        state = self.state(organization_id, entity)
+        selection, _ = self.select(state, product="books", predicate={}, modified_since=None,
+                                   sort_column=None, descending=True)  # fmt: skip
+        return len(selection)
+
+    def record(
+        self, organization_id: str, entity: str, record_id: str, *, product: str = "books"
+    ) -> Record | None:
+        """One live record's detail by id."""
+        state = self.state(organization_id, entity)
+        index = self.find(state, record_id)
+        return None if index is None else self.detail(state, index, product)
+
+    # -- mutations -------------------------------------------------------------------
+
+    def _now(self) -> int:
+        return int(self.clock.time())
+
+    def _mutable(self, organization_id: str, entity: str) -> EntityState:
+        state = self.state(organization_id, entity)
+        if not state.spec.mutable:
+            msg = f"{entity} cannot be mutated in the emulator"
+            raise ValueError(msg)
+        return state
+
+    def _pick(self, state: EntityState, ids: list[str] | None, count: int) -> list[int]:
+        if ids is not None:
+            indices = []
+            for record_id in ids:
+                index = self.find(state, record_id)
+                if index is None:
+                    msg = f"{state.spec.name} has no record {record_id!r}"
+                    raise KeyError(msg)
+                indices.append(index)
+            return indices
+        chooser = random.Random(key_of(self.seed, state.spec.name, state.version))  # noqa: S311
+        chosen: list[int] = []
+        attempts = 0
+        while len(chosen) < count and attempts < count * 20 + 100:
+            attempts += 1
+            index = chooser.randrange(state.next_index)
+            if index not in chosen and self.times(state, index) is not None:
+                chosen.append(index)
+        return chosen
+
+    def create(
+        self,
+        organization_id: str,
+        entity: str,
+        count: int = 1,
+        fields: dict[str, Any] | None = None,
+    ) -> list[str]:
+        """Add `count` new records (created and modified now); returns their ids."""
+        with self._lock:
+            state = self._mutable(organization_id, entity)
+            now = self._now()
+            ids = []
+            for _ in range(count):
+                index = state.next_index
+                state.next_index += 1
+                state.overlays[index] = Overlay(now, now, dict(fields or {}))
+                ids.append(state.context.record_id(index))
+            state.version += 1
+        self._notify(organization_id, entity, "created", ids)
+        return ids
+
+    def update(
+        self,
+        organization_id: str,
+        entity: str,
+        ids: list[str] | None = None,
+        count: int = 1,
+        fields: dict[str, Any] | None = None,
+    ) -> list[str]:
+        """Edit records (given ids, or `count` seeded picks): bumps `last_modified_time`."""
+        with self._lock:
+            state = self._mutable(organization_id, entity)
+            indices = self._pick(state, ids, count)
+            now = self._now()
+            for index in indices:
+                times = self.times(state, index)
+                assert times is not None  # noqa: S101 - _pick returns live records
+                overlay = state.overlays.get(index) or Overlay(times[0], times[1])
+                overlay.modified = max(now, overlay.modified + 1)
+                overlay.patch.update(fields or {})
+                state.overlays[index] = overlay
+            state.version += 1
+            changed = [state.context.record_id(index) for index in indices]
+        self._notify(organization_id, entity, "updated", changed)
+        return changed
+
+    def delete(
+        self, organization_id: str, entity: str, ids: list[str] | None = None, count: int = 1
+    ) -> list[str]:
+        """Remove records (given ids, or `count` seeded picks); they vanish from lists."""
+        with self._lock:
+            state = self._mutable(organization_id, entity)
+            indices = self._pick(state, ids, count)
+            deleted: list[Record] = []
+            for index in indices:
+                record = self.detail(state, index)
+                times = self.times(state, index)
+                assert times is not None and record is not None  # noqa: S101
+                state.overlays[index] = Overlay(times[0], self._now(), deleted=True)
+                deleted.append(record)
+            state.version += 1
+        for record in deleted:
+            for listener in list(self.listeners):
+                listener(organization_id, entity, "deleted", record)
+        return [state.context.record_id(index) for index in indices]
+
+    def _notify(self, organization_id: str, entity: str, event: str, ids: list[str]) -> None:
+        if not self.listeners:
+            return
+        for record_id in ids:
+            record = self.record(organization_id, entity, record_id)
+            if record is None:
+                continue
+            for listener in list(self.listeners):
+                listener(organization_id, entity, event, record)
+
+
+def pattern_for(spec: EntitySpec, key: int) -> tuple[int, ...]:
+    """The periodic class of each index position, shuffled by the seed."""
+    shuffler = random.Random(key)  # noqa: S311 - data generation, not security
+    if spec.name == "contacts":
+        inactive = set(shuffler.sample(range(PATTERN_PERIOD), 8))
+        return tuple(
+            (2 if position % 5 == 4 else 0) + (1 if position in inactive else 0)  # noqa: PLR2004
+            for position in range(PATTERN_PERIOD)
+        )
+    pattern = [class_id for class_id, (weight, _) in enumerate(spec.classes) for _ in range(weight)]
+    pattern += [0] * (PATTERN_PERIOD - len(pattern))
+    shuffler.shuffle(pattern)
+    if spec.name == "users":  # the first user is the organization's admin, always active
+        pattern[0] = 0
+    return tuple(pattern)
