@@ -15,6 +15,7 @@ from zoho_emulator import responses
 from zoho_emulator.clock import Clock
 from zoho_emulator.faults import FaultInjector, FaultKind, FaultRule
 from zoho_emulator.finance.store import FinanceData
+from zoho_emulator.finance.webhooks import WebhookSender
 from zoho_emulator.limits import LimitBreach, RequestLimits
 from zoho_emulator.stats import Stats
 from zoho_emulator.tokens import TokenStore
@@ -68,6 +69,8 @@ class Emulator:
         """Where the emulator is served; returned as `api_domain` with every token."""
         self.finance = FinanceData(settings.seed, settings.scale, self.clock)
         """Books/Inventory data: ground truth (`records`, `count`) and mutations."""
+        self.webhooks = WebhookSender(self.finance, settings.webhook_secret)
+        """Books/Inventory workflow webhooks: `register(url, entities=...)`."""
         self.extensions: dict[str, Any] = {}
         """Product state (data sets, CRM channels) keyed by product module name."""
 

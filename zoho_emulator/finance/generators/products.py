@@ -36,7 +36,7 @@ def tax_of(context: GenContext, bits: int) -> tuple[str, str, float]:
     table = TAXES[context.organization.country]
     position = bits % (len(table) - 1)
     name, percentage = table[position]
-    return f"{context.id_prefix}090{position:010d}", name, percentage
+    return context.other("taxes").record_id(position), name, percentage
 
 
 def item_name(context: GenContext, index: int) -> str:
@@ -413,7 +413,7 @@ def tax_row(context: GenContext, index: int, created: int, modified: int) -> Rec
     name, percentage = TAXES[context.organization.country][index]
     accounts = context.other("chartofaccounts")
     return {
-        "tax_id": f"{context.id_prefix}090{index:010d}",
+        "tax_id": context.record_id(index),
         "tax_name": name,
         "tax_percentage": percentage,
         "tax_type": "tax",
