@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 
-from zoho_emulator import accounts, control
+from zoho_emulator import accounts, control, crm
 from zoho_emulator.emulator import RESET_HEADER, Emulator
 from zoho_emulator.finance import routes as finance_routes
 from zoho_emulator.responses import crm_error, finance_error
@@ -39,7 +39,7 @@ def _not_found(request: Request, exc: Exception) -> Response:
 def create_app(emulator: Emulator) -> ASGIApp:
     """Build the app for one emulator: every product's routes plus the control API."""
     routes: list[BaseRoute] = [*accounts.routes(emulator), *finance_routes.routes(emulator),
-        *control.routes(emulator),
+        *control.routes(emulator), *crm.routes(emulator),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
     return ConnectionResetMiddleware(app)
