@@ -15,7 +15,7 @@ import orjson
 from starlette.responses import Response
 from starlette.routing import Route
 
-from zoho_emulator.crm import coql, errors, metadata, reads
+from zoho_emulator.crm import control, coql, errors, metadata, reads
 from zoho_emulator.crm.catalog import BY_NAME, SUBFORM_FIELDS, ModuleFault, find_module
 from zoho_emulator.crm.people import USERS, org_body
 from zoho_emulator.crm.service import Crm
@@ -177,6 +177,7 @@ def routes(emulator: Emulator) -> list[Route]:
         Route("/crm/v8/org", org, methods=["GET"]),
         Route("/crm/v8/users", users, methods=["GET"]),
         Route("/crm/v8/coql", coql_query, methods=["POST"]),
+        *control.routes(crm),
         *crm.bulk.routes(),
         *crm.channels.routes(),
         Route("/crm/v8/{module}", records, methods=["GET"]),

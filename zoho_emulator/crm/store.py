@@ -111,7 +111,6 @@ class CrmStore:
         self.modules = {spec.api_name: ModuleState(spec) for spec in MODULES}
         self.lock = threading.RLock()
         self.listeners: list[Callable[[Change], None]] = []
-        self._tick = 0
 
     # ---- basic facts ---------------------------------------------------------
     def now(self) -> int:
@@ -294,10 +293,8 @@ class CrmStore:
 
     # ---- mutations (Python control API) -----------------------------------------
     def _stamp(self) -> int:
-        """A modification time; strictly increasing so that mutations keep their order."""
-        now = self.now()
-        self._tick = max(self._tick + 1, now)
-        return self._tick
+        """A modification time: the clock's second (ties are ordered by id, as in Zoho)."""
+        return self.now()
 
     def _touch(self, state: ModuleState, index: int, modified: int) -> None:
         module = state.spec.api_name
@@ -322,17 +319,18 @@ class CrmStore:
                     raise KeyError(msg)
                 indexes.append(index)
             return indexes
-        # Deterministic choice of `count` live records spread over the module.
+        # Deterministic choice of `count` live records spread over the module (falling
+        # back to every record in order when the spread ones are already deleted).
         total = self.total(module)
-        if total == 0:
-            return []
         stride = max(total // max(count, 1), 1)
-        chosen = [
-            index
-            for index in itertools.islice(range(0, total, stride), count * 2)
-            if index not in state.deleted
-        ]
-        return chosen[:count]
+        candidates = itertools.chain(range(0, total, stride), range(total))
+        chosen: list[int] = []
+        for index in candidates:
+            if len(chosen) == count:
+                break
+            if index not in state.deleted and index not in chosen:
+                chosen.append(index)
+        return chosen
 
     def _state(self, module: str) -> ModuleState:
         state = self.modules.get(module)
