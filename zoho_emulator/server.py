@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import threading
 import time
@@ -15,7 +17,7 @@ from zoho_emulator.app import create_app
 from zoho_emulator.emulator import Emulator
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Generator, Iterator
 
     from zoho_emulator.settings import EmulatorSettings
 
@@ -35,11 +37,35 @@ def _config(emulator: Emulator, host: str, port: int) -> uvicorn.Config:
     )
 
 
+class _ForegroundServer(uvicorn.Server):
+    """uvicorn, but a SIGTERM or Ctrl-C ends the process with status 0.
+
+    Recent uvicorn re-raises the captured signal after its graceful shutdown, so the
+    process would report death by SIGTERM (-15) even though it stopped cleanly; a
+    supervisor (`make demo`, systemd) should see a clean exit instead.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        """Turn SIGINT/SIGTERM into a graceful shutdown, without re-raising them."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {
+            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 def serve(settings: EmulatorSettings, host: str, port: int) -> None:
-    """Serve until Ctrl-C or SIGTERM (uvicorn handles both and stops cleanly)."""
+    """Serve until Ctrl-C or SIGTERM, then shut down gracefully and exit 0."""
     emulator = Emulator(settings)
     emulator.base_url = f"http://{host}:{port}"
-    uvicorn.Server(_config(emulator, host, port)).run()
+    _ForegroundServer(_config(emulator, host, port)).run()
 
 
 @dataclass(frozen=True, slots=True)

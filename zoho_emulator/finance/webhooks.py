@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from zoho_emulator.finance.store import FinanceData
 
 DELIVERY_TIMEOUT = 10.0
+ALL_EVENTS = frozenset({"created", "updated", "deleted"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,7 @@ class Registration:
 
     url: str
     entities: frozenset[str] | None = None
-    events: frozenset[str] = frozenset({"created", "updated", "deleted"})
+    events: frozenset[str] = ALL_EVENTS
     organization_id: str | None = None
     secret: str | None = None
     """None: the emulator's shared webhook secret."""
@@ -83,7 +84,7 @@ class WebhookSender:
         registration = Registration(
             url,
             frozenset(entities) if entities else None,
-            frozenset(events) if events else Registration.events,
+            frozenset(events) if events else ALL_EVENTS,
             organization_id,
             secret,
         )
