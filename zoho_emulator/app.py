@@ -38,8 +38,11 @@ def _not_found(request: Request, exc: Exception) -> Response:
 
 def create_app(emulator: Emulator) -> ASGIApp:
     """Build the app for one emulator: every product's routes plus the control API."""
-    routes: list[BaseRoute] = [*accounts.routes(emulator), *finance_routes.routes(emulator),
-        *control.routes(emulator), *crm.routes(emulator),
+    routes: list[BaseRoute] = [
+        *accounts.routes(emulator),
+        *finance_routes.routes(emulator),
+        *control.routes(emulator),
+        *crm.routes(emulator),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
     return ConnectionResetMiddleware(app)

@@ -1,5 +1,7 @@
-"""The control API under `/__emulator/`: what tests, the demo and benchmarks use to
-mutate data, inject faults, read statistics and ground truth, and register webhooks.
+"""The control API under `/__emulator/`, for tests, the demo and benchmarks.
+
+It mutates data, injects faults, reads statistics and ground truth, and registers
+webhooks.
 
 Every call here has a Python twin on `Emulator` (`finance`, `faults`, `stats`, `clock`,
 `tokens`, `webhooks`); the HTTP form exists for clients in another process.
@@ -53,7 +55,7 @@ def fault_rule(spec: dict[str, Any]) -> FaultRule:
     )
 
 
-def routes(emulator: Emulator) -> list[Route]:  # noqa: C901 - one closure per endpoint
+def routes(emulator: Emulator) -> list[Route]:  # noqa: C901, PLR0915 - one closure per endpoint
     """The control routes of one emulator."""
 
     async def stats(_: Request) -> Response:
@@ -118,7 +120,9 @@ def routes(emulator: Emulator) -> list[Route]:  # noqa: C901 - one closure per e
         try:
             if request.url.path.endswith("/count"):
                 return json_response({"count": emulator.finance.count(organization_id, entity)})
-            rows = list(emulator.finance.records(organization_id, entity, detail=detail, product=product))
+            rows = list(
+                emulator.finance.records(organization_id, entity, detail=detail, product=product)
+            )
         except UnknownEntityError as error:
             return _error(str(error), 404)
         return json_response({"count": len(rows), "records": rows})
@@ -131,18 +135,27 @@ def routes(emulator: Emulator) -> list[Route]:  # noqa: C901 - one closure per e
             return json_response(
                 {
                     "registrations": [
-                        {"url": item.url, "entities": sorted(item.entities or []),
-                         "organization_id": item.organization_id}
+                        {
+                            "url": item.url,
+                            "entities": sorted(item.entities or []),
+                            "organization_id": item.organization_id,
+                        }
                         for item in emulator.webhooks.registrations
                     ],
                     "deliveries": [
-                        {"url": item.url, "entity": item.entity, "event": item.event,
-                         "organization_id": item.organization_id, "record_id": item.record_id,
-                         "status": item.status, "error": item.error}
+                        {
+                            "url": item.url,
+                            "entity": item.entity,
+                            "event": item.event,
+                            "organization_id": item.organization_id,
+                            "record_id": item.record_id,
+                            "status": item.status,
+                            "error": item.error,
+                        }
                         for item in emulator.webhooks.deliveries
                     ],
                 }
-            )  # fmt: skip
+            )
         try:
             spec = await _json(request)
             emulator.webhooks.register(

@@ -22,7 +22,8 @@ SIGNATURE_HEADER = "X-Zoho-Webhook-Signature"
 
 def signed_payload(body: bytes, params: Mapping[str, str] | None = None) -> bytes:
     """What is signed: sorted `namevalue` query parameters, then the raw body."""
-    prefix = "".join(f"{name}{params[name]}" for name in sorted(params or {}))
+    pairs = params or {}
+    prefix = "".join(f"{name}{pairs[name]}" for name in sorted(pairs))
     return prefix.encode() + body
 
 

@@ -13,10 +13,14 @@ ORG_US = "20987654"
 def access_token(base_url: str) -> str:
     response = requests.post(
         f"{base_url}/oauth/v2/token",
-        params={"grant_type": "refresh_token", "client_id": DEMO_CLIENT_ID,
-                "client_secret": DEMO_CLIENT_SECRET, "refresh_token": DEMO_REFRESH_TOKEN},
+        params={
+            "grant_type": "refresh_token",
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": DEMO_CLIENT_SECRET,
+            "refresh_token": DEMO_REFRESH_TOKEN,
+        },
         timeout=5,
-    )  # fmt: skip
+    )
     return response.json()["access_token"]
 
 

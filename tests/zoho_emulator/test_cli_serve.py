@@ -26,10 +26,21 @@ def test_serve_is_ready_quickly_and_stops_cleanly_on_sigterm() -> None:
     executable = Path(sys.executable).with_name("zoho-emulator")
     started = time.monotonic()
     with subprocess.Popen(
-        [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port), "--seed", "42",
-         "--scale", "demo"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    ) as process:  # fmt: skip
+        [
+            str(executable),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--seed",
+            "42",
+            "--scale",
+            "demo",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
         _check(process, port, started)
 
 
@@ -38,7 +49,9 @@ def _check(process: subprocess.Popen[bytes], port: int, started: float) -> None:
         ready_after = None
         while time.monotonic() - started < 10:
             try:
-                response = requests.get(f"http://127.0.0.1:{port}/books/v3/organizations", timeout=1)
+                response = requests.get(
+                    f"http://127.0.0.1:{port}/books/v3/organizations", timeout=1
+                )
             except requests.ConnectionError:
                 time.sleep(0.02)
                 continue

@@ -7,6 +7,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 import requests
@@ -27,8 +28,11 @@ def zoho():
 
 def _invoices(zoho, **params):
     running, session = zoho
-    return session.get(f"{running.base_url}/books/v3/invoices",
-                       params={"organization_id": ORG_IN, **params}, timeout=10)  # fmt: skip
+    return session.get(
+        f"{running.base_url}/books/v3/invoices",
+        params={"organization_id": ORG_IN, **params},
+        timeout=10,
+    )
 
 
 def test_update_over_http_bumps_modification_and_shows_in_incremental_reads(zoho) -> None:
@@ -44,8 +48,11 @@ def test_update_over_http_bumps_modification_and_shows_in_incremental_reads(zoho
     changed = _invoices(zoho, last_modified_time=newest).json()
     ids = [row["invoice_id"] for row in changed["invoices"]]
     assert old_invoice["invoice_id"] in ids
-    detail = session.get(f"{running.base_url}/books/v3/invoices/{old_invoice['invoice_id']}",
-                         params={"organization_id": ORG_IN}, timeout=5).json()["invoice"]  # fmt: skip
+    detail = session.get(
+        f"{running.base_url}/books/v3/invoices/{old_invoice['invoice_id']}",
+        params={"organization_id": ORG_IN},
+        timeout=5,
+    ).json()["invoice"]
     assert detail["status"] == "paid"
     assert detail["last_modified_time"][:4] >= "2026"
     assert detail["created_time"] == old_invoice["created_time"]
@@ -56,18 +63,27 @@ def test_create_and_delete_change_lists_details_and_ground_truth(zoho) -> None:
     finance = running.emulator.finance
     before = finance.count(ORG_US, "contacts")
     created = finance.create(ORG_US, "contacts", 2)
-    deleted = session.post(f"{running.base_url}/__emulator/finance/{ORG_US}/contacts/delete",
-                           json={"count": 3}, timeout=5).json()["ids"]  # fmt: skip
+    deleted = session.post(
+        f"{running.base_url}/__emulator/finance/{ORG_US}/contacts/delete",
+        json={"count": 3},
+        timeout=5,
+    ).json()["ids"]
     assert finance.count(ORG_US, "contacts") == before - 1
     truth = {row["contact_id"] for row in finance.records(ORG_US, "contacts")}
     assert set(created) <= truth
     assert not set(deleted) & truth
-    listed = session.get(f"{running.base_url}/inventory/v1/contacts", timeout=5,
-                         params={"organization_id": ORG_US, "filter_by": "Status.All"}).json()["contacts"]  # fmt: skip
+    listed = session.get(
+        f"{running.base_url}/inventory/v1/contacts",
+        timeout=5,
+        params={"organization_id": ORG_US, "filter_by": "Status.All"},
+    ).json()["contacts"]
     assert {row["contact_id"] for row in listed} == truth
     assert [row["contact_id"] for row in listed][:2] == list(reversed(created))
-    gone = session.get(f"{running.base_url}/books/v3/contacts/{deleted[0]}",
-                       params={"organization_id": ORG_US}, timeout=5)  # fmt: skip
+    gone = session.get(
+        f"{running.base_url}/books/v3/contacts/{deleted[0]}",
+        params={"organization_id": ORG_US},
+        timeout=5,
+    )
     assert gone.json()["code"] == 1002
     count = session.get(f"{running.base_url}/__emulator/finance/{ORG_US}/contacts/count", timeout=5)
     assert count.json() == {"count": before - 1}
@@ -76,8 +92,11 @@ def test_create_and_delete_change_lists_details_and_ground_truth(zoho) -> None:
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_server_error_faults(zoho, status) -> None:
     running, session = zoho
-    session.post(f"{running.base_url}/__emulator/faults", timeout=5,
-                 json={"kind": "server_error", "route": "books:/invoices", "status": status, "count": 1})  # fmt: skip
+    session.post(
+        f"{running.base_url}/__emulator/faults",
+        timeout=5,
+        json={"kind": "server_error", "route": "books:/invoices", "status": status, "count": 1},
+    )
     failed = _invoices(zoho)
     assert failed.status_code == status
     assert failed.json()["code"] == 1000
@@ -103,10 +122,14 @@ def test_body_faults_and_connection_reset(zoho) -> None:
 
 def test_probability_faults_are_seeded_and_storms_are_429_code_44(zoho) -> None:
     running, session = zoho
-    running.emulator.faults.add(FaultRule(FaultKind.RATE_LIMIT_STORM, "books:/invoices", probability=0.5))
+    running.emulator.faults.add(
+        FaultRule(FaultKind.RATE_LIMIT_STORM, "books:/invoices", probability=0.5)
+    )
     codes = [_invoices(zoho).status_code for _ in range(40)]
     assert 5 < codes.count(429) < 35
-    storm = next(response for response in (_invoices(zoho) for _ in range(20)) if response.status_code == 429)
+    storm = next(
+        response for response in (_invoices(zoho) for _ in range(20)) if response.status_code == 429
+    )
     assert storm.json()["code"] == 44
     session.delete(f"{running.base_url}/__emulator/faults", timeout=5)
     assert all(_invoices(zoho).status_code == 200 for _ in range(10))
@@ -125,58 +148,82 @@ def test_stats_count_routes_orgs_and_reset(zoho) -> None:
     session.post(f"{running.base_url}/__emulator/stats/reset", timeout=5)
     _invoices(zoho)
     _invoices(zoho)
-    session.get(f"{running.base_url}/inventory/v1/items", params={"organization_id": ORG_US}, timeout=5)
+    session.get(
+        f"{running.base_url}/inventory/v1/items", params={"organization_id": ORG_US}, timeout=5
+    )
     stats = session.get(f"{running.base_url}/__emulator/stats", timeout=5).json()
     assert stats["requests_by_route"] == {"books:/invoices": 2, "inventory:/items": 1}
     assert stats["requests_by_org"] == {f"books:{ORG_IN}": 2, f"inventory:{ORG_US}": 1}
 
 
 def test_minute_limit_is_per_product_and_org_429_code_44_with_headers() -> None:
-    with run_emulator(scale=10, requests_per_minute=5, daily_limit=1000, concurrency_limit=0) as running:
+    with run_emulator(
+        scale=10, requests_per_minute=5, daily_limit=1000, concurrency_limit=0
+    ) as running:
         session = session_for(running.base_url)
         url = f"{running.base_url}/books/v3/items"
-        responses = [session.get(url, params={"organization_id": ORG_IN}, timeout=5) for _ in range(6)]
+        responses = [
+            session.get(url, params={"organization_id": ORG_IN}, timeout=5) for _ in range(6)
+        ]
         assert [response.status_code for response in responses] == [200] * 5 + [429]
         assert responses[-1].json()["code"] == 44
         assert responses[0].headers["X-Rate-Limit-Limit"] == "1000"
         assert int(responses[4].headers["X-Rate-Limit-Remaining"]) == 995
         assert session.get(url, params={"organization_id": ORG_US}, timeout=5).status_code == 200
-        assert session.get(f"{running.base_url}/inventory/v1/items", timeout=5,
-                           params={"organization_id": ORG_IN}).status_code == 200  # fmt: skip
+        assert (
+            session.get(
+                f"{running.base_url}/inventory/v1/items",
+                timeout=5,
+                params={"organization_id": ORG_IN},
+            ).status_code
+            == 200
+        )
         running.emulator.clock.advance(61)
         assert session.get(url, params={"organization_id": ORG_IN}, timeout=5).status_code == 200
 
 
 def test_daily_limit_429_code_45() -> None:
-    with run_emulator(scale=10, requests_per_minute=0, daily_limit=3, concurrency_limit=0) as running:
+    with run_emulator(
+        scale=10, requests_per_minute=0, daily_limit=3, concurrency_limit=0
+    ) as running:
         session = session_for(running.base_url)
         url = f"{running.base_url}/books/v3/items"
         codes = [session.get(url, params={"organization_id": ORG_IN}, timeout=5) for _ in range(4)]
         assert [response.status_code for response in codes] == [200, 200, 200, 429]
         assert codes[-1].json() == {
             "code": 45,
-            "message": "The API call for this organization has exceeded the maximum call rate limit of 3.",
+            "message": (
+                "The API call for this organization has exceeded the maximum call rate limit of 3."
+            ),
         }
 
 
 def test_concurrency_limit_429_code_1070_with_latency() -> None:
-    with run_emulator(scale=10, requests_per_minute=0, daily_limit=0, concurrency_limit=2, latency_ms=300) as running:
+    with run_emulator(
+        scale=10, requests_per_minute=0, daily_limit=0, concurrency_limit=2, latency_ms=300
+    ) as running:
         token = session_for(running.base_url).headers["Authorization"]
 
         def call(_: int) -> requests.Response:
-            return requests.get(f"{running.base_url}/books/v3/items", timeout=10,
-                                headers={"Authorization": token}, params={"organization_id": ORG_IN})  # fmt: skip
+            return requests.get(
+                f"{running.base_url}/books/v3/items",
+                timeout=10,
+                headers={"Authorization": token},
+                params={"organization_id": ORG_IN},
+            )
 
         with ThreadPoolExecutor(max_workers=5) as pool:
             responses = list(pool.map(call, range(5)))
         codes = sorted(response.status_code for response in responses)
         assert codes.count(200) == 2
-        assert {response.json()["code"] for response in responses if response.status_code == 429} == {1070}
+        assert {
+            response.json()["code"] for response in responses if response.status_code == 429
+        } == {1070}
         assert running.emulator.stats.peak_concurrency == 2
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]] = []
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -195,8 +242,11 @@ def test_webhooks_post_signed_default_payload_on_changes(zoho) -> None:
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_port}/hook"
-        registered = session.post(f"{running.base_url}/__emulator/webhooks", timeout=5,
-                                  json={"url": url, "entities": ["invoices"]})  # fmt: skip
+        registered = session.post(
+            f"{running.base_url}/__emulator/webhooks",
+            timeout=5,
+            json={"url": url, "entities": ["invoices"]},
+        )
         assert registered.json() == {"registered": 1}
         running.emulator.finance.update(ORG_IN, "invoices", count=2, fields={"status": "paid"})
         running.emulator.finance.update(ORG_IN, "items", count=1)  # not registered
@@ -211,7 +261,9 @@ def test_webhooks_post_signed_default_payload_on_changes(zoho) -> None:
             assert list(payload) == ["invoice"]
             assert payload["invoice"]["status"] == "paid"
             assert payload["invoice"]["line_items"]
-        deliveries = session.get(f"{running.base_url}/__emulator/webhooks", timeout=5).json()["deliveries"]
+        deliveries = session.get(f"{running.base_url}/__emulator/webhooks", timeout=5).json()[
+            "deliveries"
+        ]
         assert [delivery["status"] for delivery in deliveries] == [200, 200]
     finally:
         server.shutdown()
@@ -223,6 +275,15 @@ def test_control_api_rejects_bad_requests_cleanly(zoho) -> None:
     running, session = zoho
     base = f"{running.base_url}/__emulator"
     assert session.post(f"{base}/faults", json={"kind": "nope"}, timeout=5).status_code == 400
-    assert session.post(f"{base}/finance/{ORG_IN}/nope/update", json={}, timeout=5).status_code == 404
-    assert session.post(f"{base}/finance/{ORG_IN}/taxes/delete", json={}, timeout=5).status_code == 400
-    assert session.post(f"{base}/finance/{ORG_IN}/invoices/update", json={"ids": ["1"]}, timeout=5).status_code == 400
+    assert (
+        session.post(f"{base}/finance/{ORG_IN}/nope/update", json={}, timeout=5).status_code == 404
+    )
+    assert (
+        session.post(f"{base}/finance/{ORG_IN}/taxes/delete", json={}, timeout=5).status_code == 400
+    )
+    assert (
+        session.post(
+            f"{base}/finance/{ORG_IN}/invoices/update", json={"ids": ["1"]}, timeout=5
+        ).status_code
+        == 400
+    )

@@ -14,13 +14,17 @@ from zoho_emulator.finance.store import FinanceData
 from zoho_emulator.finance.timeline import Timeline
 
 ORG = "10234695"
+SAMPLER_1 = random.Random(1)  # noqa: S311 - sampling test inputs, not security
+SAMPLER_2 = random.Random(2)  # noqa: S311
 
 
 def _first_rows(data: FinanceData) -> list[dict]:
     rows = []
     for organization in ORGANIZATIONS:
         for spec in ENTITIES:
-            rows.extend(list(data.records(organization.organization_id, spec.name, detail=True))[:3])
+            rows.extend(
+                list(data.records(organization.organization_id, spec.name, detail=True))[:3]
+            )
     return rows
 
 
@@ -40,7 +44,10 @@ def test_documents_reference_live_contacts_and_items_of_their_org() -> None:
         assert contacts[invoice["customer_id"]]["contact_type"] == "customer"
         assert contacts[invoice["customer_id"]]["contact_name"] == invoice["customer_name"]
         assert {line["item_id"] for line in invoice["line_items"]} <= items
-        assert round(sum(line["item_total"] for line in invoice["line_items"]), 2) == invoice["sub_total"]
+        assert (
+            round(sum(line["item_total"] for line in invoice["line_items"]), 2)
+            == invoice["sub_total"]
+        )
     for bill in data.records(ORG, "bills"):
         assert contacts[bill["vendor_id"]]["contact_type"] == "vendor"
 
@@ -48,7 +55,7 @@ def test_documents_reference_live_contacts_and_items_of_their_org() -> None:
 @pytest.mark.parametrize("count", [7, 300, 100_000])
 def test_created_time_is_strictly_increasing(count) -> None:
     timeline = Timeline(12345, count)
-    probe = sorted(random.Random(1).sample(range(count), min(count, 500)))
+    probe = sorted(SAMPLER_1.sample(range(count), min(count, 500)))
     created = [timeline.created(index) for index in probe]
     assert created == sorted(set(created))
     assert all(timeline.modified(index) >= timeline.created(index) for index in probe)
@@ -70,29 +77,60 @@ def test_modified_selection_equals_brute_force_with_mutations() -> None:
     deleted = data.delete(ORG, "invoices", count=3)
     created = data.create(ORG, "invoices", count=2)
     every = {index: data.times(state, index) for index in range(state.next_index)}
-    for epoch in (0, state.context.timeline.created(200), state.context.timeline.created(399), int(clock.time()) - 5):
+    for epoch in (
+        0,
+        state.context.timeline.created(200),
+        state.context.timeline.created(399),
+        int(clock.time()) - 5,
+    ):
         for predicate in ({}, {"status": frozenset({"paid"})}):
-            selection, _ = data.select(state, product="books", predicate=predicate,
-                                       modified_since=epoch, sort_column=None, descending=True)  # fmt: skip
+            selection, _ = data.select(
+                state,
+                product="books",
+                predicate=predicate,
+                modified_since=epoch,
+                sort_column=None,
+                descending=True,
+            )
             got = selection.all_descending()
             expected = sorted(
-                (index for index, times in every.items()
-                 if times is not None and times[1] >= epoch
-                 and all((data.row(state, index) or {}).get(k) in v for k, v in predicate.items())),
+                (
+                    index
+                    for index, times in every.items()
+                    if times is not None
+                    and times[1] >= epoch
+                    and all(
+                        (data.row(state, index) or {}).get(k) in v for k, v in predicate.items()
+                    )
+                ),
                 reverse=True,
-            )  # fmt: skip
+            )
             assert got == expected
-    ids = {state.context.record_id(index) for index in data.select(
-        state, product="books", predicate={}, modified_since=int(clock.time()) - 5,
-        sort_column=None, descending=True)[0].all_descending()}  # fmt: skip
+    ids = {
+        state.context.record_id(index)
+        for index in data.select(
+            state,
+            product="books",
+            predicate={},
+            modified_since=int(clock.time()) - 5,
+            sort_column=None,
+            descending=True,
+        )[0].all_descending()
+    }
     assert set(updated) | set(created) <= ids
     assert not set(deleted) & ids
 
 
 def test_selection_pages_match_a_materialised_list() -> None:
-    pattern = tuple(random.Random(2).choice([0, 1, 2]) for _ in range(100))
-    selection = Selection(dense_start=37, dense_end=1_000, pattern=pattern, allowed=frozenset({1}),
-                          excluded=[40, 41, 500, 999], explicit=[3, 17, 41, 1_200])  # fmt: skip
+    pattern = tuple(SAMPLER_2.choice([0, 1, 2]) for _ in range(100))
+    selection = Selection(
+        dense_start=37,
+        dense_end=1_000,
+        pattern=pattern,
+        allowed=frozenset({1}),
+        excluded=[40, 41, 500, 999],
+        explicit=[3, 17, 41, 1_200],
+    )
     expected = sorted(
         [i for i in range(37, 1_000) if pattern[i % 100] == 1 and i not in {40, 41, 500, 999}]
         + [3, 17, 41, 1_200],
@@ -107,8 +145,14 @@ def test_selection_pages_match_a_materialised_list() -> None:
 def test_a_million_records_per_entity_need_no_per_record_memory() -> None:
     data = FinanceData(42, 1_000_000, Clock())
     state = data.state(ORG, "invoices")
-    selection, _ = data.select(state, product="books", predicate={"status": frozenset({"paid"})},
-                               modified_since=None, sort_column=None, descending=True)  # fmt: skip
+    selection, _ = data.select(
+        state,
+        product="books",
+        predicate={"status": frozenset({"paid"})},
+        modified_since=None,
+        sort_column=None,
+        descending=True,
+    )
     assert 440_000 < len(selection) < 460_000
     page = selection.descending(300_000, 200)
     assert len(page) == 200

@@ -44,8 +44,12 @@ def test_organization_id_is_required_and_must_be_the_users(finance) -> None:
 def test_wrong_token_gets_code_57_and_missing_header_code_14(finance) -> None:
     zoho, _ = finance
     url = f"{zoho.base_url}/books/v3/invoices"
-    wrong = requests.get(url, params={"organization_id": ORG_IN}, timeout=5,
-                         headers={"Authorization": "Zoho-oauthtoken 1000.nope.nope"})  # fmt: skip
+    wrong = requests.get(
+        url,
+        params={"organization_id": ORG_IN},
+        timeout=5,
+        headers={"Authorization": "Zoho-oauthtoken 1000.nope.nope"},
+    )
     assert (wrong.status_code, wrong.json()["code"]) == (401, 57)
     missing = requests.get(url, params={"organization_id": ORG_IN}, timeout=5)
     assert (missing.status_code, missing.json()["code"]) == (401, 14)
@@ -76,7 +80,11 @@ def test_per_page_is_clamped_to_200_and_pages_end_with_has_more_page(finance) ->
         ("/books/v3/settings/taxes", {"sort_column": "tax_name"}, "sort_column"),
         ("/inventory/v1/purchaseorders", {"sort_column": "date"}, "sort_column"),
         ("/books/v3/invoices", {"last_modified_time": "2025-01-01"}, "last_modified_time"),
-        ("/books/v3/invoices", {"last_modified_time": "2025-01-01T10:00:00 0530"}, "last_modified_time"),
+        (
+            "/books/v3/invoices",
+            {"last_modified_time": "2025-01-01T10:00:00 0530"},
+            "last_modified_time",
+        ),
     ],
 )
 def test_undocumented_or_invalid_parameters_get_code_2(finance, path, params, name) -> None:
@@ -88,7 +96,10 @@ def test_undocumented_or_invalid_parameters_get_code_2(finance, path, params, na
 def test_unencoded_plus_in_last_modified_time_is_refused(finance) -> None:
     zoho, session = finance
     # requests would encode '+'; send the raw query string a careless client produces.
-    raw = f"{zoho.base_url}/books/v3/invoices?organization_id={ORG_IN}&last_modified_time=2025-01-01T10:00:00+0530"
+    raw = (
+        f"{zoho.base_url}/books/v3/invoices?organization_id={ORG_IN}"
+        "&last_modified_time=2025-01-01T10:00:00+0530"
+    )
     response = session.get(raw, timeout=5)
     assert response.json()["code"] == 2
 
@@ -97,24 +108,42 @@ def test_last_modified_filter_is_inclusive_and_accepts_zoho_offsets(finance) -> 
     rows = _all_pages(finance, "/books/v3/invoices", "invoices", organization_id=ORG_IN)
     pivot = sorted(rows, key=lambda row: row["last_modified_time"])[30]["last_modified_time"]
     moment = datetime.strptime(pivot, "%Y-%m-%dT%H:%M:%S%z")
-    expected = {row["invoice_id"] for row in rows
-                if datetime.strptime(row["last_modified_time"], "%Y-%m-%dT%H:%M:%S%z") >= moment}  # fmt: skip
-    variants = [pivot, pivot[:-2] + ":" + pivot[-2:],
-                moment.astimezone(datetime.now().astimezone().tzinfo).strftime("%Y-%m-%dT%H:%M:%S%z"),
-                datetime.fromtimestamp(moment.timestamp(), tz=None).astimezone().strftime("%Y-%m-%dT%H:%M:%S%z")]  # fmt: skip
+    expected = {
+        row["invoice_id"]
+        for row in rows
+        if datetime.strptime(row["last_modified_time"], "%Y-%m-%dT%H:%M:%S%z") >= moment
+    }
+    variants = [
+        pivot,
+        pivot[:-2] + ":" + pivot[-2:],
+        moment.astimezone(datetime.now().astimezone().tzinfo).strftime("%Y-%m-%dT%H:%M:%S%z"),
+        datetime.fromtimestamp(moment.timestamp(), tz=None)
+        .astimezone()
+        .strftime("%Y-%m-%dT%H:%M:%S%z"),
+    ]
     utc = moment.astimezone(datetime.fromisoformat("2000-01-01T00:00:00+00:00").tzinfo)
     variants.append(utc.strftime("%Y-%m-%dT%H:%M:%SZ"))
     for value in variants:
-        got = _all_pages(finance, "/books/v3/invoices", "invoices",
-                         organization_id=ORG_IN, last_modified_time=value)  # fmt: skip
+        got = _all_pages(
+            finance,
+            "/books/v3/invoices",
+            "invoices",
+            organization_id=ORG_IN,
+            last_modified_time=value,
+        )
         assert {row["invoice_id"] for row in got} == expected, value
     assert pivot in {row["last_modified_time"] for row in rows if row["invoice_id"] in expected}
 
 
 def test_last_modified_filter_is_ignored_where_zoho_does_not_document_it(finance) -> None:
     everything = _all_pages(finance, "/books/v3/estimates", "estimates", organization_id=ORG_IN)
-    filtered = _all_pages(finance, "/books/v3/estimates", "estimates", organization_id=ORG_IN,
-                          last_modified_time="2030-01-01T00:00:00+0000")  # fmt: skip
+    filtered = _all_pages(
+        finance,
+        "/books/v3/estimates",
+        "estimates",
+        organization_id=ORG_IN,
+        last_modified_time="2030-01-01T00:00:00+0000",
+    )
     assert len(filtered) == len(everything) == 60
 
 
@@ -124,28 +153,52 @@ def test_default_order_is_newest_created_first_not_modification(finance) -> None
     assert created == sorted(created, reverse=True)
     modified = [row["last_modified_time"] for row in rows]
     assert modified != sorted(modified, reverse=True)
-    ascending = _all_pages(finance, "/books/v3/invoices", "invoices", organization_id=ORG_IN,
-                           sort_column="created_time", sort_order="A")  # fmt: skip
+    ascending = _all_pages(
+        finance,
+        "/books/v3/invoices",
+        "invoices",
+        organization_id=ORG_IN,
+        sort_column="created_time",
+        sort_order="A",
+    )
     assert [row["invoice_id"] for row in ascending] == [row["invoice_id"] for row in reversed(rows)]
 
 
 def test_documented_sort_columns_sort(finance) -> None:
-    rows = _all_pages(finance, "/books/v3/invoices", "invoices", organization_id=ORG_IN,
-                      sort_column="total", sort_order="A")  # fmt: skip
+    rows = _all_pages(
+        finance,
+        "/books/v3/invoices",
+        "invoices",
+        organization_id=ORG_IN,
+        sort_column="total",
+        sort_order="A",
+    )
     totals = [row["total"] for row in rows]
     assert totals == sorted(totals)
-    items = _all_pages(finance, "/inventory/v1/items", "items", organization_id=ORG_US,
-                       sort_column="last_modified_time", sort_order="A", filter_by="Status.All")  # fmt: skip
+    items = _all_pages(
+        finance,
+        "/inventory/v1/items",
+        "items",
+        organization_id=ORG_US,
+        sort_column="last_modified_time",
+        sort_order="A",
+        filter_by="Status.All",
+    )
     stamps = [datetime.strptime(row["last_modified_time"], "%Y-%m-%dT%H:%M:%S%z") for row in items]
     assert stamps == sorted(stamps)
 
 
 def test_contacts_and_items_default_to_active_only(finance) -> None:
-    for path, key in (("/books/v3/contacts", "contacts"), ("/books/v3/items", "items"),
-                      ("/inventory/v1/items", "items")):  # fmt: skip
+    for path, key in (
+        ("/books/v3/contacts", "contacts"),
+        ("/books/v3/items", "items"),
+        ("/inventory/v1/items", "items"),
+    ):
         default = _all_pages(finance, path, key, organization_id=ORG_IN)
         everything = _all_pages(finance, path, key, organization_id=ORG_IN, filter_by="Status.All")
-        inactive = _all_pages(finance, path, key, organization_id=ORG_IN, filter_by="Status.Inactive")
+        inactive = _all_pages(
+            finance, path, key, organization_id=ORG_IN, filter_by="Status.Inactive"
+        )
         assert {row["status"] for row in default} == {"active"}
         assert inactive
         assert {row["status"] for row in inactive} == {"inactive"}
@@ -155,20 +208,29 @@ def test_contacts_and_items_default_to_active_only(finance) -> None:
 
 
 def test_contacts_hold_customers_and_vendors(finance) -> None:
-    everything = _all_pages(finance, "/books/v3/contacts", "contacts", organization_id=ORG_IN,
-                            filter_by="Status.All")  # fmt: skip
-    vendors = _all_pages(finance, "/books/v3/contacts", "contacts", organization_id=ORG_IN,
-                         filter_by="Status.All", contact_type="vendor")  # fmt: skip
+    everything = _all_pages(
+        finance, "/books/v3/contacts", "contacts", organization_id=ORG_IN, filter_by="Status.All"
+    )
+    vendors = _all_pages(
+        finance,
+        "/books/v3/contacts",
+        "contacts",
+        organization_id=ORG_IN,
+        filter_by="Status.All",
+        contact_type="vendor",
+    )
     assert {row["contact_type"] for row in everything} == {"customer", "vendor"}
     assert vendors
     assert {row["contact_type"] for row in vendors} == {"vendor"}
 
 
 def test_status_filters_match_record_status(finance) -> None:
-    paid = _all_pages(finance, "/books/v3/invoices", "invoices", organization_id=ORG_IN,
-                      filter_by="Status.Paid")  # fmt: skip
-    unpaid = _all_pages(finance, "/books/v3/invoices", "invoices", organization_id=ORG_IN,
-                        filter_by="Status.Unpaid")  # fmt: skip
+    paid = _all_pages(
+        finance, "/books/v3/invoices", "invoices", organization_id=ORG_IN, filter_by="Status.Paid"
+    )
+    unpaid = _all_pages(
+        finance, "/books/v3/invoices", "invoices", organization_id=ORG_IN, filter_by="Status.Unpaid"
+    )
     assert paid
     assert {row["status"] for row in paid} == {"paid"}
     assert {row["status"] for row in unpaid} <= {"sent", "overdue", "partially_paid", "viewed"}
@@ -179,35 +241,65 @@ def test_unknown_ids_get_1002_and_ids_are_shared_by_both_products(finance) -> No
     assert missing.status_code == 404
     assert missing.json() == {"code": 1002, "message": "Invoice does not exist."}
     row = _get(finance, "/books/v3/salesorders", organization_id=ORG_IN).json()["salesorders"][0]
-    other_org = _get(finance, f"/books/v3/salesorders/{row['salesorder_id']}", organization_id=ORG_US)
+    other_org = _get(
+        finance, f"/books/v3/salesorders/{row['salesorder_id']}", organization_id=ORG_US
+    )
     assert other_org.json()["code"] == 1002
-    books = _get(finance, f"/books/v3/salesorders/{row['salesorder_id']}", organization_id=ORG_IN).json()
-    inventory = _get(finance, f"/inventory/v1/salesorders/{row['salesorder_id']}", organization_id=ORG_IN).json()
+    books = _get(
+        finance, f"/books/v3/salesorders/{row['salesorder_id']}", organization_id=ORG_IN
+    ).json()
+    inventory = _get(
+        finance, f"/inventory/v1/salesorders/{row['salesorder_id']}", organization_id=ORG_IN
+    ).json()
     assert books["salesorder"]["line_items"] == inventory["salesorder"]["line_items"]
 
 
 def test_exact_list_keys(finance) -> None:
-    for path, key in (("/books/v3/customerpayments", "customerpayments"),
-                      ("/inventory/v1/compositeitems", "composite_items"),
-                      ("/inventory/v1/transferorders", "transfer_orders"),
-                      ("/inventory/v1/inventoryadjustments", "inventory_adjustments"),
-                      ("/inventory/v1/settings/warehouses", "warehouses")):  # fmt: skip
+    for path, key in (
+        ("/books/v3/customerpayments", "customerpayments"),
+        ("/inventory/v1/compositeitems", "composite_items"),
+        ("/inventory/v1/transferorders", "transfer_orders"),
+        ("/inventory/v1/inventoryadjustments", "inventory_adjustments"),
+        ("/inventory/v1/settings/warehouses", "warehouses"),
+    ):
         body = _get(finance, path, organization_id=ORG_IN).json()
         assert body[key], path
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
-    path=st.sampled_from(["/books/v3/invoices", "/inventory/v1/items", "/books/v3/contacts",
-                          "/inventory/v1/packages", "/books/v3/journals", "/books/v3/invoices/x",
-                          "/inventory/v1/itemdetails", "/books/v3/contacts/1/contactpersons"]),
+    path=st.sampled_from(
+        [
+            "/books/v3/invoices",
+            "/inventory/v1/items",
+            "/books/v3/contacts",
+            "/inventory/v1/packages",
+            "/books/v3/journals",
+            "/books/v3/invoices/x",
+            "/inventory/v1/itemdetails",
+            "/books/v3/contacts/1/contactpersons",
+        ]
+    ),
     params=st.dictionaries(
-        st.sampled_from(["page", "per_page", "sort_column", "sort_order", "filter_by",
-                         "last_modified_time", "organization_id", "item_ids", "contact_type"]),
+        st.sampled_from(
+            [
+                "page",
+                "per_page",
+                "sort_column",
+                "sort_order",
+                "filter_by",
+                "last_modified_time",
+                "organization_id",
+                "item_ids",
+                "contact_type",
+            ]
+        ),
         st.text(max_size=30),
         max_size=5,
     ),
-)  # fmt: skip
+)
 def test_bad_requests_never_get_a_500(finance, path, params) -> None:
     response = _get(finance, path, **params)
     assert response.status_code < 500, response.text

@@ -1,5 +1,7 @@
-"""Every emulated Books/Inventory entity: paths, JSON keys, the parameters each product
-documents for it, how its records are classified (status, type), and its builders.
+"""Every emulated Books/Inventory entity: paths, keys, documented parameters, builders.
+
+Each entry says what each product documents for the entity, how its records are
+classified (status, type) and which functions build its records.
 
 Strictness lives here as data: a `sort_column` is accepted only where Zoho documents it,
 `last_modified_time` filters only where Zoho documents it (elsewhere it is ignored, as
@@ -31,6 +33,10 @@ ALL: Predicate = {}
 
 def _is(field_name: str, *values: Any) -> Predicate:  # noqa: ANN401
     return {field_name: frozenset(values)}
+
+
+def _flag(field_name: str, *, value: bool) -> Predicate:
+    return {field_name: frozenset({value})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +94,29 @@ def _statuses(prefix: str, mapping: dict[str, tuple[str, ...]]) -> dict[str, Pre
 
 
 ACTIVE_FILTERS = _statuses("Status", {"Active": ("active",), "Inactive": ("inactive",)})
-CONTACT_SORT = frozenset({"contact_name", "first_name", "last_name", "email",
-                          "outstanding_receivable_amount", "created_time", "last_modified_time"})  # fmt: skip
-SALESORDER_SORT = frozenset({"customer_name", "salesorder_number", "shipment_date",
-                             "last_modified_time", "reference_number", "total", "date",
-                             "created_time"})  # fmt: skip
+CONTACT_SORT = frozenset(
+    {
+        "contact_name",
+        "first_name",
+        "last_name",
+        "email",
+        "outstanding_receivable_amount",
+        "created_time",
+        "last_modified_time",
+    }
+)
+SALESORDER_SORT = frozenset(
+    {
+        "customer_name",
+        "salesorder_number",
+        "shipment_date",
+        "last_modified_time",
+        "reference_number",
+        "total",
+        "date",
+        "created_time",
+    }
+)
 PAYMENT_FILTERS: dict[str, Predicate] = {
     "PaymentMode.All": ALL,
     "PaymentMode.Check": _is("payment_mode", "check"),
@@ -102,9 +126,13 @@ PAYMENT_FILTERS: dict[str, Predicate] = {
     "PaymentMode.CreditCard": _is("payment_mode", "creditcard"),
     "PaymentMode.GoogleCheckout": _is("payment_mode", "googlecheckout"),
 }
-PAYMENT_CLASSES = ((40, {"payment_mode": "banktransfer"}), (25, {"payment_mode": "check"}),
-                   (15, {"payment_mode": "cash"}), (15, {"payment_mode": "creditcard"}),
-                   (5, {"payment_mode": "paypal"}))  # fmt: skip
+PAYMENT_CLASSES = (
+    (40, {"payment_mode": "banktransfer"}),
+    (25, {"payment_mode": "check"}),
+    (15, {"payment_mode": "cash"}),
+    (15, {"payment_mode": "creditcard"}),
+    (5, {"payment_mode": "paypal"}),
+)
 ACTIVE_CLASSES = ((92, {"status": "active"}), (8, {"status": "inactive"}))
 
 
@@ -146,7 +174,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
                 "Status.Duplicate": _is("status", "duplicate"),
                 "Status.PortalEnabled": _is("portal_status", "enabled"),
                 "Status.PortalDisabled": _is("portal_status", "disabled"),
-                "Status.Crm": _is("is_linked_with_zohocrm", True),
+                "Status.Crm": _flag("is_linked_with_zohocrm", value=True),
             },
             "Status.Active",
             report_name="Contacts",
@@ -674,8 +702,8 @@ ENTITIES: tuple[EntitySpec, ...] = (
             ),
             {
                 "Status.All": ALL,
-                "Status.Billable": _is("is_billable", True),
-                "Status.Nonbillable": _is("is_billable", False),
+                "Status.Billable": _flag("is_billable", value=True),
+                "Status.Nonbillable": _flag("is_billable", value=False),
                 "Status.Reimbursed": _is("status", "reimbursed"),
                 "Status.Invoiced": _is("status", "invoiced"),
                 "Status.Unbilled": _is("status", "unbilled"),
@@ -731,8 +759,8 @@ ENTITIES: tuple[EntitySpec, ...] = (
             frozenset({"account_name", "account_type"}),
             {
                 "AccountType.All": ALL,
-                "AccountType.Active": _is("is_active", True),
-                "AccountType.Inactive": _is("is_active", False),
+                "AccountType.Active": _flag("is_active", value=True),
+                "AccountType.Inactive": _flag("is_active", value=False),
                 "AccountType.Asset": _is("account_base_type", "Asset"),
                 "AccountType.Liability": _is("account_base_type", "Liability"),
                 "AccountType.Equity": _is("account_base_type", "Equity"),

@@ -52,7 +52,7 @@ def parse_modified_time(value: str) -> int:
     """
     match = _MODIFIED.match(value)
     if match is None:
-        raise InvalidParameterError("last_modified_time")
+        raise InvalidParameterError("last_modified_time")  # noqa: EM101 - the parameter name is the message
     year, month, day, hour, minute, second, zone = match.groups()
     if zone == "Z":
         offset = timedelta(0)
@@ -63,11 +63,16 @@ def parse_modified_time(value: str) -> int:
             offset = -offset
     try:
         moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second),
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
             tzinfo=timezone(offset),
-        )  # fmt: skip
+        )
     except ValueError:
-        raise InvalidParameterError("last_modified_time") from None
+        raise InvalidParameterError("last_modified_time") from None  # noqa: EM101 - the parameter name is the message
     return int(moment.timestamp())
 
 
@@ -90,13 +95,13 @@ def parse_list_query(params: QueryParams, endpoint: Endpoint) -> ListQuery:
     per_page = min(_positive_int(params, "per_page", MAX_PER_PAGE), MAX_PER_PAGE)
     sort_column = params.get("sort_column")
     if sort_column is not None and sort_column not in endpoint.sort_columns:
-        raise InvalidParameterError("sort_column")
+        raise InvalidParameterError("sort_column")  # noqa: EM101 - the parameter name is the message
     sort_order = params.get("sort_order")
     if sort_order is not None and (not endpoint.sort_columns or sort_order not in {"A", "D"}):
-        raise InvalidParameterError("sort_order")
+        raise InvalidParameterError("sort_order")  # noqa: EM101 - the parameter name is the message
     filter_by = params.get("filter_by")
     if filter_by is not None and filter_by not in endpoint.filters:
-        raise InvalidParameterError("filter_by")
+        raise InvalidParameterError("filter_by")  # noqa: EM101 - the parameter name is the message
     applied = (
         filter_by
         or endpoint.default_filter

@@ -164,7 +164,7 @@ class FinanceRoutes:
                         for organization in ORGANIZATIONS
                     ],
                 }
-            ),  # fmt: skip
+            ),
             needs_org=False,
         )
 
@@ -268,7 +268,7 @@ class FinanceRoutes:
             raw = request.query_params.get("item_ids", "")
             ids = [part for part in raw.split(",") if part]
             if not ids:
-                raise InvalidParameterError("item_ids")
+                raise InvalidParameterError("item_ids")  # noqa: EM101 - the parameter name is the message
             state = self.data.state(organization_id, "items")
             items = []
             for record_id in ids:
@@ -294,12 +294,22 @@ class FinanceRoutes:
                 return finance_error(1002, "Contact does not exist.", 404)
             persons = contact_persons(self.data.context(organization_id, "contacts"), index)
             start = (page.page - 1) * page.per_page
-            return json_response({**SUCCESS, "contact_persons": persons[start : start + page.per_page],
-                                  "page_context": {"page": page.page, "per_page": page.per_page,
-                                                   "has_more_page": start + page.per_page < len(persons),
-                                                   "report_name": "Contact Persons",
-                                                   "applied_filter": "", "sort_column": "",
-                                                   "sort_order": "A", "search_criteria": []}})  # fmt: skip
+            return json_response(
+                {
+                    **SUCCESS,
+                    "contact_persons": persons[start : start + page.per_page],
+                    "page_context": {
+                        "page": page.page,
+                        "per_page": page.per_page,
+                        "has_more_page": start + page.per_page < len(persons),
+                        "report_name": "Contact Persons",
+                        "applied_filter": "",
+                        "sort_column": "",
+                        "sort_order": "A",
+                        "search_criteria": [],
+                    },
+                }
+            )
 
         return await self._serve(request, "/contacts/{id}/contactpersons", build)
 

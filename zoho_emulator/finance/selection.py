@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 @dataclass(slots=True)
 class Selection:
-    """A set of record indices, read in descending index order (Zoho's default order:
-    newest created first).
+    """A set of record indices, read newest first (Zoho's default order).
+
+    Indices grow with creation time, so descending index order is `created_time D`.
     """
 
     dense_start: int = 0

@@ -84,7 +84,8 @@ class FinanceData:
         organization = BY_ID[organization_id]
         key = key_of(self.seed, organization_id, spec.name)
         count = self._count(spec)
-        prefix = f"{4 + key_of(self.seed, organization_id) % 6}{key_of(self.seed, organization_id, 'prefix') % 1000:03d}"
+        first_digit = 4 + key_of(self.seed, organization_id) % 6
+        prefix = f"{first_digit}{key_of(self.seed, organization_id, 'prefix') % 1000:03d}"
         context = GenContext(
             organization=organization,
             entity=spec.name,
@@ -191,14 +192,20 @@ class FinanceData:
             )
             cached = self._sorted.get(cache_key)
             if cached is None:
-                cached = self._sort(state, selection, product, sort_column, descending)
+                cached = self._sort(state, selection, product, sort_column, descending=descending)
                 self._sorted[cache_key] = cached
                 while len(self._sorted) > SORT_CACHE_SIZE:
                     self._sorted.popitem(last=False)
             return selection, cached
 
     def _sort(
-        self, state: EntityState, selection: Selection, product: str, column: str, descending: bool
+        self,
+        state: EntityState,
+        selection: Selection,
+        product: str,
+        column: str,
+        *,
+        descending: bool,
     ) -> list[int]:
         indices = selection.all_descending()
         timeline = state.context.timeline
@@ -223,7 +230,7 @@ class FinanceData:
                 indices, key=lambda index: (str(key(index)[0]), index), reverse=descending
             )
 
-    def _selection(
+    def _selection(  # noqa: C901 - the arithmetic and the scanning path share checks
         self, state: EntityState, product: str, predicate: Predicate, modified_since: int | None
     ) -> Selection:
         context = state.context
@@ -282,8 +289,14 @@ class FinanceData:
     ) -> Iterator[Record]:
         """Every live record of an entity, newest first (what a full sync must find)."""
         state = self.state(organization_id, entity)
-        selection, _ = self.select(state, product=product, predicate={}, modified_since=None,
-                                   sort_column=None, descending=True)  # fmt: skip
+        selection, _ = self.select(
+            state,
+            product=product,
+            predicate={},
+            modified_since=None,
+            sort_column=None,
+            descending=True,
+        )
         total = len(selection)
         for offset in range(0, total, 1000):
             for index in selection.descending(offset, 1000):
@@ -298,8 +311,14 @@ class FinanceData:
     def count(self, organization_id: str, entity: str) -> int:
         """How many live records an entity has."""
         state = self.state(organization_id, entity)
-        selection, _ = self.select(state, product="books", predicate={}, modified_since=None,
-                                   sort_column=None, descending=True)  # fmt: skip
+        selection, _ = self.select(
+            state,
+            product="books",
+            predicate={},
+            modified_since=None,
+            sort_column=None,
+            descending=True,
+        )
         return len(selection)
 
     def record(
@@ -399,7 +418,8 @@ class FinanceData:
             for index in indices:
                 record = self.detail(state, index)
                 times = self.times(state, index)
-                assert times is not None and record is not None  # noqa: S101
+                assert times is not None  # noqa: S101 - _pick returns live records
+                assert record is not None  # noqa: S101
                 state.overlays[index] = Overlay(times[0], self._now(), deleted=True)
                 deleted.append(record)
             state.version += 1

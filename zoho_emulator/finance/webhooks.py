@@ -143,9 +143,13 @@ class WebhookSender:
             }
             spec = BY_NAME[entity]
             delivery = Delivery(
-                registration.url, entity, event, organization_id,
-                str(record.get(spec.id_field, "")), None,
-            )  # fmt: skip
+                registration.url,
+                entity,
+                event,
+                organization_id,
+                str(record.get(spec.id_field, "")),
+                None,
+            )
             try:
                 response = self._session.post(
                     registration.url, data=body, headers=headers, timeout=DELIVERY_TIMEOUT

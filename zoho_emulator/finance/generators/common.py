@@ -119,13 +119,21 @@ def company_name(bits: int) -> str:
 
 
 CITIES = {
-    "India": (("Bengaluru", "Karnataka", "KA", "5600"), ("Mumbai", "Maharashtra", "MH", "4000"),
-              ("Chennai", "Tamil Nadu", "TN", "6000"), ("Pune", "Maharashtra", "MH", "4110"),
-              ("New Delhi", "Delhi", "DL", "1100")),
-    "U.S.A": (("San Francisco", "California", "CA", "941"), ("Seattle", "Washington", "WA", "981"),
-              ("Portland", "Oregon", "OR", "972"), ("Austin", "Texas", "TX", "787"),
-              ("Denver", "Colorado", "CO", "802")),
-}  # fmt: skip
+    "India": (
+        ("Bengaluru", "Karnataka", "KA", "5600"),
+        ("Mumbai", "Maharashtra", "MH", "4000"),
+        ("Chennai", "Tamil Nadu", "TN", "6000"),
+        ("Pune", "Maharashtra", "MH", "4110"),
+        ("New Delhi", "Delhi", "DL", "1100"),
+    ),
+    "U.S.A": (
+        ("San Francisco", "California", "CA", "941"),
+        ("Seattle", "Washington", "WA", "981"),
+        ("Portland", "Oregon", "OR", "972"),
+        ("Austin", "Texas", "TX", "787"),
+        ("Denver", "Colorado", "CO", "802"),
+    ),
+}
 
 
 def address(organization: Organization, bits: int, attention: str = "") -> Record:

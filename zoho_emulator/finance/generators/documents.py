@@ -1,5 +1,7 @@
-"""Sales and purchase documents (invoices, estimates, sales/purchase orders, bills, credit
-notes), payments, expenses and journals. List rows are summaries; details add line items.
+"""Sales and purchase documents, payments, expenses and journals.
+
+Documents are invoices, estimates, sales/purchase orders, bills and credit notes. List
+rows are summaries; details add line items, as in Zoho.
 """
 
 from __future__ import annotations
@@ -50,13 +52,55 @@ class DocumentKind:
 
 
 KINDS = {
-    "invoices": DocumentKind("invoice_id", "invoice_number", "INV-", "customer", "due_date", True, False),
-    "estimates": DocumentKind("estimate_id", "estimate_number", "EST-", "customer", "expiry_date", False, False),
-    "salesorders": DocumentKind("salesorder_id", "salesorder_number", "SO-", "customer", "shipment_date", False, False),
-    "purchaseorders": DocumentKind("purchaseorder_id", "purchaseorder_number", "PO-", "vendor", "delivery_date", False, True),
-    "bills": DocumentKind("bill_id", "bill_number", "BILL-", "vendor", "due_date", True, True),
-    "creditnotes": DocumentKind("creditnote_id", "creditnote_number", "CN-", "customer", "", True, False),
-}  # fmt: skip
+    "invoices": DocumentKind(
+        "invoice_id",
+        "invoice_number",
+        "INV-",
+        "customer",
+        "due_date",
+        has_balance=True,
+        purchase=False,
+    ),
+    "estimates": DocumentKind(
+        "estimate_id",
+        "estimate_number",
+        "EST-",
+        "customer",
+        "expiry_date",
+        has_balance=False,
+        purchase=False,
+    ),
+    "salesorders": DocumentKind(
+        "salesorder_id",
+        "salesorder_number",
+        "SO-",
+        "customer",
+        "shipment_date",
+        has_balance=False,
+        purchase=False,
+    ),
+    "purchaseorders": DocumentKind(
+        "purchaseorder_id",
+        "purchaseorder_number",
+        "PO-",
+        "vendor",
+        "delivery_date",
+        has_balance=False,
+        purchase=True,
+    ),
+    "bills": DocumentKind(
+        "bill_id", "bill_number", "BILL-", "vendor", "due_date", has_balance=True, purchase=True
+    ),
+    "creditnotes": DocumentKind(
+        "creditnote_id",
+        "creditnote_number",
+        "CN-",
+        "customer",
+        "",
+        has_balance=True,
+        purchase=False,
+    ),
+}
 
 
 def lines(context: GenContext, index: int) -> list[tuple[int, int, int]]:
@@ -128,7 +172,7 @@ def document_row(context: GenContext, index: int, created: int, modified: int) -
         "created_time": org.format_time(created),
         "last_modified_time": org.format_time(modified),
         "has_attachment": False,
-        "is_emailed": status not in {"draft"},
+        "is_emailed": status != "draft",
         "salesperson_id": "",
         "salesperson_name": "",
     }
@@ -138,20 +182,44 @@ def document_row(context: GenContext, index: int, created: int, modified: int) -
         due = created + (15 + bits(15) % 30) * DAY
         record[kind.due_field] = format_date(due, org)
     if context.entity == "invoices":
-        record.update({"due_days": "", "is_viewed_by_client": False, "client_viewed_time": "",
-                       "reminders_sent": 0, "last_reminder_sent_date": "",
-                       "payment_expected_date": "", "schedule_time": "",
-                       "last_payment_date": date if status in {"paid", "partially_paid"} else "",
-                       "ach_payment_initiated": False, "documents": "", "adjustment": 0.0,
-                       "write_off_amount": 0.0, "shipping_charge": 0.0})  # fmt: skip
+        record.update(
+            {
+                "due_days": "",
+                "is_viewed_by_client": False,
+                "client_viewed_time": "",
+                "reminders_sent": 0,
+                "last_reminder_sent_date": "",
+                "payment_expected_date": "",
+                "schedule_time": "",
+                "last_payment_date": date if status in {"paid", "partially_paid"} else "",
+                "ach_payment_initiated": False,
+                "documents": "",
+                "adjustment": 0.0,
+                "write_off_amount": 0.0,
+                "shipping_charge": 0.0,
+            }
+        )
     elif context.entity == "salesorders":
-        record.update({"order_status": status, "invoiced_status": klass.get("invoiced", ""),
-                       "paid_status": "", "shipped_status": klass.get("shipped", ""),
-                       "delivery_method": pick(("Courier", "FedEx", "BlueDart", "Pickup"), bits(16)),
-                       "is_drop_shipment": False, "total_invoiced_amount": 0.0})  # fmt: skip
+        record.update(
+            {
+                "order_status": status,
+                "invoiced_status": klass.get("invoiced", ""),
+                "paid_status": "",
+                "shipped_status": klass.get("shipped", ""),
+                "delivery_method": pick(("Courier", "FedEx", "BlueDart", "Pickup"), bits(16)),
+                "is_drop_shipment": False,
+                "total_invoiced_amount": 0.0,
+            }
+        )
     elif context.entity == "purchaseorders":
-        record.update({"order_status": status, "billed_status": klass.get("billed", ""),
-                       "received_status": "", "delivery_date": record["delivery_date"]})  # fmt: skip
+        record.update(
+            {
+                "order_status": status,
+                "billed_status": klass.get("billed", ""),
+                "received_status": "",
+                "delivery_date": record["delivery_date"],
+            }
+        )
     elif context.entity == "bills":
         record.update({"due_days": "", "is_tds_applied": False, "tds_total": 0.0})
     custom_field_values(context, bits, record)
@@ -243,11 +311,18 @@ def document_detail(
         record["credits_applied"] = 0.0
         record["write_off_amount"] = 0.0
     if context.entity == "invoices":
-        record.update({"invoice_url": f"https://books.zoho.example/portal/{record['invoice_id']}",
-                       "allow_partial_payments": True, "payment_reminder_enabled": True,
-                       "tax_amount_withheld": 0.0, "contact_persons_associated": [],
-                       "can_send_in_mail": True, "attachment_name": "",
-                       "recurring_invoice_id": ""})  # fmt: skip
+        record.update(
+            {
+                "invoice_url": f"https://books.zoho.example/portal/{record['invoice_id']}",
+                "allow_partial_payments": True,
+                "payment_reminder_enabled": True,
+                "tax_amount_withheld": 0.0,
+                "contact_persons_associated": [],
+                "can_send_in_mail": True,
+                "attachment_name": "",
+                "recurring_invoice_id": "",
+            }
+        )
     if context.entity == "salesorders":
         record["packages"] = []
         record["invoices"] = []
@@ -286,16 +361,27 @@ def payment_row(context: GenContext, index: int, created: int, modified: int) ->
         "location_name": "",
     }
     if customer:
-        record.update({"customer_id": party_id, "customer_name": party_name,
-                       "invoice_numbers": f"INV-{document + 1:06d}",
-                       "invoice_number": f"INV-{document + 1:06d}",
-                       "account_id": context.other("chartofaccounts").record_id(BANK_ACCOUNT),
-                       "account_name": ACCOUNTS[BANK_ACCOUNT][0]})  # fmt: skip
+        record.update(
+            {
+                "customer_id": party_id,
+                "customer_name": party_name,
+                "invoice_numbers": f"INV-{document + 1:06d}",
+                "invoice_number": f"INV-{document + 1:06d}",
+                "account_id": context.other("chartofaccounts").record_id(BANK_ACCOUNT),
+                "account_name": ACCOUNTS[BANK_ACCOUNT][0],
+            }
+        )
     else:
-        record.update({"vendor_id": party_id, "vendor_name": party_name,
-                       "bill_numbers": f"BILL-{document + 1:06d}", "balance": 0.0,
-                       "paid_through_account_id": context.other("chartofaccounts").record_id(BANK_ACCOUNT),
-                       "paid_through_account_name": ACCOUNTS[BANK_ACCOUNT][0]})  # fmt: skip
+        record.update(
+            {
+                "vendor_id": party_id,
+                "vendor_name": party_name,
+                "bill_numbers": f"BILL-{document + 1:06d}",
+                "balance": 0.0,
+                "paid_through_account_id": context.other("chartofaccounts").record_id(BANK_ACCOUNT),
+                "paid_through_account_name": ACCOUNTS[BANK_ACCOUNT][0],
+            }
+        )
     custom_field_values(context, bits, record)
     return record
 
@@ -317,13 +403,20 @@ def payment_detail(
         ),
         "date": format_date(source.timeline.created(document), context.organization),
         ("invoice_amount" if customer else "total"): record["amount"],
-        ("amount_applied" if customer else "amount_applied"): record["amount"],
+        "amount_applied": record["amount"],
         ("balance_amount" if customer else "balance"): 0.0,
     }
     record["invoices" if customer else "bills"] = [applied]
-    record.update({"status": "success", "amount_refunded": 0.0, "bank_charges": 0.0,
-                   "email": "", "currency_symbol": context.organization.currency_symbol,
-                   "exchange_rate": 1.0})  # fmt: skip
+    record.update(
+        {
+            "status": "success",
+            "amount_refunded": 0.0,
+            "bank_charges": 0.0,
+            "email": "",
+            "currency_symbol": context.organization.currency_symbol,
+            "exchange_rate": 1.0,
+        }
+    )
     return record
 
 
@@ -355,7 +448,7 @@ def expense_row(context: GenContext, index: int, created: int, modified: int) ->
                 "Trade show booth",
             ),
             bits(5),
-        ),  # fmt: skip
+        ),
         "currency_id": base_currency_id(context),
         "currency_code": org.currency_code,
         "bcy_total": money(amount),
@@ -405,9 +498,20 @@ def expense_detail(
             "item_order": 1,
         }
     ]
-    record.update({"exchange_rate": 1.0, "sub_total": record["total"], "tax_amount": 0.0,
-                   "tax_id": "", "tax_name": "", "tax_percentage": 0.0, "is_inclusive_tax": False,
-                   "is_personal": False, "project_id": "", "project_name": ""})  # fmt: skip
+    record.update(
+        {
+            "exchange_rate": 1.0,
+            "sub_total": record["total"],
+            "tax_amount": 0.0,
+            "tax_id": "",
+            "tax_name": "",
+            "tax_percentage": 0.0,
+            "is_inclusive_tax": False,
+            "is_personal": False,
+            "project_id": "",
+            "project_name": "",
+        }
+    )
     return record
 
 
@@ -429,7 +533,7 @@ def journal_row(context: GenContext, index: int, created: int, modified: int) ->
                 "Year-end adjustment",
             ),
             bits(3),
-        ),  # fmt: skip
+        ),
         "journal_type": "both",
         "status": context.klass(index)["status"],
         "total": money(amount),
@@ -471,6 +575,13 @@ def journal_detail(
             ((debit, "debit"), (RECEIVABLE_ACCOUNT, "credit"))
         )
     ]
-    record.update({"exchange_rate": 1.0, "line_item_total": record["total"], "taxes": [],
-                   "price_precision": 2, "custom_fields": record["custom_fields"]})  # fmt: skip
+    record.update(
+        {
+            "exchange_rate": 1.0,
+            "line_item_total": record["total"],
+            "taxes": [],
+            "price_precision": 2,
+            "custom_fields": record["custom_fields"],
+        }
+    )
     return record

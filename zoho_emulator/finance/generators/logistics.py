@@ -1,6 +1,4 @@
-"""Inventory's logistics documents: packages, shipment orders, transfer orders and
-inventory adjustments.
-"""
+"""Inventory's logistics: packages, shipment orders, transfers and adjustments."""
 
 from __future__ import annotations
 
@@ -259,8 +257,14 @@ def transfer_detail(
     return record
 
 
-ADJUSTMENT_REASONS = ("Stock on fire", "Stolen goods", "Damaged goods", "Stock written off",
-                      "Inventory revaluation", "Stocktake correction")  # fmt: skip
+ADJUSTMENT_REASONS = (
+    "Stock on fire",
+    "Stolen goods",
+    "Damaged goods",
+    "Stock written off",
+    "Inventory revaluation",
+    "Stocktake correction",
+)
 
 
 def adjustment_row(context: GenContext, index: int, created: int, modified: int) -> Record:

@@ -122,10 +122,10 @@ def contact_persons(context: GenContext, index: int) -> list[Record]:
                 "designation": pick(
                     ("Purchasing Manager", "Accountant", "Owner", "Director", "Store Manager"),
                     bits(60 + position),
-                ),  # fmt: skip
+                ),
                 "department": pick(
                     ("Finance", "Procurement", "Operations", "Sales"), bits(70 + position)
-                ),  # fmt: skip
+                ),
                 "skype": "",
                 "is_primary_contact": position == 0,
                 "is_added_in_portal": False,
@@ -178,15 +178,24 @@ def contact_detail(
         }
     )
     if org.country == "India":
-        record.update({"gst_treatment": "business_gst", "place_of_contact": "KA",
-                       "gst_no": f"29ABCDE{bits(11) % 10_000:04d}F1Z5"})  # fmt: skip
+        record.update(
+            {
+                "gst_treatment": "business_gst",
+                "place_of_contact": "KA",
+                "gst_no": f"29ABCDE{bits(11) % 10_000:04d}F1Z5",
+            }
+        )
     else:
         record.update({"tax_treatment": "", "tax_exemption_id": "", "tax_authority_id": ""})
     return record
 
 
-USER_ROLES = (("admin", "Admin"), ("staff", "Staff"), ("staff", "Staff"), ("timesheetstaff",
-              "Timesheet Staff"))  # fmt: skip
+USER_ROLES = (
+    ("admin", "Admin"),
+    ("staff", "Staff"),
+    ("staff", "Staff"),
+    ("timesheetstaff", "Timesheet Staff"),
+)
 
 
 def user_row(context: GenContext, index: int, created: int, modified: int) -> Record:

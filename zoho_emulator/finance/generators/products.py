@@ -1,5 +1,7 @@
-"""Items (with stock per warehouse or location), item groups, composite items, and the
-settings they hang on: taxes, chart of accounts, warehouses and locations.
+"""Items, item groups, composite items, and the settings they hang on.
+
+Items carry stock per warehouse or location; the settings are taxes, the chart of
+accounts, warehouses and locations.
 """
 
 from __future__ import annotations
@@ -24,11 +26,23 @@ GROUP_EVERY = 3
 """Every third item belongs to an item group."""
 
 TAXES = {
-    "India": (("GST5", 5.0), ("GST12", 12.0), ("GST18", 18.0), ("GST28", 28.0), ("IGST18", 18.0),
-              ("Exempt", 0.0)),
-    "U.S.A": (("CA Sales Tax", 7.25), ("SF City Tax", 8.625), ("WA Sales Tax", 6.5),
-              ("OR No Tax", 0.0), ("TX Sales Tax", 6.25), ("Exempt", 0.0)),
-}  # fmt: skip
+    "India": (
+        ("GST5", 5.0),
+        ("GST12", 12.0),
+        ("GST18", 18.0),
+        ("GST28", 28.0),
+        ("IGST18", 18.0),
+        ("Exempt", 0.0),
+    ),
+    "U.S.A": (
+        ("CA Sales Tax", 7.25),
+        ("SF City Tax", 8.625),
+        ("WA Sales Tax", 6.5),
+        ("OR No Tax", 0.0),
+        ("TX Sales Tax", 6.25),
+        ("Exempt", 0.0),
+    ),
+}
 
 
 def tax_of(context: GenContext, bits: int) -> tuple[str, str, float]:
@@ -65,10 +79,14 @@ def stock_locations(organization: Organization) -> tuple[tuple[str, str], ...]:
     return tuple(("warehouse", name) for name in WAREHOUSE_NAMES[organization.country])
 
 
-WAREHOUSE_NAMES = {"India": ("Bengaluru Main Warehouse", "Mumbai Depot", "Chennai Hub"),
-                   "U.S.A": ("Oakland Warehouse", "Reno Fulfilment", "Tacoma Depot")}  # fmt: skip
-LOCATION_NAMES = {"India": ("Bengaluru HQ", "Mumbai Store", "Pune Store", "Chennai Store"),
-                  "U.S.A": ("Oakland HQ", "Portland Store", "Seattle Store", "Reno Fulfilment")}  # fmt: skip
+WAREHOUSE_NAMES = {
+    "India": ("Bengaluru Main Warehouse", "Mumbai Depot", "Chennai Hub"),
+    "U.S.A": ("Oakland Warehouse", "Reno Fulfilment", "Tacoma Depot"),
+}
+LOCATION_NAMES = {
+    "India": ("Bengaluru HQ", "Mumbai Store", "Pune Store", "Chennai Store"),
+    "U.S.A": ("Oakland HQ", "Portland Store", "Seattle Store", "Reno Fulfilment"),
+}
 
 
 def stock_by_place(context: GenContext, index: int) -> list[tuple[int, int, int]]:
@@ -240,7 +258,7 @@ def group_name(context: GenContext, index: int) -> str:
 def group_items(context: GenContext, index: int) -> list[int]:
     """Indices of the items in group `index` (at most six)."""
     items = context.other("items")
-    members = []
+    members: list[int] = []
     position = index
     while len(members) < 6 and position * GROUP_EVERY < items.count:  # noqa: PLR2004
         members.append(position * GROUP_EVERY)
@@ -276,7 +294,7 @@ def itemgroup_row(context: GenContext, index: int, created: int, modified: int) 
         "created_time": context.organization.format_time(created),
         "last_modified_time": context.organization.format_time(modified),
     }
-    members = []
+    members: list[Record] = []
     for member in group_items(context, index):
         summary = item_stock_summary(items, member)
         members.append(
@@ -304,9 +322,16 @@ def itemgroup_detail(
     """`/itemgroups/{id}`: the group with its items and attribute options."""
     del product
     record = itemgroup_row(context, index, created, modified)
-    record["attributes"] = [{"id": record["attribute_id1"], "name": "Colour",
-                             "options": [{"id": f"{context.id_prefix}096{n:010d}", "name": colour}
-                                         for n, colour in enumerate(COLOURS)]}]  # fmt: skip
+    record["attributes"] = [
+        {
+            "id": record["attribute_id1"],
+            "name": "Colour",
+            "options": [
+                {"id": f"{context.id_prefix}096{n:010d}", "name": colour}
+                for n, colour in enumerate(COLOURS)
+            ],
+        }
+    ]
     record["options"] = record["attributes"][0]["options"]
     return record
 
@@ -399,11 +424,23 @@ def composite_detail(
         }
         for position, (item, quantity) in enumerate(composite_components(context, index))
     ]
-    record.update({"committed_stock": 0.0, "available_for_sale_stock": record["available_stock"],
-                   "track_inventory": True, "can_be_sold": True, "can_be_purchased": True,
-                   "is_returnable": True, "initial_stock": 0.0, "initial_stock_rate": 0.0,
-                   "asset_value": 0.0, "vendor_id": "", "vendor_name": "", "tags": [],
-                   "item_tax_preferences": []})  # fmt: skip
+    record.update(
+        {
+            "committed_stock": 0.0,
+            "available_for_sale_stock": record["available_stock"],
+            "track_inventory": True,
+            "can_be_sold": True,
+            "can_be_purchased": True,
+            "is_returnable": True,
+            "initial_stock": 0.0,
+            "initial_stock_rate": 0.0,
+            "asset_value": 0.0,
+            "vendor_id": "",
+            "vendor_name": "",
+            "tags": [],
+            "item_tax_preferences": [],
+        }
+    )
     return record
 
 
@@ -441,25 +478,47 @@ def tax_detail(
 
 
 ACCOUNTS: tuple[tuple[str, str, str], ...] = (
-    ("Petty Cash", "cash", "1000"), ("Undeposited Funds", "cash", "1010"),
-    ("Business Checking", "bank", "1020"), ("Accounts Receivable", "accounts_receivable", "1100"),
-    ("Inventory Asset", "stock", "1200"), ("Prepaid Expenses", "other_current_asset", "1300"),
-    ("Furniture and Equipment", "fixed_asset", "1500"), ("Accounts Payable", "accounts_payable", "2000"),
-    ("Tax Payable", "other_current_liability", "2100"), ("Employee Reimbursements", "other_current_liability", "2200"),
-    ("Owner's Equity", "equity", "3000"), ("Retained Earnings", "equity", "3100"),
-    ("Sales", "income", "4000"), ("Shipping Charge", "income", "4100"), ("Discount", "income", "4200"),
-    ("Cost of Goods Sold", "cost_of_goods_sold", "5000"), ("Advertising And Marketing", "expense", "6000"),
-    ("Office Supplies", "expense", "6100"), ("Rent Expense", "expense", "6200"),
-    ("Travel Expense", "expense", "6300"), ("Telephone Expense", "expense", "6400"),
-    ("Bank Fees and Charges", "expense", "6500"), ("Exchange Gain or Loss", "other_expense", "7000"),
-    ("Uncategorized", "other_expense", "7100"), ("Old Marketing Account", "expense", "6900"),
-)  # fmt: skip
+    ("Petty Cash", "cash", "1000"),
+    ("Undeposited Funds", "cash", "1010"),
+    ("Business Checking", "bank", "1020"),
+    ("Accounts Receivable", "accounts_receivable", "1100"),
+    ("Inventory Asset", "stock", "1200"),
+    ("Prepaid Expenses", "other_current_asset", "1300"),
+    ("Furniture and Equipment", "fixed_asset", "1500"),
+    ("Accounts Payable", "accounts_payable", "2000"),
+    ("Tax Payable", "other_current_liability", "2100"),
+    ("Employee Reimbursements", "other_current_liability", "2200"),
+    ("Owner's Equity", "equity", "3000"),
+    ("Retained Earnings", "equity", "3100"),
+    ("Sales", "income", "4000"),
+    ("Shipping Charge", "income", "4100"),
+    ("Discount", "income", "4200"),
+    ("Cost of Goods Sold", "cost_of_goods_sold", "5000"),
+    ("Advertising And Marketing", "expense", "6000"),
+    ("Office Supplies", "expense", "6100"),
+    ("Rent Expense", "expense", "6200"),
+    ("Travel Expense", "expense", "6300"),
+    ("Telephone Expense", "expense", "6400"),
+    ("Bank Fees and Charges", "expense", "6500"),
+    ("Exchange Gain or Loss", "other_expense", "7000"),
+    ("Uncategorized", "other_expense", "7100"),
+    ("Old Marketing Account", "expense", "6900"),
+)
 ACCOUNT_BASE_TYPES = {
-    "cash": "Asset", "bank": "Asset", "accounts_receivable": "Asset", "stock": "Asset",
-    "other_current_asset": "Asset", "fixed_asset": "Asset", "accounts_payable": "Liability",
-    "other_current_liability": "Liability", "equity": "Equity", "income": "Income",
-    "cost_of_goods_sold": "Expense", "expense": "Expense", "other_expense": "Expense",
-}  # fmt: skip
+    "cash": "Asset",
+    "bank": "Asset",
+    "accounts_receivable": "Asset",
+    "stock": "Asset",
+    "other_current_asset": "Asset",
+    "fixed_asset": "Asset",
+    "accounts_payable": "Liability",
+    "other_current_liability": "Liability",
+    "equity": "Equity",
+    "income": "Income",
+    "cost_of_goods_sold": "Expense",
+    "expense": "Expense",
+    "other_expense": "Expense",
+}
 BANK_ACCOUNT = 2
 RECEIVABLE_ACCOUNT = 3
 INVENTORY_ACCOUNT = 4
@@ -507,9 +566,16 @@ def account_detail(
     """`/chartofaccounts/{id}`: Zoho returns the account's fields at the top level."""
     del product
     record = account_row(context, index, created, modified)
-    record.update({"currency_id": "", "currency_code": context.organization.currency_code,
-                   "description": "", "include_in_vat_return": False, "custom_fields": [],
-                   "closing_balance": record["current_balance"]})  # fmt: skip
+    record.update(
+        {
+            "currency_id": "",
+            "currency_code": context.organization.currency_code,
+            "description": "",
+            "include_in_vat_return": False,
+            "custom_fields": [],
+            "closing_balance": record["current_balance"],
+        }
+    )
     return record
 
 
@@ -568,7 +634,7 @@ def location_row(context: GenContext, index: int, created: int, modified: int) -
             "state_code": where["state_code"],
             "country": org.country,
             "zip": where["zip"],
-        },  # fmt: skip
+        },
         "tax_settings_id": "",
         "parent_location_id": "",
         "associated_series_ids": [],
