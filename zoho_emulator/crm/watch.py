@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 DEFAULT_EXPIRY = 3_600
 MAX_EXPIRY = 7 * 86_400
 MAX_TOKEN_LENGTH = 50
+MAX_CONDITIONS = 10
 OPERATIONS = {"create": "insert", "edit": "update", "delete": "delete"}
 DELIVERY_TIMEOUT = 5.0
 
@@ -51,6 +52,7 @@ class Channel:
     expiry: int
     return_affected_field_values: bool = False
     notify_on_related_action: bool = True
+    notification_condition: list[Any] = field(default_factory=list)
 
     def watches(self, module: str, operation: str) -> bool:
         """Whether a change of `module` with the notification `operation` is subscribed."""
@@ -175,7 +177,7 @@ class Channels:
         self._session.close()
 
     # ---- the API ----------------------------------------------------------------------
-    def _validate(self, item: Any, *, partial: bool) -> dict[str, Any]:  # noqa: ANN401, C901, PLR0912
+    def _validate(self, item: Any, *, partial: bool) -> dict[str, Any]:  # noqa: ANN401, C901, PLR0912, PLR0915
         if not isinstance(item, dict):
             raise errors.CrmError("INVALID_DATA", "invalid data", 400, {"api_name": "watch"})
         required = ("channel_id",) if partial else ("channel_id", "events", "notify_url")
@@ -223,6 +225,11 @@ class Channels:
                 if not isinstance(item[flag], bool):
                     raise _invalid(flag)
                 result[flag] = item[flag]
+        condition = item.get("notification_condition")
+        if condition is not None:
+            if not isinstance(condition, list) or len(condition) > MAX_CONDITIONS:
+                raise _invalid("notification_condition")
+            result["notification_condition"] = condition
         if "_delete_events" in item:
             result["_delete_events"] = item["_delete_events"] is True
         return result
@@ -255,6 +262,7 @@ class Channels:
                     "resource_id": module.module_id if module else "",
                     "resource_name": module_name,
                     "channel_id": channel.channel_id,
+                    "notification_condition": channel.notification_condition,
                 }
             )
         return details
@@ -267,11 +275,11 @@ class Channels:
     def enable(self, body: Any, *, replace: bool) -> Response:  # noqa: ANN401
         """POST (enable) and PUT (replace): whole channel definitions."""
         results = []
-        for item in self._items(body):
+        for position, item in enumerate(self._items(body)):
             try:
                 fields = self._validate(item, partial=False)
             except errors.CrmError as error:
-                results.append(_item_error(error))
+                results.append(_item_error(error, position))
                 continue
             with self._lock:
                 if replace and fields["channel_id"] not in self.channels:
@@ -285,6 +293,7 @@ class Channels:
                     expiry=fields["expiry"],
                     return_affected_field_values=fields.get("return_affected_field_values", False),
                     notify_on_related_action=fields.get("notify_on_related_action", True),
+                    notification_condition=fields.get("notification_condition", []),
                 )
                 self.channels[channel.channel_id] = channel
             results.append(
@@ -297,11 +306,11 @@ class Channels:
     def patch(self, body: Any) -> Response:  # noqa: ANN401
         """PATCH: change some details of existing channels (`_delete_events` removes)."""
         results = []
-        for item in self._items(body):
+        for position, item in enumerate(self._items(body)):
             try:
                 fields = self._validate(item, partial=True)
             except errors.CrmError as error:
-                results.append(_item_error(error))
+                results.append(_item_error(error, position))
                 continue
             with self._lock:
                 channel = self.channels.get(fields["channel_id"])
@@ -314,7 +323,7 @@ class Channels:
                     else:
                         channel.events = list(dict.fromkeys([*channel.events, *fields["events"]]))
                 for name in ("notify_url", "token", "expiry", "return_affected_field_values",
-                             "notify_on_related_action"):  # fmt: skip
+                             "notify_on_related_action", "notification_condition"):  # fmt: skip
                     if name in fields:
                         setattr(channel, name, fields[name])
             results.append(
@@ -417,10 +426,13 @@ def _not_subscribed() -> errors.CrmError:
     )
 
 
-def _item_error(error: errors.CrmError) -> dict[str, Any]:
+def _item_error(error: errors.CrmError, position: int | None = None) -> dict[str, Any]:
+    details = dict(error.details)
+    if position is not None and "api_name" in details:
+        details["json_path"] = f"$.watch[{position}].{details['api_name']}"
     return {
         "code": error.code,
-        "details": error.details,
+        "details": details,
         "message": error.message,
         "status": "error",
     }
