@@ -1,0 +1,82 @@
+"""Errors of the Zoho client, each carrying what an operator needs to act on it.
+
+No message built here ever contains a token, a client secret or a refresh token: paths
+are logged without their query strings and response bodies are reduced to Zoho's
+`code` and `message`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+
+class ZohoError(Exception):
+    """Base class of every error the client raises."""
+
+
+class ZohoAuthError(ZohoError):
+    """The accounts server refused to mint an access token; retrying will not help."""
+
+
+class ZohoTokenThrottledError(ZohoAuthError):
+    """Zoho's 10-tokens-per-10-minutes limit stayed in force after our retries."""
+
+
+class ZohoAPIError(ZohoError):
+    """A fatal API answer (4xx other than rate limits, or a non-zero `code`)."""
+
+    def __init__(  # noqa: PLR0913 - every part is shown to the operator
+        self,
+        *,
+        status: int,
+        code: int | str | None,
+        message: str,
+        path: str,
+        stream: str | None = None,
+        hint: str = "",
+    ) -> None:
+        """Keep the parts so that callers (the webhook service) can branch on `code`."""
+        self.status = status
+        self.code = code
+        self.zoho_message = message
+        self.path = path
+        self.stream = stream
+        where = f"stream {stream}: " if stream else ""
+        text = f"{where}GET {path} failed with HTTP {status}, Zoho code {code}: {message}"
+        if hint:
+            text += f" ({hint})"
+        super().__init__(text)
+
+
+class ZohoNotFoundError(ZohoAPIError):
+    """The record does not exist (Zoho code 1002 / HTTP 404)."""
+
+
+class ZohoRetryExhaustedError(ZohoError):
+    """A transient failure (5xx, reset, timeout, bad JSON) outlasted every retry."""
+
+
+class ZohoQuotaExhaustedError(ZohoError):
+    """The day's request quota (or the configured reserve) is used up.
+
+    The tap treats this as a clean stop: bookmarks of finished partitions are kept and
+    the run ends with a message saying when the quota resets.
+    """
+
+    def __init__(
+        self, *, product: str, organization_id: str, remaining: int | None, reset_seconds: int
+    ) -> None:
+        """Say which quota, how much is left and when it resets."""
+        self.product = product
+        self.organization_id = organization_id
+        self.remaining = remaining
+        self.reset_seconds = reset_seconds
+        resets_at = datetime.now(UTC) + timedelta(seconds=reset_seconds)
+        self.resets_at = resets_at
+        left = "exhausted" if remaining is None else f"{remaining} requests left"
+        super().__init__(
+            f"Zoho {product} daily API quota for organization {organization_id}: {left} "
+            f"(at or below daily_budget_reserve); it resets in {reset_seconds}s, at "
+            f"{resets_at.isoformat(timespec='seconds')}. Stopping cleanly; run again after "
+            "the reset to resume from the saved state."
+        )
