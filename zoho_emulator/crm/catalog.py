@@ -58,7 +58,10 @@ JSON_TYPES: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+LIST_HIDDEN_TYPES = frozenset({"subform", "multiselectlookup"})
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class FieldSpec:
     """One field: its metadata and how its values are generated.
 
@@ -94,7 +97,7 @@ class FieldSpec:
     @property
     def list_hidden(self) -> bool:
         """Subform and multi-select lookup values come only with single-record GETs."""
-        return self.data_type in {"subform", "multiselectlookup"}
+        return self.data_type in LIST_HIDDEN_TYPES
 
 
 @dataclass(frozen=True, slots=True)

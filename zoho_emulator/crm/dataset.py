@@ -9,8 +9,9 @@ is already sorted by `id`, `Created_Time` and `Modified_Time`; listing, page tok
 from __future__ import annotations
 
 import time
+from collections.abc import Callable  # noqa: TC003 - NamedTuple fields resolve at runtime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 from zoho_emulator.crm import words
 from zoho_emulator.crm.catalog import (
@@ -24,11 +25,8 @@ from zoho_emulator.crm.catalog import (
     record_id,
 )
 from zoho_emulator.crm.people import ORG_TIME_ZONE, USERS
-from zoho_emulator.crm.rand import key_of, mix, pick
+from zoho_emulator.crm.rand import bits_of, key_of, mix, pick
 from zoho_emulator.crm.timefmt import format_date, format_datetime
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 ANCHOR_END = 1_767_139_200
 """2025-12-31T00:00:00Z: generated history ends here, before any emulated mutation."""
@@ -38,6 +36,16 @@ MIN_LAG = 36 * 3_600
 DAY = 86_400
 CONVERTED_ONE_IN = 8
 """About one generated Lead in eight is converted (hidden unless `converted=both|true`)."""
+
+
+class PlannedField(NamedTuple):
+    """A field ready to generate: its name, key, null threshold and generator."""
+
+    name: str
+    key: int
+    null_below: int
+    generate: Callable[[Dataset, FieldSpec, int, RecordContext], Any]
+    spec: FieldSpec
 
 
 @dataclass(slots=True)
@@ -70,6 +78,7 @@ class Dataset:
         self.lag = max(MIN_LAG, SPAN // max(count, 1) + 1)
         self.start = ANCHOR_END - SPAN - self.lag
         self._keys: dict[tuple[str, str], int] = {}
+        self._plans: dict[tuple[str, tuple[FieldSpec, ...]], tuple[PlannedField, ...]] = {}
         self.display_name: Callable[[str, int], str | None] = self.generated_display_name
         """Resolves lookup names; the store replaces it to honour renamed records."""
         self.now: Callable[[], int] = lambda: int(time.time())
@@ -81,11 +90,11 @@ class Dataset:
 
     def created_time(self, module: str, index: int) -> int:
         """Epoch seconds the generated record was created (grows with the index)."""
-        return self._base(index) + mix(self._key(module, "created") ^ index) % self._step
+        return self._base(index) + bits_of(self._key(module, "created"), index) % self._step
 
     def modified_time(self, module: str, index: int) -> int:
         """Epoch seconds the generated record was last modified (grows with the index)."""
-        jitter = mix(self._key(module, "modified") ^ index) % self._step
+        jitter = bits_of(self._key(module, "modified"), index) % self._step
         return self._base(index) + self.lag + jitter
 
     def first_index_modified_since(self, module: str, since: int) -> int:
@@ -101,7 +110,7 @@ class Dataset:
 
     def is_converted(self, index: int) -> bool:
         """Whether generated Lead `index` was converted."""
-        return mix(self._key("Leads", "converted") ^ index) % CONVERTED_ONE_IN == 0
+        return bits_of(self._key("Leads", "converted"), index) % CONVERTED_ONE_IN == 0
 
     # ---- values --------------------------------------------------------------------
     def _key(self, module: str, name: str) -> int:
@@ -126,10 +135,45 @@ class Dataset:
 
     def value(self, record: RecordContext, spec: FieldSpec) -> Any:  # noqa: ANN401
         """The generated value of one field of one record."""
-        bits = mix(self._key(record.module.api_name, spec.api_name) ^ record.index)
+        bits = bits_of(self._key(record.module.api_name, spec.api_name), record.index)
         if spec.null_rate and (bits & 0xFFFF) < spec.null_rate * 0x10000:
             return None
         return GENERATORS[spec.gen](self, spec, bits >> 16, record)
+
+    def plan(self, module: ModuleSpec, fields: tuple[FieldSpec, ...]) -> tuple[PlannedField, ...]:
+        """Per-field keys and generators resolved once, for the hot path of list pages."""
+        cache_key = (module.api_name, fields)
+        planned = self._plans.get(cache_key)
+        if planned is None:
+            planned = tuple(
+                PlannedField(
+                    spec.api_name,
+                    self._key(module.api_name, spec.api_name),
+                    int(spec.null_rate * 0x10000),
+                    GENERATORS[spec.gen],
+                    spec,
+                )
+                for spec in fields
+            )
+            if len(self._plans) > 256:  # noqa: PLR2004 - bounded: field sets come from clients
+                self._plans.clear()
+            self._plans[cache_key] = planned
+        return planned
+
+    def values(self, record: RecordContext, planned: tuple[PlannedField, ...]) -> dict[str, Any]:
+        """The values of the planned fields of one record (mutations win)."""
+        overrides = record.overrides
+        index = record.index
+        body: dict[str, Any] = {}
+        for name, key, null_below, generate, spec in planned:
+            if name in overrides:
+                body[name] = overrides[name]
+                continue
+            bits = bits_of(key, index)
+            body[name] = (
+                None if (bits & 0xFFFF) < null_below else generate(self, spec, bits >> 16, record)
+            )
+        return body
 
     def generated_display_name(self, module: str, index: int) -> str | None:
         """The display name of a generated record (lookups show it as `name`)."""
@@ -205,7 +249,7 @@ def _company(bits: int) -> str:
 
 
 def _name_bits(data: Dataset, record: RecordContext) -> int:
-    return mix(data._key(record.module.api_name, "person") ^ record.index)  # noqa: SLF001
+    return bits_of(data._key(record.module.api_name, "person"), record.index)  # noqa: SLF001
 
 
 def _int_arg(spec: FieldSpec, position: int) -> int:
@@ -241,7 +285,7 @@ def _last(data: Dataset, record: RecordContext) -> str:
 
 def _owner(data: Dataset, bits: int, record: RecordContext, salt: str) -> dict[str, str]:
     del bits
-    chosen = mix(data._key(record.module.api_name, salt) ^ record.index)  # noqa: SLF001
+    chosen = bits_of(data._key(record.module.api_name, salt), record.index)  # noqa: SLF001
     return pick(USERS, chosen).minified
 
 

@@ -163,7 +163,7 @@ def list_records(  # noqa: C901, PLR0915 - Zoho's parameter rules, in Zoho's ord
         window = list(itertools.islice(keys, skip, skip + per_page + 1))
         more = len(window) > per_page
         window = window[:per_page]
-        data = [crm.store.record(spec.api_name, index, fields) for _, index in window]
+        data = crm.store.records(spec.api_name, (index for _, index in window), fields)
     if not data:
         first_call = token is None and page == 1
         return Response(status_code=304 if since is not None and first_call else 204)

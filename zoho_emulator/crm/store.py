@@ -178,14 +178,26 @@ class CrmStore:
         self, module: str, index: int, fields: Iterable[FieldSpec], *, detail: bool = False
     ) -> dict[str, Any]:
         """The JSON record with `id` and the given fields (list rows omit subforms)."""
-        context = self.context(module, index)
-        body: dict[str, Any] = {}
-        for spec in fields:
-            if spec.list_hidden and not detail:
-                continue
-            body[spec.api_name] = context.get(spec.api_name)
-        body["id"] = record_id(module, index)
-        return body
+        return self.records(module, (index,), fields, detail=detail)[0]
+
+    def records(
+        self,
+        module: str,
+        indexes: Iterable[int],
+        fields: Iterable[FieldSpec],
+        *,
+        detail: bool = False,
+    ) -> list[dict[str, Any]]:
+        """Several records with the same fields (the field plan is resolved once)."""
+        spec = self.modules[module].spec
+        chosen = tuple(fields) if detail else tuple(f for f in fields if not f.list_hidden)
+        planned = self.dataset.plan(spec, chosen)
+        result = []
+        for index in indexes:
+            body = self.dataset.values(self.context(module, index), planned)
+            body["id"] = record_id(module, index)
+            result.append(body)
+        return result
 
     # ---- ordering ----------------------------------------------------------------
     def ordered(  # noqa: PLR0913 - the knobs of Zoho's list call
