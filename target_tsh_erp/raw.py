@@ -1,0 +1,191 @@
+"""The raw layer: one `zoho_raw.<stream>` landing table per stream, created on demand.
+
+Every record received lands here before any mapping, so nothing is ever lost: a stream
+no mapping knows, a record the mapping rejects, a field the ERP does not store. Tables are
+described once in `<raw>._streams` (key properties, modification field) and cached in
+the process, so a batch never reflects a table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from psycopg import sql
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["RESERVED_COLUMNS", "RawRegistry", "RawStream", "raw_table_name"]
+
+RESERVED_COLUMNS = frozenset(
+    {"_raw_id", "organization_id", "modified_at", "record", "synced_at", "deleted_at",
+     "table_version"}
+)  # fmt: skip
+_MAX_IDENTIFIER = 63
+
+
+def _identifier(name: str, prefix: str = "") -> str:
+    """A lowercase PostgreSQL identifier from any name, short and collision-resistant."""
+    clean = re.sub(r"[^a-z0-9_]", "_", name.lower()) or "_"
+    if clean[0].isdigit():
+        clean = f"_{clean}"
+    clean = f"{prefix}{clean}"
+    if clean != f"{prefix}{name}" or len(clean) > _MAX_IDENTIFIER:
+        # Two different names must not collapse onto one table or column.
+        digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:8]
+        clean = f"{clean[: _MAX_IDENTIFIER - 9]}_{digest}"
+    return clean
+
+
+def raw_table_name(stream: str) -> str:
+    """The landing table of a stream (the stream name when it is a plain identifier)."""
+    return _identifier(stream)
+
+
+@dataclass(frozen=True, slots=True)
+class RawStream:
+    """A stream's landing table and how to read its records."""
+
+    stream: str
+    table: str
+    key_properties: tuple[str, ...]
+    key_columns: tuple[str, ...]
+    modification_field: str | None
+
+    @property
+    def has_organization_key(self) -> bool:
+        """Whether `organization_id` is one of the key columns."""
+        return "organization_id" in self.key_properties
+
+
+def _key_columns(key_properties: tuple[str, ...]) -> tuple[str, ...]:
+    columns: list[str] = []
+    for name in key_properties:
+        if name == "organization_id":
+            columns.append(name)
+            continue
+        column = _identifier(name)
+        if column in RESERVED_COLUMNS or column in columns:
+            column = _identifier(name, prefix="key_")
+        columns.append(column)
+    return tuple(columns)
+
+
+class RawRegistry:
+    """The raw tables known to this process, created or adapted on first sight."""
+
+    def __init__(self, raw_schema: str) -> None:
+        """Start with an empty cache: the database is read on first use of a stream."""
+        self.raw_schema = raw_schema
+        self._streams: dict[str, RawStream] = {}
+
+    def known(self, connection: psycopg.Connection[Any], stream: str) -> RawStream | None:
+        """The stream's landing table if it was ever created (by any process)."""
+        if stream in self._streams:
+            return self._streams[stream]
+        row = connection.execute(
+            sql.SQL(
+                "SELECT table_name, key_properties, modification_field FROM {}._streams"
+                " WHERE stream = %s"
+            ).format(sql.Identifier(self.raw_schema)),
+            (stream,),
+        ).fetchone()
+        if row is None:
+            return None
+        keys = tuple(row[1])
+        info = RawStream(stream, row[0], keys, _key_columns(keys), row[2])
+        self._streams[stream] = info
+        return info
+
+    def all_streams(self, connection: psycopg.Connection[Any]) -> list[RawStream]:
+        """Every registered stream (for remap)."""
+        rows = connection.execute(
+            sql.SQL("SELECT stream FROM {}._streams ORDER BY stream").format(
+                sql.Identifier(self.raw_schema)
+            )
+        ).fetchall()
+        return [info for (stream,) in rows if (info := self.known(connection, stream))]
+
+    def ensure(
+        self,
+        connection: psycopg.Connection[Any],
+        stream: str,
+        key_properties: list[str] | tuple[str, ...],
+        modification_field: str | None,
+    ) -> RawStream:
+        """Create the landing table, or adapt its key when the stream's key changed."""
+        keys = tuple(key_properties)
+        cached = self.known(connection, stream)
+        if (
+            cached is not None
+            and cached.key_properties == keys
+            and cached.modification_field == modification_field
+        ):
+            return cached
+        table = cached.table if cached else raw_table_name(stream)
+        info = RawStream(stream, table, keys, _key_columns(keys), modification_field)
+        schema = sql.Identifier(self.raw_schema)
+        ident = sql.Identifier(self.raw_schema, table)
+        extra = (
+            sql.SQL("")
+            if info.has_organization_key
+            else sql.SQL("organization_id text, ")
+        )
+        key_defs = sql.SQL("").join(
+            sql.SQL("{} text, ").format(sql.Identifier(column))
+            for column in info.key_columns
+        )
+        connection.execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} ("
+                " _raw_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {}{}"
+                " modified_at timestamptz, record jsonb NOT NULL,"
+                " synced_at timestamptz NOT NULL DEFAULT now(),"
+                " deleted_at timestamptz, table_version bigint)"
+            ).format(ident, key_defs, extra)
+        )
+        for column in (*info.key_columns, "organization_id"):
+            connection.execute(
+                sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} text").format(
+                    ident, sql.Identifier(column)
+                )
+            )
+        if keys:
+            index = _identifier(f"{table}_key_{'_'.join(info.key_columns)}")
+            stale = connection.execute(
+                "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+                " JOIN pg_class t ON t.oid = x.indrelid"
+                " JOIN pg_namespace n ON n.oid = t.relnamespace"
+                " WHERE n.nspname = %s AND t.relname = %s AND x.indisunique"
+                " AND NOT x.indisprimary AND i.relname <> %s",
+                (self.raw_schema, table, index),
+            ).fetchall()
+            for (name,) in stale:
+                connection.execute(
+                    sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(self.raw_schema, name))
+                )
+            connection.execute(
+                sql.SQL("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({})").format(
+                    sql.Identifier(index),
+                    ident,
+                    sql.SQL(", ").join(map(sql.Identifier, info.key_columns)),
+                )
+            )
+        connection.execute(
+            sql.SQL(
+                "INSERT INTO {}._streams (stream, table_name, key_properties,"
+                " modification_field) VALUES (%s, %s, %s, %s)"
+                " ON CONFLICT (stream) DO UPDATE SET key_properties = excluded.key_properties,"
+                " modification_field = excluded.modification_field"
+            ).format(schema),
+            (stream, table, list(keys), modification_field),
+        )
+        self._streams[stream] = info
+        return info
+
+    def forget(self) -> None:
+        """Drop the cache (after a rolled-back transaction that may have created tables)."""
+        self._streams.clear()

@@ -1,0 +1,678 @@
+"""The write path: raw landing and ERP merge in the caller's transaction.
+
+Used by the Singer target (one transaction per batch), by `tsh-erp remap` and by the
+webhook service (`apply_records`, in the service's own transaction). Per batch:
+
+1. every record lands in `<raw>.<stream>` (COPY into a temp stage, then one
+   `INSERT ... ON CONFLICT DO UPDATE` per stream);
+2. records of mapped streams become ERP rows (pure mappers); a record that cannot be
+   mapped goes to `<raw>.rejects` and is still in its raw table;
+3. ERP rows are staged with COPY and merged parents-first; a parent that has not arrived
+   yet gets a placeholder row (`is_placeholder`), which the real record later fills in;
+4. CRM deletions and `_sdc_deleted_at` tombstones soft-delete (`deleted_at`).
+
+Both merges carry the stale-update guard: a record older (by Zoho modification time)
+than the stored row changes nothing, and a row whose content did not change is not
+rewritten (`IS DISTINCT FROM`). Temp stages are created once per session
+(`ON COMMIT DELETE ROWS`), so no table is reflected or created per batch.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from psycopg import sql
+
+from target_tsh_erp.erp_tables import TABLES, TABLES_BY_NAME, TableSpec
+from target_tsh_erp.events import ENTITY_SYNCED, publish
+from target_tsh_erp.links import LINK_TABLES, link_customers_to_crm
+from target_tsh_erp.mapping import MappingError, mapper_for, modification_field
+from target_tsh_erp.mapping.registry import DELETED_RECORDS_STREAM, known_key_properties
+from target_tsh_erp.raw import RawRegistry, RawStream
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+    import psycopg
+
+    from target_tsh_erp.mapping.registry import Mapper
+
+__all__ = [
+    "ApplyResult",
+    "ErpWriter",
+    "Incoming",
+    "MissingKeyError",
+    "Reject",
+    "WriterSettings",
+    "apply_records",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class MissingKeyError(ValueError):
+    """A record lacks one of its stream's key properties (a protocol error)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WriterSettings:
+    """Schema names and the NOTIFY channel (the target's settings of the same names)."""
+
+    erp_schema: str = "erp"
+    raw_schema: str = "zoho_raw"
+    notify_channel: str = "tds_zoho_events"
+
+
+@dataclass(slots=True)
+class Incoming:
+    """One record to write, with the table version of a full-table sync if any."""
+
+    record: dict[str, Any]
+    version: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A record the ERP could not take (it is still in its raw table)."""
+
+    stream: str
+    key: str
+    reason: str
+
+
+@dataclass(slots=True)
+class ApplyResult:
+    """What one write did: raw rows written, ERP rows written per table, rejects."""
+
+    raw_written: int = 0
+    erp_written: Counter[str] = field(default_factory=Counter)
+    rejects: list[Reject] = field(default_factory=list)
+
+    def add(self, other: ApplyResult) -> None:
+        """Accumulate another result (for run summaries)."""
+        self.raw_written += other.raw_written
+        self.erp_written.update(other.erp_written)
+        self.rejects.extend(other.rejects)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def record_json(record: Mapping[str, Any]) -> str:
+    """The record as JSON text for a `jsonb` column (NUL is not allowed in jsonb)."""
+    text = orjson.dumps(record, default=_json_default).decode()
+    return text.replace("\\u0000", "") if "\\u0000" in text else text
+
+
+def _key_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
+    return orjson.dumps(value, default=_json_default).decode()
+
+
+def key_values(info: RawStream, record: Mapping[str, Any]) -> list[str]:
+    """The record's key as text, in key order.
+
+    Raises:
+        MissingKeyError: a key property is absent or null.
+    """
+    values: list[str] = []
+    for name in info.key_properties:
+        value = record.get(name)
+        if value is None:
+            msg = f"stream {info.stream!r}: record is missing key property {name!r}"
+            raise MissingKeyError(msg)
+        values.append(_key_text(value))
+    return values
+
+
+def _checked_timestamp(value: object) -> str | None:
+    """The value if PostgreSQL will read it as a timestamptz, else None."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return value if parsed.tzinfo is not None else None
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What one write accumulates: record order, ERP rows per table, the result."""
+
+    ordinal: Iterator[int] = field(default_factory=itertools.count)
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    result: ApplyResult = field(default_factory=ApplyResult)
+
+
+_RAW_STAGE = "_tsh_raw_stage"
+_STAGE_TYPES = {"organization_id": "text", "zoho_id": "text", "source_stream": "text",
+                "source_modified_at": "timestamptz", "deleted_at": "timestamptz"}
+
+
+class ErpWriter:
+    """Writes batches of records into the raw and ERP layers of one database.
+
+    Holds only caches (raw table descriptions, statements); the connection and the
+    transaction are the caller's.
+    """
+
+    def __init__(self, settings: WriterSettings | None = None) -> None:
+        """Prepare statement caches for the configured schemas."""
+        self.settings = settings or WriterSettings()
+        self.registry = RawRegistry(self.settings.raw_schema)
+        self._erp = sql.Identifier(self.settings.erp_schema)
+        self._raw_sql: dict[tuple[str, tuple[str, ...], bool], sql.Composed] = {}
+        self._merge_sql: dict[str, list[sql.Composed]] = {}
+
+    # ------------------------------------------------------------------ streams
+
+    def ensure_stream(
+        self,
+        connection: psycopg.Connection[Any],
+        stream: str,
+        key_properties: Sequence[str] | None = None,
+        bookmark_properties: list[str] | None = None,
+    ) -> RawStream:
+        """Describe (and create if needed) a stream's landing table."""
+        if key_properties is None:
+            known = self.registry.known(connection, stream)
+            if known is not None:
+                return known
+            key_properties = known_key_properties(stream)
+            if key_properties is None:
+                msg = f"stream {stream!r} is not known yet: pass its key_properties"
+                raise ValueError(msg)
+        return self.registry.ensure(
+            connection, stream, tuple(key_properties),
+            modification_field(stream, bookmark_properties),
+        )
+
+    def _ensure_stages(self, connection: psycopg.Connection[Any]) -> None:
+        connection.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE IF NOT EXISTS {} (ord integer, keys text[],"
+                " organization_id text, modified_at timestamptz, record jsonb,"
+                " deleted_at timestamptz, table_version bigint) ON COMMIT DELETE ROWS"
+            ).format(sql.Identifier(_RAW_STAGE))
+        )
+
+    def _ensure_erp_stage(self, connection: psycopg.Connection[Any], spec: TableSpec) -> None:
+        types = dict(spec.columns) | _STAGE_TYPES
+        connection.execute(
+            sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (ord integer, {}) ON COMMIT DELETE ROWS")
+            .format(
+                sql.Identifier(f"_tsh_stage_{spec.name}"),
+                sql.SQL(", ").join(
+                    sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(types[name]))
+                    for name in spec.column_names
+                ),
+            )
+        )
+
+    # ------------------------------------------------------------------ batch
+
+    def write(
+        self,
+        connection: psycopg.Connection[Any],
+        batches: Mapping[str, Sequence[Incoming]],
+        *,
+        publish_event: bool = True,
+    ) -> ApplyResult:
+        """Write records of several streams in the caller's transaction.
+
+        Every stream must have been described with `ensure_stream` first.
+        """
+        batch = _Batch()
+        result = batch.result
+        if not any(batches.values()):
+            return result
+        self._ensure_stages(connection)
+        mapped_keys: dict[str, list[str]] = {}
+        for stream, items in batches.items():
+            if not items:
+                continue
+            info = self.ensure_stream(connection, stream)
+            keys = self._land_raw(connection, info, items, batch)
+            mapper = mapper_for(stream)
+            if mapper is not None:
+                mapped_keys[stream] = self._map(stream, mapper, items, keys, batch)
+            if stream == DELETED_RECORDS_STREAM:
+                self._apply_crm_deletions(connection, items, batch)
+        self._merge(connection, batch)
+        self._record_rejects(connection, result.rejects, batches, mapped_keys)
+        if publish_event and (result.raw_written or result.erp_written):
+            publish(
+                connection, self.settings.erp_schema, self.settings.notify_channel,
+                ENTITY_SYNCED,
+                {"streams": {name: len(items) for name, items in batches.items() if items},
+                 "raw_written": result.raw_written, "erp_written": dict(result.erp_written),
+                 "rejected": len(result.rejects)},
+            )
+        return result
+
+    def _land_raw(
+        self,
+        connection: psycopg.Connection[Any],
+        info: RawStream,
+        items: Sequence[Incoming],
+        batch: _Batch,
+    ) -> list[str]:
+        """COPY a stream's records to the raw stage and merge them; return key texts."""
+        field_name = info.modification_field
+        key_texts: list[str] = []
+        stage = sql.Identifier(_RAW_STAGE)
+        with connection.cursor() as cursor:
+            with cursor.copy(
+                sql.SQL(
+                    "COPY {} (ord, keys, organization_id, modified_at, record, deleted_at,"
+                    " table_version) FROM STDIN"
+                ).format(stage)
+            ) as copy:
+                for position, item in zip(batch.ordinal, items, strict=False):
+                    record = item.record
+                    keys = key_values(info, record)
+                    key_texts.append(keys[0] if len(keys) == 1 else orjson.dumps(keys).decode())
+                    organization = record.get("organization_id")
+                    copy.write_row((
+                        position,
+                        keys,
+                        None if organization is None else str(organization),
+                        _checked_timestamp(record.get(field_name)) if field_name else None,
+                        record_json(record),
+                        _checked_timestamp(record.get("_sdc_deleted_at")),
+                        item.version,
+                    ))
+            cursor.execute(self._raw_merge_sql(info))
+            batch.result.raw_written += max(cursor.rowcount, 0)
+            cursor.execute(sql.SQL("DELETE FROM {}").format(stage))
+        return key_texts
+
+    def _raw_merge_sql(self, info: RawStream) -> sql.Composed:
+        cache_key = (info.table, info.key_columns, info.has_organization_key)
+        cached = self._raw_sql.get(cache_key)
+        if cached is not None:
+            return cached
+        target = sql.Identifier(self.settings.raw_schema, info.table)
+        key_cols = [sql.Identifier(column) for column in info.key_columns]
+        insert_cols = [*key_cols]
+        select_cols: list[sql.Composable] = [
+            sql.SQL("s.keys[{}]").format(sql.Literal(index + 1))
+            for index in range(len(key_cols))
+        ]
+        if not info.has_organization_key:
+            insert_cols.append(sql.Identifier("organization_id"))
+            select_cols.append(sql.SQL("s.organization_id"))
+        insert_cols += [sql.Identifier(name) for name in
+                        ("modified_at", "record", "deleted_at", "table_version")]
+        select_cols += [sql.SQL("s." + name) for name in
+                        ("modified_at", "record", "deleted_at", "table_version")]
+        head = sql.SQL("INSERT INTO {} AS t ({}) ").format(
+            target, sql.SQL(", ").join(insert_cols)
+        )
+        if not key_cols:
+            statement = head + sql.SQL("SELECT {} FROM {} s ORDER BY s.ord").format(
+                sql.SQL(", ").join(select_cols), sql.Identifier(_RAW_STAGE)
+            )
+        else:
+            statement = head + sql.SQL(
+                "SELECT DISTINCT ON (s.keys) {} FROM {} s"
+                " ORDER BY s.keys, s.modified_at DESC NULLS LAST, s.ord DESC"
+                " ON CONFLICT ({}) DO UPDATE SET modified_at = excluded.modified_at,"
+                " record = excluded.record, synced_at = now(),"
+                " deleted_at = excluded.deleted_at,"
+                " table_version = coalesce(excluded.table_version, t.table_version)"
+                " WHERE (t.modified_at IS NULL OR excluded.modified_at IS NULL"
+                "        OR excluded.modified_at >= t.modified_at)"
+                "   AND (t.record, t.deleted_at, t.table_version) IS DISTINCT FROM"
+                "       (excluded.record, excluded.deleted_at,"
+                "        coalesce(excluded.table_version, t.table_version))"
+            ).format(
+                sql.SQL(", ").join(select_cols),
+                sql.Identifier(_RAW_STAGE),
+                sql.SQL(", ").join(key_cols),
+            )
+        self._raw_sql[cache_key] = statement
+        return statement
+
+    @staticmethod
+    def _map(
+        stream: str,
+        mapper: Mapper,
+        items: Sequence[Incoming],
+        keys: list[str],
+        batch: _Batch,
+    ) -> list[str]:
+        """Map records to ERP rows; return the keys mapped without a reject."""
+        mapped: list[str] = []
+        for item, key in zip(items, keys, strict=True):
+            try:
+                produced = mapper(item.record, stream)
+            except MappingError as error:
+                batch.result.rejects.append(Reject(stream, key, str(error)))
+                continue
+            mapped.append(key)
+            for row, position in zip(produced, batch.ordinal, strict=False):
+                spec = TABLES_BY_NAME[row.table]
+                values = row.values
+                batch.rows.setdefault(row.table, []).append(
+                    (position, *[values.get(column) for column in spec.column_names])
+                )
+        return mapped
+
+    def _apply_crm_deletions(
+        self,
+        connection: psycopg.Connection[Any],
+        items: Sequence[Incoming],
+        batch: _Batch,
+    ) -> None:
+        """Soft-delete the raw and ERP rows of CRM records Zoho reports deleted."""
+        for item in items:
+            record = item.record
+            module = record.get("module")
+            if not isinstance(module, str):
+                continue
+            info = self.registry.known(connection, f"crm_{module.lower()}")
+            if info is None or info.key_properties != ("organization_id", "id"):
+                continue
+            deleted_at = _checked_timestamp(record.get("deleted_time")) or datetime.now(UTC)
+            found = connection.execute(
+                sql.SQL(
+                    "UPDATE {} SET deleted_at = %s WHERE organization_id = %s AND id = %s"
+                    " AND deleted_at IS NULL RETURNING record"
+                ).format(sql.Identifier(self.settings.raw_schema, info.table)),
+                (deleted_at, str(record.get("organization_id")), str(record.get("id"))),
+            ).fetchall()
+            self._remap_deleted(info.stream, [r[0] for r in found], deleted_at, batch)
+
+    def _remap_deleted(
+        self,
+        stream: str,
+        records: Iterable[dict[str, Any]],
+        deleted_at: datetime | str,
+        batch: _Batch,
+    ) -> None:
+        """Map stored records again as tombstones, so their ERP rows get `deleted_at`."""
+        mapper = mapper_for(stream)
+        if mapper is None:
+            return
+        stamp = deleted_at if isinstance(deleted_at, str) else deleted_at.isoformat()
+        items = [Incoming({**record, "_sdc_deleted_at": stamp}) for record in records]
+        keys = [str(index) for index in range(len(items))]
+        # Tombstones of stored records reject nothing new: their rejects are dropped.
+        scratch = _Batch(ordinal=batch.ordinal, rows=batch.rows)
+        self._map(stream, mapper, items, keys, scratch)
+
+    # ------------------------------------------------------------------ ERP merge
+
+    def _merge(self, connection: psycopg.Connection[Any], batch: _Batch) -> None:
+        rows, result = batch.rows, batch.result
+        touched: set[str] = set()
+        with connection.cursor() as cursor:
+            for spec in TABLES:
+                table_rows = rows.get(spec.name)
+                if not table_rows:
+                    continue
+                self._ensure_erp_stage(connection, spec)
+                stage = sql.Identifier(f"_tsh_stage_{spec.name}")
+                with cursor.copy(
+                    sql.SQL("COPY {} (ord, {}) FROM STDIN").format(
+                        stage, sql.SQL(", ").join(map(sql.Identifier, spec.column_names))
+                    )
+                ) as copy:
+                    for row in table_rows:
+                        copy.write_row(row)
+                statements = self._merge_statements(spec)
+                for statement in statements[:-2]:
+                    cursor.execute(statement)
+                cursor.execute(statements[-2])
+                written = max(cursor.rowcount, 0)
+                cursor.execute(statements[-1])
+                if written:
+                    result.erp_written[spec.name] += written
+                    touched.add(spec.name)
+        if touched & LINK_TABLES:
+            link_customers_to_crm(connection, self.settings.erp_schema)
+
+    def _merge_statements(self, spec: TableSpec) -> list[sql.Composed]:
+        """Placeholder inserts for parents, the guarded upsert, the stage cleanup."""
+        cached = self._merge_sql.get(spec.name)
+        if cached is not None:
+            return cached
+        erp = self._erp
+        stage = sql.Identifier(f"_tsh_stage_{spec.name}")
+        statements: list[sql.Composed] = []
+        for ref in spec.refs:
+            if not ref.placeholder:
+                continue
+            extra_child = [sql.Identifier(child) for child, _ in ref.placeholder_columns]
+            extra_parent = [sql.Identifier(parent) for _, parent in ref.placeholder_columns]
+            statements.append(
+                sql.SQL(
+                    "INSERT INTO {}.{} (organization_id, zoho_id, is_placeholder{})"
+                    " SELECT DISTINCT ON (organization_id, {col}) organization_id, {col},"
+                    " true{} FROM {} WHERE {col} IS NOT NULL"
+                    " ORDER BY organization_id, {col}, ord DESC"
+                    " ON CONFLICT (organization_id, zoho_id) DO NOTHING"
+                ).format(
+                    erp, sql.Identifier(ref.parent),
+                    sql.SQL("").join(sql.SQL(", ") + name for name in extra_parent),
+                    sql.SQL("").join(sql.SQL(", ") + name for name in extra_child),
+                    stage, col=sql.Identifier(ref.zoho_id_column),
+                )
+            )
+        data_columns = [name for name, _ in spec.columns]
+        compared = ["source_modified_at", "deleted_at", *data_columns]
+        insert_columns = [*spec.column_names, *(ref.fk_column for ref in spec.refs)]
+        select_values: list[sql.Composable] = [
+            sql.SQL("s.{}").format(sql.Identifier(name)) for name in spec.column_names
+        ]
+        joins: list[sql.Composable] = []
+        for index, ref in enumerate(spec.refs):
+            alias = sql.Identifier(f"p{index}")
+            select_values.append(sql.SQL("{}.id").format(alias))
+            joins.append(
+                sql.SQL(
+                    " LEFT JOIN {}.{} {a} ON {a}.organization_id = s.organization_id"
+                    " AND {a}.zoho_id = s.{}"
+                ).format(erp, sql.Identifier(ref.parent), sql.Identifier(ref.zoho_id_column),
+                         a=alias)
+            )
+            compared.append(ref.fk_column)
+
+        def incoming(name: str) -> sql.Composable:
+            if name in spec.enrich_columns:
+                return sql.SQL("coalesce(excluded.{c}, t.{c})").format(c=sql.Identifier(name))
+            return sql.SQL("excluded.{}").format(sql.Identifier(name))
+
+        updated = [name for name in insert_columns if name not in {"organization_id", "zoho_id"}]
+        statements.append(
+            sql.SQL(
+                "INSERT INTO {}.{} AS t ({}) SELECT DISTINCT ON (s.organization_id, s.zoho_id) {}"
+                " FROM {} s{} ORDER BY s.organization_id, s.zoho_id,"
+                " s.source_modified_at DESC NULLS LAST, s.ord DESC"
+                " ON CONFLICT (organization_id, zoho_id) DO UPDATE SET {},"
+                " is_placeholder = false, synced_at = now(), updated_at = now()"
+                " WHERE (t.source_modified_at IS NULL OR excluded.source_modified_at IS NULL"
+                "        OR excluded.source_modified_at >= t.source_modified_at)"
+                "   AND (t.is_placeholder OR ({}) IS DISTINCT FROM ({}))"
+            ).format(
+                erp, sql.Identifier(spec.name),
+                sql.SQL(", ").join(map(sql.Identifier, insert_columns)),
+                sql.SQL(", ").join(select_values),
+                stage, sql.SQL("").join(joins),
+                sql.SQL(", ").join(
+                    sql.SQL("{} = {}").format(sql.Identifier(name), incoming(name))
+                    for name in updated
+                ),
+                sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(n)) for n in compared),
+                sql.SQL(", ").join(incoming(name) for name in compared),
+            )
+        )
+        statements.append(sql.SQL("DELETE FROM {}").format(stage))
+        self._merge_sql[spec.name] = statements
+        return statements
+
+    # ------------------------------------------------------------------ rejects
+
+    def _record_rejects(
+        self,
+        connection: psycopg.Connection[Any],
+        rejects: list[Reject],
+        batches: Mapping[str, Sequence[Incoming]],
+        mapped_keys: dict[str, list[str]],
+    ) -> None:
+        """Keep rejects (latest reason per record) and clear those now mapped."""
+        table = sql.Identifier(self.settings.raw_schema, "rejects")
+        if rejects:
+            by_key = {(r.stream, r.key): r for r in rejects}
+            records: dict[tuple[str, str], str] = {}
+            for stream, items in batches.items():
+                info = self.registry.known(connection, stream)
+                if info is None:
+                    continue
+                for item in items:
+                    values = key_values(info, item.record)
+                    key = values[0] if len(values) == 1 else orjson.dumps(values).decode()
+                    if (stream, key) in by_key:
+                        records[stream, key] = record_json(item.record)
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    sql.SQL(
+                        "INSERT INTO {} (stream, record_key, reason, record)"
+                        " VALUES (%s, %s, %s, %s::jsonb) ON CONFLICT (stream, record_key)"
+                        " DO UPDATE SET reason = excluded.reason, record = excluded.record,"
+                        " rejected_at = now()"
+                    ).format(table),
+                    [(r.stream, r.key, r.reason, records.get((r.stream, r.key), "{}"))
+                     for r in by_key.values()],
+                )
+            for reject in by_key.values():
+                logger.warning("Rejected %s record %s: %s", reject.stream, reject.key,
+                               reject.reason)
+        for stream, keys in mapped_keys.items():
+            if not keys:
+                continue
+            exists = connection.execute(
+                sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE stream = %s)").format(table),
+                (stream,),
+            ).fetchone()
+            if exists and exists[0]:
+                connection.execute(
+                    sql.SQL("DELETE FROM {} WHERE stream = %s AND record_key = ANY(%s)").format(
+                        table
+                    ),
+                    (stream, keys),
+                )
+
+    # ------------------------------------------------------------------ versions
+
+    def soft_delete_unseen(
+        self, connection: psycopg.Connection[Any], stream: str, version: int
+    ) -> ApplyResult:
+        """ACTIVATE_VERSION: soft-delete raw and ERP rows of older table versions."""
+        batch = _Batch()
+        result = batch.result
+        info = self.registry.known(connection, stream)
+        if info is None:
+            return result
+        now = datetime.now(UTC)
+        found = connection.execute(
+            sql.SQL(
+                "UPDATE {} SET deleted_at = %s WHERE (table_version IS NULL OR table_version < %s)"
+                " AND deleted_at IS NULL RETURNING record"
+            ).format(sql.Identifier(self.settings.raw_schema, info.table)),
+            (now, version),
+        ).fetchall()
+        result.raw_written = len(found)
+        if found:
+            self._ensure_stages(connection)
+            self._remap_deleted(stream, [r[0] for r in found], now, batch)
+            self._merge(connection, batch)
+        return result
+
+    def remap_records(
+        self,
+        connection: psycopg.Connection[Any],
+        stream: str,
+        records: Iterable[tuple[dict[str, Any], datetime | None]],
+    ) -> ApplyResult:
+        """Map stored raw records again (remap): no raw write, same guard and merge."""
+        batch = _Batch()
+        result = batch.result
+        mapper = mapper_for(stream)
+        if mapper is None:
+            return result
+        self._ensure_stages(connection)
+        info = self.ensure_stream(connection, stream)
+        items = [
+            Incoming({**record, "_sdc_deleted_at": deleted.isoformat()} if deleted else record)
+            for record, deleted in records
+        ]
+        keys = [
+            (values[0] if len(values) == 1 else orjson.dumps(values).decode())
+            for values in (key_values(info, item.record) for item in items)
+        ]
+        mapped = self._map(stream, mapper, items, keys, batch)
+        self._merge(connection, batch)
+        self._record_rejects(connection, result.rejects, {stream: items}, {stream: mapped})
+        return result
+
+
+def apply_records(  # noqa: PLR0913 - keyword-only options of a public API
+    connection: psycopg.Connection[Any],
+    stream_name: str,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    key_properties: Sequence[str] | None = None,
+    settings: WriterSettings | None = None,
+    writer: ErpWriter | None = None,
+) -> ApplyResult:
+    """Apply records of one stream in the caller's transaction (the webhook service's API).
+
+    Same raw landing, mapping, stale-update guard, placeholders, rejects and events as
+    the batch path. Records must be shaped as the tap emits them (UTC datetimes,
+    `organization_id` in every record). Nothing is committed here: the caller commits or
+    rolls back. Pass a long-lived `writer` to reuse its statement caches.
+
+    Args:
+        connection: an open psycopg 3 connection (not autocommit), in the caller's
+            transaction.
+        stream_name: the Singer stream name, e.g. `books_items`.
+        records: the records.
+        key_properties: the stream's key; optional for mapped streams and for streams the
+            target has already landed.
+        settings: schema names and NOTIFY channel (defaults: `erp`, `zoho_raw`,
+            `tds_zoho_events`).
+        writer: an `ErpWriter` to reuse; built from `settings` when omitted.
+
+    Returns:
+        What was written and what was rejected.
+
+    Raises:
+        MissingKeyError: a record lacks a key property (nothing of the call is written if
+            the caller rolls back).
+    """
+    active = writer or ErpWriter(settings)
+    info = active.ensure_stream(connection, stream_name, key_properties)
+    items = [Incoming(dict(record)) for record in records]
+    return active.write(connection, {info.stream: items})
