@@ -124,8 +124,7 @@ class FinanceData:
             return None
         if state.spec.exists is not None and not state.spec.exists(state.context, index):
             return None
-        timeline = state.context.timeline
-        return timeline.created(index), timeline.modified(index)
+        return state.context.timeline.times(index)
 
     def row(self, state: EntityState, index: int, product: str = "books") -> Record | None:
         """A list row, or None for a record that does not exist."""

@@ -45,6 +45,10 @@ class Timeline:
 
     def modified(self, index: int) -> int:
         """Epoch second of the record's last modification (never before creation)."""
+        return self.times(index)[1]
+
+    def times(self, index: int) -> tuple[int, int]:
+        """(created, last modified) epoch seconds of a generated record."""
         created = self.created(index)
         bits = mix(self._key ^ _LMT_SALT ^ index)
         if index % LATE_EDIT_PERIOD == LATE_EDIT_PHASE:
@@ -53,7 +57,7 @@ class Timeline:
             delta = (bits >> 8) % 600
         else:
             delta = (bits >> 8) % RECENT_EDIT
-        return min(created + delta, max(DATA_END, created))
+        return created, min(created + delta, max(DATA_END, created))
 
     def first_created_at_or_after(self, epoch: int) -> int:
         """The smallest index created at or after `epoch` (`count` if none)."""

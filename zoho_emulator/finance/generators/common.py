@@ -60,6 +60,7 @@ class GenContext:
     custom_fields: tuple[CustomField, ...]
     lookup: Lookup
     extra: dict[str, Any] = field(default_factory=dict)
+    others: dict[str, GenContext] = field(default_factory=dict)
 
     def record_id(self, index: int) -> str:
         """Zoho-style numeric string id (org-seeded prefix, entity code, index)."""
@@ -82,8 +83,12 @@ class GenContext:
         return Bits(mix(self.key ^ (index * 0x9E37_79B9)))
 
     def other(self, entity: str) -> GenContext:
-        """Another entity of the same organization."""
-        return self.lookup.context(self.organization.organization_id, entity)
+        """Another entity of the same organization (contexts never change, so cached)."""
+        found = self.others.get(entity)
+        if found is None:
+            found = self.lookup.context(self.organization.organization_id, entity)
+            self.others[entity] = found
+        return found
 
 
 class Bits:
@@ -162,9 +167,10 @@ def phone(organization: Organization, bits: int) -> str:
 
 def custom_field_values(context: GenContext, bits: Bits, record: Record) -> None:
     """Add `custom_fields` and the flattened `cf_*` keys the way Zoho returns them."""
-    values: list[Record] = []
+    random_bits = bits(0xCF00)
+    chosen: list[tuple[Any, str]] = []
     for position, definition in enumerate(context.custom_fields, start=1):
-        random = bits(0xCF00 + position)
+        random = random_bits >> (position * 12)
         value: Any
         if definition.choices:
             value = pick(definition.choices, random)
@@ -175,27 +181,53 @@ def custom_field_values(context: GenContext, bits: Bits, record: Record) -> None
         else:
             value = random % definition.number_range
             formatted = str(value)
-        values.append(
-            {
-                "field_id": definition.customfield_id,
-                "customfield_id": definition.customfield_id,
-                "show_in_all_pdf": False,
-                "value_formatted": formatted,
-                "data_type": definition.data_type,
-                "index": position,
-                "label": definition.label,
-                "show_on_pdf": False,
-                "edit_on_portal": False,
-                "edit_on_store": False,
-                "api_name": definition.api_name,
-                "show_in_portal": False,
-                "is_active": True,
-                "value": value,
-            }
-        )
+        chosen.append((value, formatted))
         record[definition.api_name] = formatted
         record[f"{definition.api_name}_unformatted"] = value
-    record["custom_fields"] = values
+    key = (context.key, *chosen)
+    values = _VALUE_LISTS.get(key)
+    if values is None:
+        if len(_VALUE_LISTS) > MAX_CACHED_VALUE_LISTS:
+            _VALUE_LISTS.clear()
+        values = [
+            {**_template(definition, position), "value_formatted": formatted, "value": value}
+            for position, (definition, (value, formatted)) in enumerate(
+                zip(context.custom_fields, chosen, strict=True), start=1
+            )
+        ]
+        _VALUE_LISTS[key] = values
+    # A fresh list of shared, never-mutated dicts: callers may replace but not edit them.
+    record["custom_fields"] = list(values)
+
+
+_TEMPLATES: dict[tuple[str, int], Record] = {}
+_VALUE_LISTS: dict[tuple[Any, ...], list[Record]] = {}
+MAX_CACHED_VALUE_LISTS = 50_000
+
+
+def _template(definition: CustomField, position: int) -> Record:
+    """The constant part of a custom field value (built once per field)."""
+    key = (definition.customfield_id, position)
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = {
+            "field_id": definition.customfield_id,
+            "customfield_id": definition.customfield_id,
+            "show_in_all_pdf": False,
+            "value_formatted": "",
+            "data_type": definition.data_type,
+            "index": position,
+            "label": definition.label,
+            "show_on_pdf": False,
+            "edit_on_portal": False,
+            "edit_on_store": False,
+            "api_name": definition.api_name,
+            "show_in_portal": False,
+            "is_active": True,
+            "value": "",
+        }
+        _TEMPLATES[key] = template
+    return template
 
 
 def custom_fields_for(

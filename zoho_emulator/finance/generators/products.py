@@ -15,6 +15,7 @@ from zoho_emulator.finance.rand import (
     PRODUCT_NOUNS,
     SIZES,
     UNITS,
+    mix,
     pick,
 )
 
@@ -67,9 +68,43 @@ def item_sku(context: GenContext, index: int) -> str:
     return f"SKU-{context.organization.organization_id[-3:]}-{index:07d}"
 
 
+ECONOMICS_SLOTS = 4096
+"""Item prices and taxes come from a seeded table of this many slots: document lines
+need them for every line of every generated document, so they must cost one lookup."""
+
+
+def _economics(items: GenContext) -> list[tuple[int, int]]:
+    table: list[tuple[int, int]] | None = items.extra.get("economics")
+    if table is None:
+        taxes = len(TAXES[items.organization.country]) - 1
+        table = []
+        for slot in range(ECONOMICS_SLOTS):
+            bits = mix(items.key ^ (slot * 0x51ED_2701) ^ 0xEC0)
+            table.append((500 + bits % 250_000, (bits >> 32) % taxes))
+        items.extra["economics"] = table
+    return table
+
+
+def _slot(index: int) -> int:
+    return ((index * 0x9E37_79B1) >> 7) % ECONOMICS_SLOTS
+
+
 def item_rate_cents(context: GenContext, index: int) -> int:
     """Selling price of item `index`, in cents."""
-    return 500 + context.bits(index)(2) % 250_000
+    return _economics(context)[_slot(index)][0]
+
+
+def item_tax(items: GenContext, index: int) -> tuple[str, str, float]:
+    """(tax_id, tax_name, percentage) of item `index`."""
+    position = _economics(items)[_slot(index)][1]
+    name, percentage = TAXES[items.organization.country][position]
+    return items.other("taxes").record_id(position), name, percentage
+
+
+def item_economics(items: GenContext, index: int) -> tuple[int, float]:
+    """(rate in cents, tax percentage) of an item: what document lines need."""
+    rate, position = _economics(items)[_slot(index)]
+    return rate, TAXES[items.organization.country][position][1]
 
 
 def stock_locations(organization: Organization) -> tuple[tuple[str, str], ...]:
@@ -109,19 +144,20 @@ def item_row(context: GenContext, index: int, created: int, modified: int) -> Re
     """A `/items` row; Inventory adds the stock summary in `inventory_row`."""
     bits = context.bits(index)
     klass = context.klass(index)
-    tax_id, tax_name, tax_percentage = tax_of(context, bits(3))
+    tax_id, tax_name, tax_percentage = item_tax(context, index)
     rate = item_rate_cents(context, index)
     org = context.organization
+    name = item_name(context, index)
     record: Record = {
         "item_id": context.record_id(index),
-        "name": item_name(context, index),
-        "item_name": item_name(context, index),
+        "name": name,
+        "item_name": name,
         "unit": pick(UNITS, bits(4)),
         "status": klass["status"],
         "source": "user",
         "is_linked_with_zohocrm": False,
         "zcrm_product_id": "",
-        "description": f"{item_name(context, index)} for everyday use",
+        "description": f"{name} for everyday use",
         "rate": money(rate),
         "purchase_rate": money(rate * 6 // 10),
         "purchase_description": "",

@@ -1,0 +1,183 @@
+"""Emulator benchmark: list-page throughput on one core, and peak memory at 1M scale.
+
+Run: .venv/bin/python benchmarks/emulator/bench_emulator.py [--pages 60] [--quick]
+
+The emulator runs as `zoho-emulator serve` in its own process (uvicorn, one worker, so
+one core), limits off; the client pages through distinct 200-record pages with one
+keep-alive connection, as a tap does. Figures go to docs/emulator.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import orjson
+import requests
+
+from zoho_emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+
+ORG = "10234695"
+TARGET_RECORDS_PER_SECOND = 20_000
+TARGET_PEAK_RSS_MB = 500
+STREAMS = [
+    ("books", "/invoices", "invoices", {}),
+    ("books", "/contacts", "contacts", {"filter_by": "Status.All"}),
+    ("inventory", "/items", "items", {"filter_by": "Status.All"}),
+    ("inventory", "/salesorders", "salesorders", {}),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serve(scale: int):
+    port = _free_port()
+    executable = Path(sys.executable).with_name("zoho-emulator")
+    process = subprocess.Popen(
+        [
+            str(executable),
+            "serve",
+            "--port",
+            str(port),
+            "--scale",
+            str(scale),
+            "--requests-per-minute",
+            "0",
+            "--daily-limit",
+            "0",
+            "--concurrency-limit",
+            "0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(500):
+            try:
+                requests.get(f"{base}/books/v3/organizations", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.02)
+        token = requests.post(
+            f"{base}/oauth/v2/token",
+            timeout=5,
+            params={
+                "grant_type": "refresh_token",
+                "client_id": DEMO_CLIENT_ID,
+                "client_secret": DEMO_CLIENT_SECRET,
+                "refresh_token": DEMO_REFRESH_TOKEN,
+            },
+        ).json()["access_token"]
+        session = requests.Session()
+        session.headers["Authorization"] = f"Zoho-oauthtoken {token}"
+        yield base, session, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+CLIENTS = 2
+"""Client threads: while one parses a page the other waits on the server, so the
+emulator's one core stays busy and the figure is the emulator's, not the client's."""
+
+
+def throughput(pages: int) -> dict[str, float]:
+    results = {}
+    with serve(200_000) as (base, session, _):
+        token = session.headers["Authorization"]
+        for product, path, key, params in STREAMS:
+            prefix = "/books/v3" if product == "books" else "/inventory/v1"
+            url = f"{base}{prefix}{path}"
+            session.get(url, params={"organization_id": ORG, **params}, timeout=30)
+
+            def read(first_page: int, url: str = url, key: str = key, params: dict = params) -> int:
+                client = requests.Session()
+                client.headers["Authorization"] = token
+                records = 0
+                for page in range(first_page, pages + 1, CLIENTS):
+                    response = client.get(
+                        url, timeout=30, params={"organization_id": ORG, "page": page, **params}
+                    )
+                    records += len(orjson.loads(response.content)[key])
+                return records
+
+            started = time.perf_counter()
+            with ThreadPoolExecutor(CLIENTS) as pool:
+                records = sum(pool.map(read, range(1, CLIENTS + 1)))
+            results[f"{product}{path}"] = round(records / (time.perf_counter() - started))
+    return results
+
+
+def memory_at_a_million(pages: int) -> dict[str, float]:
+    with serve(1_000_000) as (base, session, pid):
+        started_rss = peak_rss_mb(pid)
+        for product, path, key, params in STREAMS:
+            prefix = "/books/v3" if product == "books" else "/inventory/v1"
+            for page in (1, 2_500, 4_999, *range(100, 100 + pages // 4)):
+                body = session.get(
+                    f"{base}{prefix}{path}",
+                    timeout=60,
+                    params={"organization_id": ORG, "page": page, **params},
+                ).json()
+                assert len(body[key]) == 200, (path, page)
+        session.get(
+            f"{base}/books/v3/invoices",
+            timeout=60,
+            params={"organization_id": ORG, "last_modified_time": "2025-06-01T00:00:00+0530"},
+        )
+        session.get(
+            f"{base}/books/v3/invoices",
+            timeout=60,
+            params={"organization_id": ORG, "filter_by": "Status.Paid", "page": 2000},
+        )
+        session.post(
+            f"{base}/__emulator/finance/{ORG}/invoices/update", json={"count": 10_000}, timeout=120
+        )
+        session.get(
+            f"{base}/books/v3/invoices",
+            timeout=60,
+            params={"organization_id": ORG, "last_modified_time": "2026-01-01T00:00:00Z"},
+        )
+        return {
+            "rss_after_start_mb": round(started_rss, 1),
+            "peak_rss_mb": round(peak_rss_mb(pid), 1),
+        }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=60, help="200-record pages per stream")
+    parser.add_argument("--quick", action="store_true", help="fewer pages")
+    args = parser.parse_args()
+    pages = 10 if args.quick else args.pages
+    report = {"records_per_second": throughput(pages), "million_scale": memory_at_a_million(pages)}
+    report["targets"] = {
+        "records_per_second": TARGET_RECORDS_PER_SECOND,
+        "peak_rss_mb": TARGET_PEAK_RSS_MB,
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
