@@ -305,3 +305,17 @@ def test_bad_requests_never_get_a_500(finance, path, params) -> None:
     assert response.status_code < 500, response.text
     body = response.json()
     assert isinstance(body["code"], int)
+
+
+def test_journals_treat_last_modified_time_as_same_journal_date(finance) -> None:
+    journals = _all_pages(finance, "/books/v3/journals", "journals", organization_id=ORG_IN)
+    assert len(journals) >= 5
+    target = journals[len(journals) // 2]
+    pivot = target["created_time"]
+    got = _all_pages(
+        finance, "/books/v3/journals", "journals", organization_id=ORG_IN, last_modified_time=pivot
+    )
+    assert target["journal_id"] in {row["journal_id"] for row in got}
+    assert {row["journal_date"] for row in got} == {target["journal_date"]}
+    newer = [row for row in journals if row["journal_date"] > target["journal_date"]]
+    assert newer, "a >= filter would have returned these"

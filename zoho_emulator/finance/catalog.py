@@ -50,6 +50,9 @@ class Endpoint:
     filters: Mapping[str, Predicate] = field(default_factory=dict)
     default_filter: str | None = None
     modified_filter: bool = False
+    modified_means_same_date: bool = False
+    """Zoho's journals quirk: `last_modified_time` selects records whose date equals the
+    given time's date, not records modified at or after it (reference 2.5, hotglue)."""
     paginated: bool = True
     report_name: str = ""
     extra_filters: Mapping[str, str] = field(default_factory=dict)
@@ -736,6 +739,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
             frozenset({"journal_date", "entry_number", "reference_number", "total"}),
             {"JournalDate.All": ALL},
             modified_filter=True,
+            modified_means_same_date=True,
             report_name="Journals",
         ),
         inventory=None,

@@ -39,6 +39,8 @@ class ListQuery:
     applied_filter: str
     predicate: Predicate
     modified_since: int | None
+    same_date_as: int | None
+    """Journals: the epoch whose organization-local date the records' date must equal."""
     sort_column: str | None
     descending: bool
 
@@ -116,10 +118,13 @@ def parse_list_query(params: QueryParams, endpoint: Endpoint) -> ListQuery:
             raise InvalidParameterError(name)
         allowed = frozenset({value})
         predicate[field_name] = predicate.get(field_name, allowed) & allowed
-    modified_since = None
+    modified_since = same_date_as = None
     raw_modified = params.get("last_modified_time")
     if raw_modified is not None and endpoint.modified_filter:
-        modified_since = parse_modified_time(raw_modified)
+        if endpoint.modified_means_same_date:
+            same_date_as = parse_modified_time(raw_modified)
+        else:
+            modified_since = parse_modified_time(raw_modified)
     default_order = sort_column is None or sort_column == "created_time"
     descending = sort_order != "A"
     return ListQuery(
@@ -128,6 +133,7 @@ def parse_list_query(params: QueryParams, endpoint: Endpoint) -> ListQuery:
         applied_filter=applied,
         predicate=predicate,
         modified_since=modified_since,
+        same_date_as=same_date_as,
         sort_column=None if default_order else sort_column,
         descending=descending,
     )

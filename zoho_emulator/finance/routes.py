@@ -7,6 +7,7 @@ Every route authenticates first (product-shaped 401), then checks `organization_
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from starlette.routing import Route
@@ -43,6 +44,16 @@ def organization_error(organization_id: str | None) -> Response | None:
             400,
         )
     return None
+
+
+def day_of(organization_id: str, epoch: int) -> tuple[int, int]:
+    """[start, end) epochs of the organization-local calendar day containing `epoch`."""
+    zone = BY_ID[organization_id].zone
+    local = datetime.fromtimestamp(epoch, zone).date()
+    start = datetime(local.year, local.month, local.day, tzinfo=zone)
+    following = local + timedelta(days=1)
+    end = datetime(following.year, following.month, following.day, tzinfo=zone)
+    return int(start.timestamp()), int(end.timestamp())
 
 
 def organization_record(organization: Organization, product: str) -> dict[str, Any]:
@@ -211,6 +222,9 @@ class FinanceRoutes:
             product=self.product,
             predicate=query.predicate,
             modified_since=query.modified_since,
+            created_range=(
+                None if query.same_date_as is None else day_of(organization_id, query.same_date_as)
+            ),
             sort_column=query.sort_column,
             descending=query.descending,
         )

@@ -169,10 +169,15 @@ class FinanceData:
         modified_since: int | None,
         sort_column: str | None,
         descending: bool,
+        created_range: tuple[int, int] | None = None,
     ) -> tuple[Selection, list[int] | None]:
-        """The records a list call returns: a selection, or a pre-sorted index list."""
+        """The records a list call returns: a selection, or a pre-sorted index list.
+
+        `created_range` (start, end) keeps records created in that half-open interval
+        (Zoho's journals treat `last_modified_time` as "journal date equals").
+        """
         with self._lock:
-            selection = self._selection(state, product, predicate, modified_since)
+            selection = self._selection(state, product, predicate, modified_since, created_range)
             if sort_column is None:
                 return selection, None
             cache_key = (
@@ -186,6 +191,7 @@ class FinanceData:
                     )
                 ),
                 modified_since,
+                created_range,
                 sort_column,
                 descending,
             )
@@ -230,7 +236,12 @@ class FinanceData:
             )
 
     def _selection(  # noqa: C901 - the arithmetic and the scanning path share checks
-        self, state: EntityState, product: str, predicate: Predicate, modified_since: int | None
+        self,
+        state: EntityState,
+        product: str,
+        predicate: Predicate,
+        modified_since: int | None,
+        created_range: tuple[int, int] | None = None,
     ) -> Selection:
         context = state.context
         class_fields = set().union(*(attributes.keys() for attributes in context.classes))
@@ -243,10 +254,19 @@ class FinanceData:
                 if all(attributes.get(name) in values for name, values in predicate.items())
             )
 
+        timeline = context.timeline
+        low, high = 0, context.count
+        if created_range is not None:
+            low = timeline.first_created_at_or_after(created_range[0])
+            high = timeline.first_created_at_or_after(created_range[1])
+
         def matches(index: int) -> bool:
-            if self.times(state, index) is None:
+            times = self.times(state, index)
+            if times is None:
                 return False
-            if modified_since is not None and self.times(state, index)[1] < modified_since:  # type: ignore[index]
+            if modified_since is not None and times[1] < modified_since:
+                return False
+            if created_range is not None and not created_range[0] <= times[0] < created_range[1]:
                 return False
             if not predicate:
                 return True
@@ -258,23 +278,23 @@ class FinanceData:
         overlay_indices = sorted(state.overlays)
         explicit = {index for index in overlay_indices if matches(index)}
         if not arithmetic:
-            candidates: range | list[int] = range(context.count)
+            candidates: range | list[int] = range(low, high)
             if modified_since is not None:
-                dense_start, window, late = context.timeline.modified_candidates(modified_since)
+                dense_start, window, late = timeline.modified_candidates(modified_since)
                 candidates = sorted({*range(dense_start, context.count), *window, *late})
             explicit.update(
                 index for index in candidates if index not in state.overlays and matches(index)
             )
             return Selection(explicit=sorted(explicit))
-        dense_start = 0
+        dense_start = low
         if modified_since is not None:
-            dense_start, window, late = context.timeline.modified_candidates(modified_since)
+            dense_start, window, late = timeline.modified_candidates(modified_since)
             for index in (*window, *late):
                 if index not in state.overlays and matches(index):
                     explicit.add(index)
         return Selection(
             dense_start=dense_start,
-            dense_end=context.count,
+            dense_end=high,
             pattern=context.pattern,
             allowed=allowed,
             excluded=[index for index in overlay_indices if index < context.count],
