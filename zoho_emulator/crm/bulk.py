@@ -268,6 +268,12 @@ class BulkReads:
             converted=Converted.BOTH, after=after,
         )  # fmt: skip
 
+    def _existing_keys(self, job: BulkJob, after: SortKey | None) -> Iterator[SortKey]:
+        module = job.module.api_name
+        for key in self._keys(job, after):
+            if self.crm.store.created_time(module, key[1]) <= job.created:
+                yield key
+
     def _rows(
         self, job: BulkJob, after: SortKey | None
     ) -> Iterator[tuple[SortKey, dict[str, Any]]]:
@@ -296,7 +302,13 @@ class BulkReads:
                 return job.result
             with self.crm.store.lock:
                 count, last, more = 0, job.after, False
-                for key, _ in self._rows(job, job.after):
+                # Without criteria, counting needs keys only (no values are generated).
+                keyed = (
+                    self._existing_keys(job, job.after)
+                    if job.criteria is None
+                    else (key for key, _ in self._rows(job, job.after))
+                )
+                for key in keyed:
                     if count == self.page_size:
                         more = True
                         break
