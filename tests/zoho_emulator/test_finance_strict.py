@@ -319,3 +319,14 @@ def test_journals_treat_last_modified_time_as_same_journal_date(finance) -> None
     assert {row["journal_date"] for row in got} == {target["journal_date"]}
     newer = [row for row in journals if row["journal_date"] > target["journal_date"]]
     assert newer, "a >= filter would have returned these"
+
+
+def test_stock_places_follow_the_organizations_model(finance) -> None:
+    warehouses_in = _get(finance, "/inventory/v1/settings/warehouses", organization_id=ORG_IN)
+    locations_in = _get(finance, "/inventory/v1/locations", organization_id=ORG_IN)
+    warehouses_us = _get(finance, "/inventory/v1/settings/warehouses", organization_id=ORG_US)
+    locations_us = _get(finance, "/inventory/v1/locations", organization_id=ORG_US)
+    assert len(warehouses_in.json()["warehouses"]) == 3
+    assert locations_in.json()["locations"] == []
+    assert warehouses_us.json()["warehouses"] == []
+    assert len(locations_us.json()["locations"]) == 4

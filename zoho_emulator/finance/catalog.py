@@ -852,6 +852,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
         inventory=Endpoint("warehouses", "warehouse", paginated=False),
         fixed_count=3,
         mutable=False,
+        exists=products.warehouse_exists,
     ),
     EntitySpec(
         "locations",
@@ -865,6 +866,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
         inventory=Endpoint("locations", "location", paginated=False),
         fixed_count=4,
         mutable=False,
+        exists=products.location_exists,
     ),
     EntitySpec(
         "packages",

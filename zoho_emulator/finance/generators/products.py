@@ -615,6 +615,18 @@ def account_detail(
     return record
 
 
+def warehouse_exists(context: GenContext, index: int) -> bool:
+    """Warehouses exist in organizations that have not moved to locations."""
+    del index
+    return not context.organization.uses_locations
+
+
+def location_exists(context: GenContext, index: int) -> bool:
+    """Locations exist in organizations on the multi-location model."""
+    del index
+    return context.organization.uses_locations
+
+
 def warehouse_row(context: GenContext, index: int, created: int, modified: int) -> Record:
     """A `/settings/warehouses` row (organizations not on locations)."""
     del created, modified
