@@ -35,6 +35,9 @@ SORT_FIELDS = ("id", "Created_Time", "Modified_Time")
 
 def readable_module(name: str) -> ModuleSpec:
     """The module a record call names, or Zoho's refusal."""
+    if name in {"settings", "actions", "coql", "org", "users"}:
+        # Paths under these names are APIs of their own, not modules.
+        raise errors.invalid_url()
     spec = find_module(name)
     if spec is None or not spec.api_supported:
         raise errors.invalid_module()

@@ -54,6 +54,21 @@ def _fields_metadata(query: dict[str, str]) -> Response:
     return json_response(body)
 
 
+MODULE_STATUSES = {"visible", "user_hidden", "system_hidden", "scheduled_for_deletion"}
+
+
+def _modules(status: str | None) -> Response:
+    body = metadata.modules_body()
+    if status is not None:
+        wanted = {part.strip() for part in status.split(",")}
+        if not wanted or not wanted <= MODULE_STATUSES:
+            raise errors.invalid_param("status", supported_values=sorted(MODULE_STATUSES))
+        body["modules"] = [module for module in body["modules"] if module["status"] in wanted]
+    if not body["modules"]:
+        return Response(status_code=204)
+    return json_response(body)
+
+
 def _module_metadata(name: str) -> Response:
     spec = BY_NAME.get(name)
     if spec is None:
@@ -114,10 +129,8 @@ def routes(emulator: Emulator) -> list[Route]:
     crm = Crm.of(emulator)
 
     async def modules_list(request: Request) -> Response:
-        return await serve(
-            emulator, request, "crm:/settings/modules",
-            lambda: json_response(metadata.modules_body()),
-        )  # fmt: skip
+        status = request.query_params.get("status")
+        return await serve(emulator, request, "crm:/settings/modules", lambda: _modules(status))
 
     async def module_detail(request: Request) -> Response:
         name = request.path_params["api_name"]
