@@ -96,6 +96,8 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+REPEATS = 3
+"""Best of three: the machine is shared, and a throughput ceiling is what is asked."""
 CLIENTS = 2
 """Client threads: while one parses a page the other waits on the server, so the
 emulator's one core stays busy and the figure is the emulator's, not the client's."""
@@ -121,10 +123,13 @@ def throughput(pages: int) -> dict[str, float]:
                     records += len(orjson.loads(response.content)[key])
                 return records
 
-            started = time.perf_counter()
-            with ThreadPoolExecutor(CLIENTS) as pool:
-                records = sum(pool.map(read, range(1, CLIENTS + 1)))
-            results[f"{product}{path}"] = round(records / (time.perf_counter() - started))
+            rates = []
+            for _ in range(REPEATS):
+                started = time.perf_counter()
+                with ThreadPoolExecutor(CLIENTS) as pool:
+                    records = sum(pool.map(read, range(1, CLIENTS + 1)))
+                rates.append(records / (time.perf_counter() - started))
+            results[f"{product}{path}"] = round(max(rates))
     return results
 
 

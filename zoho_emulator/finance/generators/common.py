@@ -165,43 +165,64 @@ def phone(organization: Organization, bits: int) -> str:
     return f"+1 {200 + bits % 700}-555-{(bits >> 12) % 10_000:04d}"
 
 
+def _field_value(definition: CustomField, random: int) -> tuple[Any, str]:
+    """(value, formatted value) of one custom field for some random bits."""
+    if definition.choices:
+        choice = definition.choices[random % len(definition.choices)]
+        return choice, choice
+    if definition.data_type == "date":
+        date = f"20{24 + random % 2}-{random // 2 % 12 + 1:02d}-{random // 24 % 28 + 1:02d}"
+        return date, date
+    number = random % definition.number_range
+    return number, str(number)
+
+
+def _variety(definition: CustomField) -> int:
+    """How many distinct random inputs matter for a field (for the cache key)."""
+    if definition.choices:
+        return len(definition.choices)
+    if definition.data_type == "date":
+        return 2 * 12 * 28  # year, month and day drawn from one number
+    return definition.number_range
+
+
 def custom_field_values(context: GenContext, bits: Bits, record: Record) -> None:
-    """Add `custom_fields` and the flattened `cf_*` keys the way Zoho returns them."""
+    """Add `custom_fields` and the flattened `cf_*` keys the way Zoho returns them.
+
+    A record's custom fields depend only on a few small random choices, so the flat keys
+    and the array are built once per combination and copied into each record.
+    """
+    fields = context.custom_fields
+    if not fields:
+        record["custom_fields"] = []
+        return
     random_bits = bits(0xCF00)
-    chosen: list[tuple[Any, str]] = []
-    for position, definition in enumerate(context.custom_fields, start=1):
-        random = random_bits >> (position * 12)
-        value: Any
-        if definition.choices:
-            value = pick(definition.choices, random)
-            formatted = value
-        elif definition.data_type == "date":
-            value = f"20{24 + random % 2}-{random % 12 + 1:02d}-{random % 28 + 1:02d}"
-            formatted = value
-        else:
-            value = random % definition.number_range
-            formatted = str(value)
-        chosen.append((value, formatted))
-        record[definition.api_name] = formatted
-        record[f"{definition.api_name}_unformatted"] = value
-    key = (context.key, *chosen)
-    values = _VALUE_LISTS.get(key)
-    if values is None:
+    key = (context.key, *(
+        (random_bits >> (position * 12)) % _variety(definition)
+        for position, definition in enumerate(fields, start=1)
+    ))  # fmt: skip
+    cached = _VALUE_LISTS.get(key)
+    if cached is None:
         if len(_VALUE_LISTS) > MAX_CACHED_VALUE_LISTS:
             _VALUE_LISTS.clear()
-        values = [
-            {**_template(definition, position), "value_formatted": formatted, "value": value}
-            for position, (definition, (value, formatted)) in enumerate(
-                zip(context.custom_fields, chosen, strict=True), start=1
+        flat: Record = {}
+        values: list[Record] = []
+        for position, (definition, random) in enumerate(zip(fields, key[1:], strict=True), 1):
+            value, formatted = _field_value(definition, random)
+            flat[definition.api_name] = formatted
+            flat[f"{definition.api_name}_unformatted"] = value
+            values.append(
+                {**_template(definition, position), "value_formatted": formatted, "value": value}
             )
-        ]
-        _VALUE_LISTS[key] = values
+        cached = (flat, values)
+        _VALUE_LISTS[key] = cached
+    record.update(cached[0])
     # A fresh list of shared, never-mutated dicts: callers may replace but not edit them.
-    record["custom_fields"] = list(values)
+    record["custom_fields"] = list(cached[1])
 
 
 _TEMPLATES: dict[tuple[str, int], Record] = {}
-_VALUE_LISTS: dict[tuple[Any, ...], list[Record]] = {}
+_VALUE_LISTS: dict[tuple[int, ...], tuple[Record, list[Record]]] = {}
 MAX_CACHED_VALUE_LISTS = 50_000
 
 
