@@ -160,7 +160,9 @@ def write_singer_file(path: Path, lines: Iterable[bytes]) -> int:
 _BASE_TIME = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-def synthetic_item(index: int, organization_id: str = "10234695", *, revision: int = 0) -> dict:
+def synthetic_item(
+    index: int, organization_id: str = "10234695", *, revision: int = 0
+) -> dict[str, Any]:
     """A Zoho Inventory item as the tap emits it (about 1.5 KB of JSON)."""
     modified = (_BASE_TIME + timedelta(minutes=index, days=revision)).isoformat()
     rate = round(10 + (index % 997) * 1.37, 2)

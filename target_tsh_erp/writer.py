@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -110,10 +111,18 @@ def _json_default(value: object) -> object:
     raise TypeError(type(value).__name__)
 
 
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+"""A JSON NUL escape (backslash, u0000) that is not an escaped backslash plus `u0000`."""
+
+
 def record_json(record: Mapping[str, Any]) -> str:
-    """The record as JSON text for a `jsonb` column (NUL is not allowed in jsonb)."""
+    """The record as JSON text for a `jsonb` column.
+
+    jsonb cannot hold the NUL character: it is dropped (as target-postgres's
+    `sanitize_null_text_characters` does); everything else is kept as sent.
+    """
     text = orjson.dumps(record, default=_json_default).decode()
-    return text.replace("\\u0000", "") if "\\u0000" in text else text
+    return _NUL_ESCAPE.sub(r"\1", text) if "\\u0000" in text else text
 
 
 def _key_text(value: object) -> str:
