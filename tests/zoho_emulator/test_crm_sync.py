@@ -119,3 +119,18 @@ def test_control_api_over_http(zoho) -> None:
     bad = requests.post(f"{base}/Accounts/update", json={"ids": ["123"]}, timeout=5)
     assert bad.status_code == 400
     assert crm.live_ids("Accounts") == ids
+
+
+def test_count_matches_ground_truth_after_mutations(zoho) -> None:
+    running, session, crm = zoho
+    crm.delete("Leads", count=3)
+    crm.convert_lead(crm.live_ids("Leads", "false")[0])
+    crm.create("Leads", 2)
+    for mode in ("false", "true", "both"):
+        response = session.get(
+            f"{running.base_url}/crm/v8/Leads/actions/count", params={"converted": mode},
+            timeout=5,
+        )  # fmt: skip
+        assert response.json() == {"count": len(crm.live_ids("Leads", mode))}
+    unknown = session.get(f"{running.base_url}/crm/v8/Nope/actions/count", timeout=5)
+    assert unknown.json()["code"] == "INVALID_MODULE"

@@ -214,6 +214,15 @@ def _by_ids(crm: Crm, spec: ModuleSpec, fields: list[FieldSpec], raw: str) -> Re
     return json_response({"data": data, "info": info})
 
 
+def count_records(crm: Crm, module: str, query: Mapping[str, str]) -> Response:
+    """`GET /crm/v8/{module}/actions/count` (no criteria support: search is not emulated)."""
+    spec = readable_module(module)
+    for unsupported in ("criteria", "email", "phone", "word", "cvid"):
+        if unsupported in query:
+            raise errors.invalid_param(unsupported)
+    return json_response({"count": crm.store.count(spec.api_name, _converted(query))})
+
+
 def get_record(
     crm: Crm, module: str, record: str, query: Mapping[str, str], headers: Mapping[str, str]
 ) -> Response:

@@ -124,7 +124,7 @@ async def _json_body(request: Request) -> Any:  # noqa: ANN401 - any JSON value
         return None
 
 
-def routes(emulator: Emulator) -> list[Route]:
+def routes(emulator: Emulator) -> list[Route]:  # noqa: C901 - one closure per endpoint
     """Every CRM route, bound to the emulator's CRM."""
     crm = Crm.of(emulator)
 
@@ -178,6 +178,14 @@ def routes(emulator: Emulator) -> list[Route]:
             lambda: reads.get_record(crm, module, record_id, query, headers),
         )  # fmt: skip
 
+    async def count(request: Request) -> Response:
+        module = request.path_params["module"]
+        query = dict(request.query_params)
+        return await serve(
+            emulator, request, "crm:/{module}/actions/count",
+            lambda: reads.count_records(crm, module, query),
+        )  # fmt: skip
+
     async def coql_query(request: Request) -> Response:
         body = await _json_body(request)
         cost = coql.credit_cost(body)
@@ -193,6 +201,7 @@ def routes(emulator: Emulator) -> list[Route]:
         *control.routes(crm),
         *crm.bulk.routes(),
         *crm.channels.routes(),
+        Route("/crm/v8/{module}/actions/count", count, methods=["GET"]),
         Route("/crm/v8/{module}", records, methods=["GET"]),
         Route("/crm/v8/{module}/{record_id}", record, methods=["GET"]),
     ]

@@ -111,6 +111,7 @@ class CrmStore:
         self.modules = {spec.api_name: ModuleState(spec) for spec in MODULES}
         self.lock = threading.RLock()
         self.listeners: list[Callable[[Change], None]] = []
+        self._generated_converted: int | None = None
 
     # ---- basic facts ---------------------------------------------------------
     def now(self) -> int:
@@ -172,6 +173,24 @@ class CrmStore:
         spec = BY_NAME[module]
         name = self.context(module, index).get(spec.display_field)
         return None if name is None else str(name)
+
+    def count(self, module: str, converted: Converted = Converted.EXCLUDE) -> int:
+        """Live records, counted without listing them (`/actions/count`)."""
+        with self.lock:
+            state = self.modules[module]
+            live = self.total(module) - len(state.deleted)
+            if module != "Leads" or converted is Converted.BOTH:
+                return live
+            if self._generated_converted is None:
+                self._generated_converted = sum(
+                    1 for index in range(self.dataset.count) if self.dataset.is_converted(index)
+                )
+            converted_live = self._generated_converted
+            for index in set(state.mutations) | set(state.deleted):
+                generated = index < self.dataset.count and self.dataset.is_converted(index)
+                now_converted = index not in state.deleted and self.is_converted(module, index)
+                converted_live += int(now_converted) - int(generated)
+            return converted_live if converted is Converted.ONLY else live - converted_live
 
     # ---- records -----------------------------------------------------------------
     def record(
