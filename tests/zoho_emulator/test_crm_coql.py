@@ -94,3 +94,17 @@ def test_credits_follow_the_limit_bands(zoho) -> None:
     coql(zoho, "select Last_Name from Leads limit 1000")
     coql(zoho, "select Last_Name from Leads limit 2000")
     assert stats.crm_credits_used - before == 1 + 2 + 3
+
+
+def test_order_by_a_plain_column(zoho) -> None:
+    rows = coql(
+        zoho, "select Last_Name, Amount from Deals order by Amount desc, Last_Name limit 1, 5"
+    )
+    assert rows.status_code == 400  # Deals has no Last_Name
+    body = coql(zoho, "select Deal_Name, Amount from Deals order by Amount desc limit 1, 5").json()
+    amounts = [row["Amount"] for row in body["data"]]
+    _, _, crm = zoho
+    truth = sorted(
+        (r["Amount"] for r in crm.records("Deals") if r["Amount"] is not None), reverse=True
+    )
+    assert amounts == truth[1:6]

@@ -13,6 +13,7 @@ condition so that a read at any depth of a million-record module starts by binar
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
 import re
 from dataclasses import dataclass
@@ -392,7 +393,7 @@ def run(crm: Crm, body: Any) -> Response:  # noqa: ANN401
         if sort_by is None or (len(order) > 1 and not _consistent(order, sort_by)):
             keys = store.ordered(module, descending=False, since=since, converted=Converted.BOTH)
             rows = _filtered(crm, query, keys)
-            rows = _sort_rows(rows, order)
+            rows = _sort_rows(rows, order, query.offset + query.limit + 1)
         else:
             keys = store.ordered(
                 module, sort_by=sort_by, descending=descending, since=since,
@@ -444,15 +445,19 @@ def _collect(condition: Condition | None, wanted: dict[str, FieldSpec]) -> None:
         wanted.setdefault(condition.field.api_name, condition.field)
 
 
-def _sort_rows(rows: Any, order: list[tuple[str, bool]]) -> Any:  # noqa: ANN401
-    materialised = list(rows)
-    for name, descending in reversed(order):
-        materialised.sort(key=functools.partial(_row_key, name), reverse=descending)
-    return iter(materialised)
+def _sort_rows(rows: Any, order: list[tuple[str, bool]], keep: int) -> Any:  # noqa: ANN401
+    """The first `keep` rows in the requested order, holding only `keep` rows at a time."""
+    compare = functools.partial(_compare, order)
+    return iter(heapq.nsmallest(keep, rows, key=functools.cmp_to_key(compare)))
 
 
-def _row_key(name: str, row: dict[str, Any]) -> tuple[int, Any]:
-    return _sortable(row.get(name))
+def _compare(order: list[tuple[str, bool]], left: dict[str, Any], right: dict[str, Any]) -> int:
+    for name, descending in order:
+        first, second = _sortable(left.get(name)), _sortable(right.get(name))
+        if first != second:
+            sign = -1 if first < second else 1
+            return -sign if descending else sign
+    return (int(left["id"]) > int(right["id"])) - (int(left["id"]) < int(right["id"]))
 
 
 def _sortable(value: Any) -> tuple[int, Any]:  # noqa: ANN401
