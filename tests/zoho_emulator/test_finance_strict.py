@@ -330,3 +330,22 @@ def test_stock_places_follow_the_organizations_model(finance) -> None:
     assert locations_in.json()["locations"] == []
     assert warehouses_us.json()["warehouses"] == []
     assert len(locations_us.json()["locations"]) == 4
+
+
+def test_sorting_by_modification_puts_edited_records_in_place(finance) -> None:
+    zoho, _ = finance
+    contact_id = zoho.emulator.finance.update(ORG_US, "contacts", count=1)[0]
+    newest_first = _all_pages(
+        finance,
+        "/books/v3/contacts",
+        "contacts",
+        organization_id=ORG_US,
+        filter_by="Status.All",
+        sort_column="last_modified_time",
+        sort_order="D",
+    )
+    assert newest_first[0]["contact_id"] == contact_id
+    stamps = [
+        datetime.strptime(row["last_modified_time"], "%Y-%m-%dT%H:%M:%S%z") for row in newest_first
+    ]
+    assert stamps == sorted(stamps, reverse=True)

@@ -19,7 +19,7 @@ from zoho_emulator.finance.params import InvalidParameterError, parse_list_query
 from zoho_emulator.responses import finance_error, json_response
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Sequence
 
     from starlette.requests import Request
     from starlette.responses import Response
@@ -229,6 +229,7 @@ class FinanceRoutes:
             descending=query.descending,
         )
         offset = (query.page - 1) * query.per_page
+        indices: Sequence[int]
         if ordered is not None:
             indices = ordered[offset : offset + query.per_page]
             total = len(ordered)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from zoho_emulator.clock import Clock
 
 PATTERN_PERIOD = 100
+TIME_COLUMNS = {"created_time": 0, "date": 0, "journal_date": 0, "last_modified_time": 1}
+"""Sort columns answered from (created, modified) times: index 0 or 1."""
 SORT_CACHE_SIZE = 8
 ChangeListener = "Callable[[str, str, str, Record], None]"
 
@@ -65,7 +68,7 @@ class FinanceData:
         self.clock = clock
         self._lock = threading.RLock()
         self._states: dict[tuple[str, str], EntityState] = {}
-        self._sorted: OrderedDict[tuple[Any, ...], list[int]] = OrderedDict()
+        self._sorted: OrderedDict[tuple[Any, ...], array[int]] = OrderedDict()
         self.listeners: list[Callable[[str, str, str, Record], None]] = []
         for organization in ORGANIZATIONS:
             for spec in ENTITIES:
@@ -170,7 +173,7 @@ class FinanceData:
         sort_column: str | None,
         descending: bool,
         created_range: tuple[int, int] | None = None,
-    ) -> tuple[Selection, list[int] | None]:
+    ) -> tuple[Selection, array[int] | None]:
         """The records a list call returns: a selection, or a pre-sorted index list.
 
         `created_range` (start, end) keeps records created in that half-open interval
@@ -211,29 +214,30 @@ class FinanceData:
         column: str,
         *,
         descending: bool,
-    ) -> list[int]:
+    ) -> array[int]:
+        """Every selected index ordered by `column` (kept compact: one machine int each).
+
+        Time columns come from the timeline without building rows, so sorting a
+        million records by `last_modified_time` costs seconds, not minutes.
+        """
         indices = selection.all_descending()
-        timeline = state.context.timeline
+        if column in TIME_COLUMNS:
+            which = TIME_COLUMNS[column]
 
-        def key(index: int) -> tuple[Any, int]:
-            if column in {"created_time", "date", "journal_date"} and index not in state.overlays:
-                return (timeline.created(index), index)
-            if column == "last_modified_time" and index not in state.overlays:
-                return (timeline.modified(index), index)
+            def time_key(index: int) -> int:
+                times = self.times(state, index)
+                return times[which] if times is not None else 0
+
+            return array("q", sorted(indices, key=time_key, reverse=descending))
+
+        def value_key(index: int) -> tuple[int, Any]:
             row = self.row(state, index, product) or {}
-            value = row.get(column, "")
-            if column == "quantity":
-                value = row.get("total_quantity", 0.0)
-            if isinstance(value, str):
-                return (value.lower(), index)
-            return (value, index)
+            value = row.get("total_quantity" if column == "quantity" else column, "")
+            if isinstance(value, str):  # Zoho sorts empty values and text after numbers
+                return (1, value.lower())
+            return (0, value)
 
-        try:
-            return sorted(indices, key=key, reverse=descending)
-        except TypeError:  # mixed "" and numbers: Zoho sorts empties first
-            return sorted(
-                indices, key=lambda index: (str(key(index)[0]), index), reverse=descending
-            )
+        return array("q", sorted(indices, key=value_key, reverse=descending))
 
     def _selection(  # noqa: C901 - the arithmetic and the scanning path share checks
         self,
