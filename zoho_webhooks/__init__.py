@@ -1,1 +1,1 @@
-"""zoho-webhooks: Zoho's pushes (Books/Inventory workflow webhooks, CRM notifications) into ERP rows."""
+"""zoho-webhooks: Zoho pushes (workflow webhooks, CRM notifications) turned into ERP rows."""
