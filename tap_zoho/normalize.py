@@ -1,0 +1,159 @@
+"""Make Zoho records match their schema without ever dropping one.
+
+Zoho sends datetimes with the organization's offset (`2024-01-05T11:02:33+0530`), `""`
+for empty numbers and dates, and numbers as strings in places (custom fields). Every
+record is coerced to its schema here; a value that cannot be coerced is kept as it
+came and the field is reported once per stream.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+logger = logging.getLogger("tap_zoho.normalize")
+
+
+class _Surprise(ValueError):  # noqa: N818 - internal signal, never escapes
+    pass
+
+
+def utc_datetime(value: Any) -> Any:  # noqa: ANN401 - JSON values
+    """`2024-01-05T11:02:33+0530` -> `2024-01-05T05:32:33+00:00`; `""` -> None."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise _Surprise
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Surprise from None
+    if moment.tzinfo is None:
+        raise _Surprise
+    return moment.astimezone(UTC).isoformat()
+
+
+def plain_date(value: Any) -> Any:  # noqa: ANN401
+    """Dates stay `YYYY-MM-DD`; `""` -> None."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) != 10:  # noqa: PLR2004 - YYYY-MM-DD
+        raise _Surprise
+    return value
+
+
+def number(value: Any) -> Any:  # noqa: ANN401
+    """Numbers as Zoho sends them, numeric strings parsed, `""` -> None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise _Surprise
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(value.replace(",", ""))
+        except ValueError:
+            raise _Surprise from None
+    raise _Surprise
+
+
+def integer(value: Any) -> Any:  # noqa: ANN401
+    """Integers; `"3"` and `3.0` become 3, `""` -> None."""
+    parsed = number(value)
+    if parsed is None or isinstance(parsed, int):
+        return parsed
+    if float(parsed).is_integer():
+        return int(parsed)
+    raise _Surprise
+
+
+def boolean(value: Any) -> Any:  # noqa: ANN401
+    """Booleans; `"true"`/`"false"` parsed, `""` -> None."""
+    if value is None or value == "" or isinstance(value, bool):
+        return value if value != "" else None
+    if isinstance(value, str) and value.lower() in {"true", "false"}:
+        return value.lower() == "true"
+    raise _Surprise
+
+
+def container(kind: type) -> Callable[[Any], Any]:
+    """Arrays and objects; `""` (Zoho's empty `documents`) -> None."""
+
+    def convert(value: Any) -> Any:  # noqa: ANN401
+        if value is None or value == "":
+            return None
+        if not isinstance(value, kind):
+            raise _Surprise
+        return value
+
+    return convert
+
+
+def converter_for(prop: Mapping[str, Any]) -> Callable[[Any], Any] | None:  # noqa: PLR0911
+    """The converter of one JSON-schema property (None: strings, kept as they are)."""
+    types = prop.get("type", [])
+    types = [types] if isinstance(types, str) else list(types)
+    if "string" in types:
+        fmt = prop.get("format")
+        if fmt == "date-time":
+            return utc_datetime
+        if fmt == "date":
+            return plain_date
+        return None
+    if "integer" in types:
+        return integer
+    if "number" in types:
+        return number
+    if "boolean" in types:
+        return boolean
+    if "array" in types:
+        return container(list)
+    if "object" in types:
+        return container(dict)
+    return None
+
+
+class RecordNormalizer:
+    """Applies a schema's converters to records of one stream."""
+
+    def __init__(self, stream_name: str, schema: Mapping[str, Any]) -> None:
+        """Precompute one converter per non-string property."""
+        self.stream_name = stream_name
+        self._converters: dict[str, Callable[[Any], Any]] = {}
+        for name, prop in schema.get("properties", {}).items():
+            convert = converter_for(prop)
+            if convert is not None:
+                self._converters[name] = convert
+        self._warned: set[str] = set()
+
+    def __call__(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Coerce in place and return the record."""
+        for name, convert in self._converters.items():
+            if name not in record:
+                continue
+            value = record[name]
+            try:
+                record[name] = convert(value)
+            except _Surprise:
+                self._warn(name, value)
+        return record
+
+    def _warn(self, name: str, value: Any) -> None:  # noqa: ANN401
+        if name in self._warned:
+            return
+        self._warned.add(name)
+        logger.warning(
+            "Stream %s: field %r has a value of unexpected type %s; kept as sent "
+            "(reported once per field)",
+            self.stream_name, name, type(value).__name__,
+        )  # fmt: skip
+
+
+def zoho_timestamp(moment: datetime) -> str:
+    """A filter value Zoho accepts: `2024-01-05T05:32:33+0000` (callers encode the `+`)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S%z")

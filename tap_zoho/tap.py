@@ -1,0 +1,140 @@
+"""`tap-zoho`: Zoho Books and Inventory (and CRM, from `tap_zoho.crm`) for Singer."""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from singer_sdk import Tap
+from singer_sdk.tap_base import CliTestOptionValue
+from typing_extensions import override
+
+from tap_zoho import books, inventory
+from tap_zoho.api.client import UnifiedZohoClient
+from tap_zoho.api.errors import ZohoError, ZohoQuotaExhaustedError
+from tap_zoho.settings import CONFIG_SCHEMA, resolve
+
+if TYPE_CHECKING:
+    import click
+    from singer_sdk import Stream
+
+logger = logging.getLogger("tap_zoho")
+PRODUCT_STREAMS = {"books": books.STREAMS, "inventory": inventory.STREAMS}
+FINANCE_PRODUCTS = ("books", "inventory")
+
+
+class TapZoho(Tap):
+    """Zoho Books v3 and Inventory v1 through one shared client."""
+
+    name = "tap-zoho"
+    config_jsonschema: ClassVar[dict[str, Any]] = CONFIG_SCHEMA
+
+    @cached_property
+    def settings(self) -> dict[str, Any]:
+        """The config with `ZOHO_*` environment fallbacks (secrets stay in memory)."""
+        return resolve(self.config)
+
+    @cached_property
+    def client(self) -> UnifiedZohoClient:
+        """The one client every stream of this tap shares."""
+        return UnifiedZohoClient.from_config(self.settings)
+
+    @cached_property
+    def quota_stops(self) -> dict[tuple[str, str], ZohoQuotaExhaustedError]:
+        """Daily quotas that stopped this run, per (product, organization)."""
+        return {}
+
+    def products(self) -> list[str]:
+        """Products this run syncs."""
+        return list(self.settings.get("products") or [])
+
+    def visible_organizations(self, product: str) -> list[dict[str, Any]]:
+        """`GET /organizations` of a product, once per run."""
+        cache: dict[str, list[dict[str, Any]]] = self.__dict__.setdefault("_orgs", {})
+        if product not in cache:
+            cache[product] = self.client.organizations(product, label=f"{product}_organizations")
+        return cache[product]
+
+    def organization_ids(self, product: str) -> list[str]:
+        """The configured organizations, or every one the token can see."""
+        configured = self.settings.get("organization_ids")
+        if configured:
+            return [str(org) for org in configured]
+        try:
+            return [str(org["organization_id"]) for org in self.visible_organizations(product)]
+        except ZohoQuotaExhaustedError as exhausted:
+            self.quota_stopped(f"{product}_organizations", exhausted)
+            return []
+
+    def quota_stopped(self, stream: str, exhausted: ZohoQuotaExhaustedError) -> None:
+        """A daily quota ran out: say so once per (product, organization)."""
+        key = (exhausted.product, exhausted.organization_id)
+        if key not in self.quota_stops:
+            self.quota_stops[key] = exhausted
+            logger.warning("%s (stream %s)", exhausted, stream)
+
+    @override
+    def discover_streams(self) -> list[Stream]:
+        products = self.config.get("products") or list(PRODUCT_STREAMS)
+        streams: list[Stream] = []
+        for product in products:
+            streams.extend(stream(self) for stream in PRODUCT_STREAMS.get(product, ()))
+        return streams
+
+    @override
+    @classmethod
+    def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
+        """`--test`: check credentials and access per product and organization.
+
+        The SDK's default syncs one record of every stream, which costs dozens of
+        requests and says little about *what* is wrong; `--test=schema` is kept.
+        """
+        if value in {CliTestOptionValue.Disabled.value, CliTestOptionValue.Schema.value}:
+            super().cb_test(ctx, param, value)
+            return
+        config = ctx.params.get("config")
+        tap = cls(
+            config=getattr(config, "config", None),
+            parse_env_config=bool(getattr(config, "parse_env", False)),
+            validate_config=True,
+        )
+        ctx.exit(0 if tap.check_access() else 1)
+
+    def check_access(self) -> bool:
+        """Check credentials, then access to each product and organization."""
+        ok = True
+        try:
+            self.client.tokens.access_token()
+        except ZohoError as error:
+            logger.error("Credentials: FAILED: %s", error)  # noqa: TRY400 - message is enough
+            return False
+        logger.info("Credentials: OK (token minted at %s)", self.client.credentials.accounts_url)
+        for product in self.products():
+            if product not in FINANCE_PRODUCTS:
+                continue
+            try:
+                visible = {
+                    str(org["organization_id"]) for org in self.visible_organizations(product)
+                }
+            except ZohoError as error:
+                logger.error("%s: FAILED listing organizations: %s", product, error)  # noqa: TRY400
+                ok = False
+                continue
+            for org in self.organization_ids(product):
+                try:
+                    self.client.get_json(
+                        product, "/users", organization_id=org, params={"per_page": 1},
+                        label=f"{product}_test",
+                    )  # fmt: skip
+                except ZohoError as error:
+                    logger.error("%s organization %s: FAILED: %s", product, org, error)  # noqa: TRY400
+                    ok = False
+                    continue
+                note = "" if org in visible else " (not listed in /organizations)"
+                logger.info("%s organization %s: OK%s", product, org, note)
+        return ok
+
+
+if __name__ == "__main__":
+    TapZoho.cli()
