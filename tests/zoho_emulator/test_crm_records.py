@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from zoho_emulator.crm import Crm, record_id
+from zoho_emulator.crm.tokens import PageCursor
 from zoho_emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 from zoho_emulator.testing import run_emulator
 
@@ -232,3 +233,48 @@ def test_same_seed_same_data_other_seed_other_data() -> None:
 
     assert first_page(5) == first_page(5)
     assert first_page(5) != first_page(6)
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"fields": "Last_Name,Nope"}, "INVALID_DATA"),
+        ({"fields": "Last_Name", "converted": "maybe"}, "INVALID_DATA"),
+        ({"fields": "Last_Name", "sort_order": "up"}, "INVALID_DATA"),
+        ({"fields": "Last_Name", "page": 0}, "INVALID_DATA"),
+        ({"fields": "Last_Name", "cvid": "1", "sort_by": "id"}, "AMBIGUITY_DURING_PROCESSING"),
+        ({"fields": " , "}, "REQUIRED_PARAM_MISSING"),
+    ],
+)
+def test_bad_list_parameters(zoho, params, code) -> None:
+    response = get(zoho, "Leads", params=params)
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+
+
+def test_a_token_chain_stops_at_100000_records(zoho) -> None:
+    running, _ = zoho
+    crm = Crm.of(running.emulator)
+    bound = {"fields": "Last_Name", "sort_by": "id", "sort_order": "desc", "converted": "false",
+             "per_page": "200", "since": "None"}  # fmt: skip
+    binding = crm.page_tokens.binding("Leads", bound)
+    token = crm.page_tokens.issue(PageCursor(binding, 10, 10, 100_000, crm.store.now() + 3_600))
+    response = get(zoho, "Leads", params={"fields": "Last_Name", "page_token": token})
+    assert response.status_code == 400
+    assert response.json()["code"] == "PAGINATION_LIMIT_EXCEEDED"
+
+
+def test_scope_mismatch_reaches_coql_bulk_and_watch(zoho) -> None:
+    running, session = zoho
+    base = f"{running.base_url}/crm"
+    coql = session.post(f"{base}/v8/coql", json={"select_query": "select Subject from Cases"})
+    assert coql.status_code == 401
+    assert coql.json()["code"] == "OAUTH_SCOPE_MISMATCH"
+    bulk = session.post(f"{base}/bulk/v8/read", json={"query": {"module": {"api_name": "Cases"}}})
+    assert bulk.json()["code"] == "OAUTH_SCOPE_MISMATCH"
+    watch = session.post(
+        f"{base}/v8/actions/watch",
+        json={"watch": [{"channel_id": 1, "events": ["Cases.all"],
+                         "notify_url": "http://127.0.0.1:9/x"}]},
+    )  # fmt: skip
+    assert watch.json()["watch"][0]["code"] == "OAUTH_SCOPE_MISMATCH"

@@ -52,6 +52,8 @@ def requested_fields(spec: ModuleSpec, query: Mapping[str, str]) -> list[FieldSp
     if raw is None or not raw.strip():
         raise errors.required_param("fields")
     names = [name.strip() for name in raw.split(",") if name.strip()]
+    if not names:
+        raise errors.required_param("fields")
     if len(names) > MAX_FIELDS:
         raise errors.limit_exceeded("fields", MAX_FIELDS)
     result = []
