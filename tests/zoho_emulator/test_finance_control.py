@@ -103,6 +103,29 @@ def test_server_error_faults(zoho, status) -> None:
     assert _invoices(zoho).status_code == 200
 
 
+def test_scheduled_fault_hits_only_the_chosen_requests(zoho) -> None:
+    running, _ = zoho
+    running.emulator.faults.add(
+        FaultRule(FaultKind.SERVER_ERROR, "books:/invoices", after=2, remaining=2, status=503)
+    )
+    codes = [_invoices(zoho).status_code for _ in range(6)]
+    assert codes == [200, 200, 503, 503, 200, 200]
+
+
+def test_status_change_moves_a_record_between_status_filters(zoho) -> None:
+    running, _ = zoho
+    draft = _invoices(zoho, filter_by="Status.Draft").json()["invoices"]
+    assert draft
+    changed = draft[0]["invoice_id"]
+    running.emulator.finance.update(ORG_IN, "invoices", ids=[changed], fields={"status": "void"})
+    assert changed not in {
+        row["invoice_id"] for row in _invoices(zoho, filter_by="Status.Draft").json()["invoices"]
+    }
+    assert changed in {
+        row["invoice_id"] for row in _invoices(zoho, filter_by="Status.Void").json()["invoices"]
+    }
+
+
 def test_body_faults_and_connection_reset(zoho) -> None:
     running, _ = zoho
     faults = running.emulator.faults

@@ -77,6 +77,7 @@ def test_per_page_is_clamped_to_200_and_pages_end_with_has_more_page(finance) ->
         ("/books/v3/invoices", {"sort_column": "last_modified_time"}, "sort_column"),
         ("/books/v3/bills", {"sort_column": "total", "sort_order": "X"}, "sort_order"),
         ("/books/v3/invoices", {"filter_by": "Status.Everything"}, "filter_by"),
+        ("/books/v3/contacts", {"contact_type": "supplier"}, "contact_type"),
         ("/books/v3/settings/taxes", {"sort_column": "tax_name"}, "sort_column"),
         ("/inventory/v1/purchaseorders", {"sort_column": "date"}, "sort_column"),
         ("/books/v3/invoices", {"last_modified_time": "2025-01-01"}, "last_modified_time"),

@@ -57,6 +57,8 @@ class Endpoint:
     report_name: str = ""
     extra_filters: Mapping[str, str] = field(default_factory=dict)
     """Other documented equality filters: query parameter -> record field."""
+    extra_values: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Allowed values of those filters, where Zoho documents a fixed set."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
             "Status.Active",
             report_name="Contacts",
             extra_filters={"contact_type": "contact_type"},
+            extra_values={"contact_type": frozenset({"customer", "vendor"})},
         ),
         inventory=Endpoint(
             "contacts",
@@ -353,6 +356,11 @@ ENTITIES: tuple[EntitySpec, ...] = (
             modified_filter=True,
             report_name="Invoices",
             extra_filters={"customer_id": "customer_id", "status": "status"},
+            extra_values={
+                "status": frozenset(
+                    {"sent", "draft", "overdue", "paid", "void", "partially_paid", "viewed"}
+                )
+            },
         ),
         inventory=Endpoint(
             "invoices",

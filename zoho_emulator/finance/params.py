@@ -114,7 +114,8 @@ def parse_list_query(params: QueryParams, endpoint: Endpoint) -> ListQuery:
         value = params.get(name)
         if value is None:
             continue
-        if not value:
+        allowed_values = endpoint.extra_values.get(name)
+        if not value or (allowed_values is not None and value not in allowed_values):
             raise InvalidParameterError(name)
         allowed = frozenset({value})
         predicate[field_name] = predicate.get(field_name, allowed) & allowed
