@@ -1,0 +1,1 @@
+"""Operational scripts: the `make demo` job and the helpers it shares with tests."""
