@@ -156,3 +156,14 @@ def test_patch_and_get_of_unknown_channels_are_not_subscribed(zoho, receiver) ->
     listed = watch(zoho, "GET").json()["watch"][0]
     assert listed["events"] == ["Leads.create", "Leads.edit"]
     assert watch(zoho, "DELETE").json()["code"] == "REQUIRED_PARAM_MISSING"
+
+
+def test_python_watch_validates_like_the_api(zoho, receiver) -> None:
+    _, _, crm = zoho
+    Receiver.received.clear()
+    crm.watch(7, ["Accounts.edit"], f"{receiver}/py", token="t")
+    with pytest.raises(ValueError, match="INVALID_DATA"):
+        crm.watch(8, ["Accounts.edit"], f"{receiver}/py", token="x" * 51)
+    changed = crm.update("Accounts", count=2)
+    assert crm.flush_notifications() == 1
+    assert Receiver.received[0][1]["ids"] == changed

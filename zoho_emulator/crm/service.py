@@ -96,6 +96,28 @@ class Crm:
         return self.store.deleted_records(module)
 
     # ---- notifications -----------------------------------------------------------
+    def watch(
+        self,
+        channel_id: int,
+        events: list[str],
+        notify_url: str,
+        token: str | None = None,
+        expiry_seconds: int = 3_600,
+    ) -> None:
+        """Enable a channel as `POST /actions/watch` would (same validation, no HTTP).
+
+        Raises:
+            ValueError: Zoho would refuse the channel (the message names the code).
+        """
+        expiry = self.store.dataset.dt(self.store.now() + expiry_seconds)
+        item: dict[str, Any] = {
+            "channel_id": channel_id, "events": events, "notify_url": notify_url,
+            "token": token, "channel_expiry": expiry,
+        }  # fmt: skip
+        response = self.channels.enable({"watch": [item]}, replace=False)
+        if response.status_code != 201:  # noqa: PLR2004 - HTTP Created
+            raise ValueError(bytes(response.body).decode())
+
     def flush_notifications(self, timeout: float = 5.0) -> int:
         """Deliver every pending notification now; returns how many were POSTed."""
         return self.channels.flush(timeout)
