@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 import requests
@@ -138,7 +139,13 @@ class WebhookSender:
             body = self.payload(entity, record)
             headers: dict[str, Any] = {
                 "Content-Type": "application/json;charset=UTF-8",
-                SIGNATURE_HEADER: sign(registration.secret or self.secret, body),
+                # Query parameters on the registered URL (Zoho's custom params, e.g. the
+                # organization) are signed with the body, as the scheme prescribes.
+                SIGNATURE_HEADER: sign(
+                    registration.secret or self.secret,
+                    body,
+                    dict(parse_qsl(urlsplit(registration.url).query)),
+                ),
                 "User-Agent": "ZohoBooks-Webhook (emulator)",
             }
             spec = BY_NAME[entity]

@@ -11,6 +11,7 @@ from zoho_emulator.finance.rand import (
     COMPANY_WORDS,
     FIRST_NAMES,
     LAST_NAMES,
+    MASK,
     STREETS,
     key_of,
     mix,
@@ -101,8 +102,13 @@ class Bits:
         self.base = base
 
     def __call__(self, salt: int) -> int:
-        """64 random bits for the given salt."""
-        return mix(self.base + salt)
+        """64 random bits for the given salt.
+
+        One inlined multiply-xorshift round: the base is already well mixed, and this
+        runs a dozen times per record.
+        """
+        value = ((self.base ^ (salt * 0x9E3779B97F4A7C15)) * 0xBF58476D1CE4E5B9) & MASK
+        return value ^ (value >> 31)
 
 
 def money(cents: int) -> float:
