@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -167,3 +168,25 @@ def test_python_watch_validates_like_the_api(zoho, receiver) -> None:
     changed = crm.update("Accounts", count=2)
     assert crm.flush_notifications() == 1
     assert Receiver.received[0][1]["ids"] == changed
+
+
+def test_bulk_read_callback_is_posted_once_when_the_job_completes(zoho, receiver) -> None:
+    running, session, crm = zoho
+    Receiver.received.clear()
+    crm.bulk.added_seconds = crm.bulk.progress_seconds = 0.05
+    created = session.post(
+        f"{running.base_url}/crm/bulk/v8/read",
+        json={"callback": {"url": f"{receiver}/bulk", "method": "post"},
+              "query": {"module": {"api_name": "Leads"}, "fields": ["Last_Name"]}},
+        timeout=5,
+    ).json()["data"][0]["details"]  # fmt: skip
+    deadline = time.monotonic() + 5
+    while not crm.channels.deliveries and time.monotonic() < deadline:
+        time.sleep(0.05)
+    session.get(f"{running.base_url}/crm/bulk/v8/read/{created['id']}", timeout=5)
+    crm.flush_notifications()
+    bulk = [payload for path, payload in Receiver.received if path == "/bulk"]
+    assert len(bulk) == 1
+    assert bulk[0]["job_id"] == created["id"]
+    assert bulk[0]["state"] == "COMPLETED"
+    assert bulk[0]["result"]["count"] == 100

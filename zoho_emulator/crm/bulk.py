@@ -64,6 +64,9 @@ class BulkJob:
     callback: dict[str, Any] | None
     result: dict[str, Any] | None = None
     end_key: SortKey | None = None
+    callback_sent: bool = False
+    started: float = 0.0
+    """The emulator clock at creation, with fractions (states change by elapsed time)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -137,9 +140,25 @@ class BulkReads:
             self._next += 1
             job_id = str(ID_PREFIX + 5_000_000 + self._next)
             job = BulkJob(
-                job_id, module, fields, criteria, query, page, after, served, now, callback
+                job_id,
+                module,
+                fields,
+                criteria,
+                query,
+                page,
+                after,
+                served,
+                now,
+                callback,
+                started=self.crm.emulator.clock.time(),
             )
             self.jobs[job_id] = job
+        if callback is not None:
+            timer = threading.Timer(
+                self.added_seconds + self.progress_seconds + 0.01, self._callback, (job,)
+            )
+            timer.daemon = True
+            timer.start()
         details = {
             "id": job_id,
             "operation": "read",
@@ -254,7 +273,7 @@ class BulkReads:
     # ---- status ----------------------------------------------------------------------
     def state(self, job: BulkJob) -> str:
         """ADDED, IN PROGRESS or COMPLETED, by time since creation."""
-        elapsed = self.crm.store.now() - job.created
+        elapsed = self.crm.emulator.clock.time() - job.started
         if elapsed < self.added_seconds:
             return "ADDED"
         if elapsed < self.added_seconds + self.progress_seconds:
@@ -353,7 +372,32 @@ class BulkReads:
         }
         if state == "COMPLETED":
             body["result"] = self._complete(job)
+            self._callback(job)
         return json_response({"data": [body]})
+
+    def _callback(self, job: BulkJob) -> None:
+        """POST the finished job to `callback.url`, once (when it completes or is seen so).
+
+        Zoho's payload shape is undocumented in detail: the job status with `job_id`.
+        """
+        if job.callback is None or self.state(job) != "COMPLETED":
+            return
+        with job.lock:
+            if job.callback_sent:
+                return
+            job.callback_sent = True
+        payload = {
+            "job_id": job.id,
+            "operation": "read",
+            "state": "COMPLETED",
+            "query": {
+                "module": {"api_name": job.module.api_name, "id": job.module.module_id},
+                "fields": [spec.api_name for spec in job.fields],
+                "page": job.page,
+            },
+            "result": self._complete(job),
+        }
+        self.crm.channels.send(str(job.callback["url"]), payload)
 
     # ---- result ------------------------------------------------------------------------
     def result(self, job_id: str) -> Response:

@@ -119,6 +119,10 @@ class Channels:
             }
             self._enqueue(channel.notify_url, payload)
 
+    def send(self, url: str, payload: dict[str, Any]) -> None:
+        """POST any JSON payload through the sender (Bulk Read callbacks use it too)."""
+        self._enqueue(url, payload)
+
     def _enqueue(self, url: str, payload: dict[str, Any]) -> None:
         with self._lock:
             if self._outbox.thread is None or not self._outbox.thread.is_alive():
@@ -146,10 +150,12 @@ class Channels:
                 headers={"Content-Type": "application/json"},
                 timeout=DELIVERY_TIMEOUT,
             )
-            delivery = Delivery(str(payload["channel_id"]), url, payload, response.status_code)
+            delivery = Delivery(
+                str(payload.get("channel_id", "")), url, payload, response.status_code
+            )
         except requests.RequestException as error:
             delivery = Delivery(
-                str(payload["channel_id"]), url, payload, None, type(error).__name__
+                str(payload.get("channel_id", "")), url, payload, None, type(error).__name__
             )
         with self._lock:
             self.deliveries.append(delivery)
