@@ -181,6 +181,11 @@ class InventoryWarehouses(ZohoStream):
                     if kind == "location":
                         record["warehouse_id"] = row.get("location_id")
                         record["warehouse_name"] = row.get("location_name")
+                        # Locations nest their address; warehouses flatten it.
+                        address = row.get("address")
+                        if isinstance(address, dict):
+                            record["location_address"] = address
+                            record["address"] = address.get("street_address1")
                     record["location_type"] = kind
                     yield record
 

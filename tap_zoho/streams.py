@@ -272,11 +272,6 @@ class DetailChildStream(ZohoStream):
         self._previous_recent: dict[str, dict[str, str]] = {}
         self._floor: dict[str, tuple[str | None, str | None]] = {}
 
-    @override
-    @property
-    def partitions(self) -> list[dict[str, Any]] | None:
-        return None
-
     def accepts(self, record: dict[str, Any]) -> bool:  # noqa: ARG002 - a hook
         """Whether a header has detail for this stream at all (shipments need one)."""
         return True

@@ -139,7 +139,7 @@ def infer(  # noqa: C901, PLR0911, PLR0912 - one branch per JSON type
         if all(DATE.match(value) for value in seen):
             return {"type": "string", "format": "date"}
         return {"type": "string"}
-    return {}
+    return {"type": "string"}  # mixed types: kept as sent, reported once by the tap
 
 
 def nullable(prop: dict[str, Any]) -> dict[str, Any]:
