@@ -173,7 +173,10 @@ class _Batch:
     result: ApplyResult = field(default_factory=ApplyResult)
 
 
+_COLUMNS = {name: spec.column_names for name, spec in TABLES_BY_NAME.items()}
 _RAW_STAGE = "_tsh_raw_stage"
+MAX_KEY_PROPERTIES = 8
+"""Key properties a raw landing table supports (Zoho streams use two or three)."""
 _STAGE_TYPES = {"organization_id": "text", "zoho_id": "text", "source_stream": "text",
                 "source_modified_at": "timestamptz", "deleted_at": "timestamptz"}
 
@@ -190,8 +193,8 @@ class ErpWriter:
         self.settings = settings or WriterSettings()
         self.registry = RawRegistry(self.settings.raw_schema)
         self._erp = sql.Identifier(self.settings.erp_schema)
-        self._raw_sql: dict[tuple[str, tuple[str, ...], bool], sql.Composed] = {}
-        self._merge_sql: dict[str, list[sql.Composed]] = {}
+        self._raw_sql: dict[tuple[str, tuple[str, ...], bool, bool], sql.Composed] = {}
+        self._merge_sql: dict[tuple[str, bool], list[sql.Composed]] = {}
 
     # ------------------------------------------------------------------ streams
 
@@ -219,10 +222,16 @@ class ErpWriter:
     def _ensure_stages(self, connection: psycopg.Connection[Any]) -> None:
         connection.execute(
             sql.SQL(
-                "CREATE TEMP TABLE IF NOT EXISTS {} (ord integer, keys text[],"
+                "CREATE TEMP TABLE IF NOT EXISTS {} (ord integer, {},"
                 " organization_id text, modified_at timestamptz, record jsonb,"
                 " deleted_at timestamptz, table_version bigint) ON COMMIT DELETE ROWS"
-            ).format(sql.Identifier(_RAW_STAGE))
+            ).format(
+                sql.Identifier(_RAW_STAGE),
+                sql.SQL(", ").join(
+                    sql.SQL("{} text").format(sql.Identifier(f"k{i}"))
+                    for i in range(1, MAX_KEY_PROPERTIES + 1)
+                ),
+            )
         )
 
     def _ensure_erp_stage(self, connection: psycopg.Connection[Any], spec: TableSpec) -> None:
@@ -288,46 +297,64 @@ class ErpWriter:
     ) -> list[str]:
         """COPY a stream's records to the raw stage and merge them; return key texts."""
         field_name = info.modification_field
+        key_count = len(info.key_properties)
+        if key_count > MAX_KEY_PROPERTIES:
+            msg = f"stream {info.stream!r}: more than {MAX_KEY_PROPERTIES} key properties"
+            raise ValueError(msg)
+        padding = (None,) * (MAX_KEY_PROPERTIES - key_count)
         key_texts: list[str] = []
         stage = sql.Identifier(_RAW_STAGE)
+        staged: list[tuple[Any, ...]] = []
         with connection.cursor() as cursor:
             with cursor.copy(
                 sql.SQL(
-                    "COPY {} (ord, keys, organization_id, modified_at, record, deleted_at,"
+                    "COPY {} (ord, {}, organization_id, modified_at, record, deleted_at,"
                     " table_version) FROM STDIN"
-                ).format(stage)
+                ).format(
+                    stage,
+                    sql.SQL(", ").join(
+                        sql.Identifier(f"k{i}") for i in range(1, MAX_KEY_PROPERTIES + 1)
+                    ),
+                )
             ) as copy:
                 for position, item in zip(batch.ordinal, items, strict=False):
                     record = item.record
                     keys = key_values(info, record)
-                    key_texts.append(keys[0] if len(keys) == 1 else orjson.dumps(keys).decode())
+                    key_texts.append(keys[0] if key_count == 1 else orjson.dumps(keys).decode())
                     organization = record.get("organization_id")
-                    copy.write_row((
+                    staged.append((
                         position,
-                        keys,
+                        *keys,
+                        *padding,
                         None if organization is None else str(organization),
                         _checked_timestamp(record.get(field_name)) if field_name else None,
                         record_json(record),
                         _checked_timestamp(record.get("_sdc_deleted_at")),
                         item.version,
                     ))
-            cursor.execute(self._raw_merge_sql(info))
+                for row in staged:
+                    copy.write_row(row)
+            unique = len(set(key_texts)) == len(key_texts)
+            cursor.execute(self._raw_merge_sql(info, deduplicate=not unique))
             batch.result.raw_written += max(cursor.rowcount, 0)
             cursor.execute(sql.SQL("DELETE FROM {}").format(stage))
         return key_texts
 
-    def _raw_merge_sql(self, info: RawStream) -> sql.Composed:
-        cache_key = (info.table, info.key_columns, info.has_organization_key)
+    def _raw_merge_sql(self, info: RawStream, *, deduplicate: bool) -> sql.Composed:
+        """The raw upsert; `deduplicate` keeps the newest of repeated keys in a batch.
+
+        Without repeats the DISTINCT ON sort of wide rows is skipped (the common case).
+        """
+        cache_key = (info.table, info.key_columns, info.has_organization_key, deduplicate)
         cached = self._raw_sql.get(cache_key)
         if cached is not None:
             return cached
         target = sql.Identifier(self.settings.raw_schema, info.table)
         key_cols = [sql.Identifier(column) for column in info.key_columns]
         insert_cols = [*key_cols]
-        select_cols: list[sql.Composable] = [
-            sql.SQL("s.keys[{}]").format(sql.Literal(index + 1))
-            for index in range(len(key_cols))
-        ]
+        stage_keys = [sql.SQL("s.{}").format(sql.Identifier(f"k{index + 1}"))
+                      for index in range(len(key_cols))]
+        select_cols: list[sql.Composable] = list(stage_keys)
         if not info.has_organization_key:
             insert_cols.append(sql.Identifier("organization_id"))
             select_cols.append(sql.SQL("s.organization_id"))
@@ -343,10 +370,14 @@ class ErpWriter:
                 sql.SQL(", ").join(select_cols), sql.Identifier(_RAW_STAGE)
             )
         else:
+            select = (
+                "SELECT DISTINCT ON ({keys}) {} FROM {} s"
+                " ORDER BY {keys}, s.modified_at DESC NULLS LAST, s.ord DESC"
+                if deduplicate
+                else "SELECT {} FROM {} s"
+            )
             statement = head + sql.SQL(
-                "SELECT DISTINCT ON (s.keys) {} FROM {} s"
-                " ORDER BY s.keys, s.modified_at DESC NULLS LAST, s.ord DESC"
-                " ON CONFLICT ({}) DO UPDATE SET modified_at = excluded.modified_at,"
+                select + " ON CONFLICT ({}) DO UPDATE SET modified_at = excluded.modified_at,"
                 " record = excluded.record, synced_at = now(),"
                 " deleted_at = excluded.deleted_at,"
                 " table_version = coalesce(excluded.table_version, t.table_version)"
@@ -359,6 +390,7 @@ class ErpWriter:
                 sql.SQL(", ").join(select_cols),
                 sql.Identifier(_RAW_STAGE),
                 sql.SQL(", ").join(key_cols),
+                keys=sql.SQL(", ").join(stage_keys),
             )
         self._raw_sql[cache_key] = statement
         return statement
@@ -381,10 +413,9 @@ class ErpWriter:
                 continue
             mapped.append(key)
             for row, position in zip(produced, batch.ordinal, strict=False):
-                spec = TABLES_BY_NAME[row.table]
                 values = row.values
                 batch.rows.setdefault(row.table, []).append(
-                    (position, *[values.get(column) for column in spec.column_names])
+                    (position, *[values.get(column) for column in _COLUMNS[row.table]])
                 )
         return mapped
 
@@ -450,7 +481,10 @@ class ErpWriter:
                 ) as copy:
                     for row in table_rows:
                         copy.write_row(row)
-                statements = self._merge_statements(spec)
+                natural_keys = {(row[1], row[2]) for row in table_rows}
+                statements = self._merge_statements(
+                    spec, deduplicate=len(natural_keys) != len(table_rows)
+                )
                 for statement in statements[:-2]:
                     cursor.execute(statement)
                 cursor.execute(statements[-2])
@@ -462,9 +496,9 @@ class ErpWriter:
         if touched & LINK_TABLES:
             link_customers_to_crm(connection, self.settings.erp_schema)
 
-    def _merge_statements(self, spec: TableSpec) -> list[sql.Composed]:
+    def _merge_statements(self, spec: TableSpec, *, deduplicate: bool) -> list[sql.Composed]:
         """Placeholder inserts for parents, the guarded upsert, the stage cleanup."""
-        cached = self._merge_sql.get(spec.name)
+        cached = self._merge_sql.get((spec.name, deduplicate))
         if cached is not None:
             return cached
         erp = self._erp
@@ -516,9 +550,7 @@ class ErpWriter:
         updated = [name for name in insert_columns if name not in {"organization_id", "zoho_id"}]
         statements.append(
             sql.SQL(
-                "INSERT INTO {}.{} AS t ({}) SELECT DISTINCT ON (s.organization_id, s.zoho_id) {}"
-                " FROM {} s{} ORDER BY s.organization_id, s.zoho_id,"
-                " s.source_modified_at DESC NULLS LAST, s.ord DESC"
+                "INSERT INTO {}.{} AS t ({}) SELECT {distinct}{} FROM {} s{}{order}"
                 " ON CONFLICT (organization_id, zoho_id) DO UPDATE SET {},"
                 " is_placeholder = false, synced_at = now(), updated_at = now()"
                 " WHERE (t.source_modified_at IS NULL OR excluded.source_modified_at IS NULL"
@@ -535,10 +567,15 @@ class ErpWriter:
                 ),
                 sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(n)) for n in compared),
                 sql.SQL(", ").join(incoming(name) for name in compared),
+                distinct=sql.SQL("DISTINCT ON (s.organization_id, s.zoho_id) " if deduplicate
+                                 else ""),
+                order=sql.SQL(" ORDER BY s.organization_id, s.zoho_id,"
+                              " s.source_modified_at DESC NULLS LAST, s.ord DESC" if deduplicate
+                              else ""),
             )
         )
         statements.append(sql.SQL("DELETE FROM {}").format(stage))
-        self._merge_sql[spec.name] = statements
+        self._merge_sql[spec.name, deduplicate] = statements
         return statements
 
     # ------------------------------------------------------------------ rejects

@@ -56,7 +56,9 @@ def require(record: Mapping[str, Any], field: str) -> str:
 def as_text(record: Mapping[str, Any], field: str) -> str | None:
     """Text or None; objects and arrays are not text."""
     value = record.get(field)
-    if value is None or value == "":
+    if type(value) is str:
+        return value or None
+    if value is None:
         return None
     if isinstance(value, (dict, list)):
         msg = f"{field!r} must be text, got {type(value).__name__}"
@@ -67,6 +69,14 @@ def as_text(record: Mapping[str, Any], field: str) -> str | None:
 def as_number(record: Mapping[str, Any], field: str) -> float | int | Decimal | None:
     """A JSON number (or a numeric string) for a NUMERIC column."""
     value = record.get(field)
+    kind = type(value)
+    if kind is float:
+        if value != value:  # noqa: PLR0124 - NaN check
+            msg = f"{field!r} is NaN"
+            raise MappingError(msg)
+        return value
+    if kind is int:
+        return value
     if value is None or value == "":
         return None
     if isinstance(value, bool):
