@@ -25,7 +25,7 @@ from zoho_emulator.crm.catalog import (
     record_id,
 )
 from zoho_emulator.crm.people import ORG_TIME_ZONE, USERS
-from zoho_emulator.crm.rand import bits_of, key_of, mix, pick
+from zoho_emulator.crm.rand import MASK, bits_of, key_of, mix, pick
 from zoho_emulator.crm.timefmt import format_date, format_datetime
 
 ANCHOR_END = 1_767_139_200
@@ -169,7 +169,7 @@ class Dataset:
             if name in overrides:
                 body[name] = overrides[name]
                 continue
-            bits = bits_of(key, index)
+            bits = hash((key, index)) & MASK  # `bits_of`, inlined on the hot path
             body[name] = (
                 None if (bits & 0xFFFF) < null_below else generate(self, spec, bits >> 16, record)
             )
@@ -284,9 +284,9 @@ def _last(data: Dataset, record: RecordContext) -> str:
 
 
 def _owner(data: Dataset, bits: int, record: RecordContext, salt: str) -> dict[str, str]:
-    del bits
-    chosen = bits_of(data._key(record.module.api_name, salt), record.index)  # noqa: SLF001
-    return pick(USERS, chosen).minified
+    # Each owner field has its own key, so its bits already differ per field and record.
+    del data, record, salt
+    return pick(USERS, bits).minified
 
 
 def _autonumber(spec: FieldSpec, record: RecordContext) -> str:
