@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 HOUR = 3600
@@ -96,11 +96,6 @@ class Organization:
 def format_date(epoch: int, organization: Organization) -> str:
     """Zoho's date (`YYYY-MM-DD`) of an instant, as seen in the organization."""
     return organization.format_time(epoch)[:10]
-
-
-def utc_now_epoch() -> int:
-    """Whole seconds now (helper for callers without the emulator clock)."""
-    return int(datetime.now(tz=UTC).timestamp())
 
 
 ORGANIZATIONS: tuple[Organization, ...] = (

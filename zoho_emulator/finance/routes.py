@@ -56,7 +56,7 @@ def day_of(organization_id: str, epoch: int) -> tuple[int, int]:
     return int(start.timestamp()), int(end.timestamp())
 
 
-def organization_record(organization: Organization, product: str) -> dict[str, Any]:
+def organization_record(organization: Organization) -> dict[str, Any]:
     """The organization object of `/organizations`."""
     return {
         "organization_id": organization.organization_id,
@@ -81,7 +81,7 @@ def organization_record(organization: Organization, product: str) -> dict[str, A
         "currency_format": "###,##0.00",
         "price_precision": 2,
         "country": organization.country,
-        "is_inventory_enabled": product == "inventory" or True,
+        "is_inventory_enabled": True,
     }
 
 
@@ -171,8 +171,7 @@ class FinanceRoutes:
                 {
                     **SUCCESS,
                     "organizations": [
-                        organization_record(organization, self.product)
-                        for organization in ORGANIZATIONS
+                        organization_record(organization) for organization in ORGANIZATIONS
                     ],
                 }
             ),
@@ -187,9 +186,7 @@ class FinanceRoutes:
             organization = BY_ID.get(wanted)
             if organization is None:
                 return organization_error(wanted) or finance_error(6041, "", 400)
-            return json_response(
-                {**SUCCESS, "organization": organization_record(organization, self.product)}
-            )
+            return json_response({**SUCCESS, "organization": organization_record(organization)})
 
         return await self._serve(
             request, "/organizations/{organization_id}", build, needs_org=False

@@ -30,7 +30,6 @@ PATTERN_PERIOD = 100
 TIME_COLUMNS = {"created_time": 0, "date": 0, "journal_date": 0, "last_modified_time": 1}
 """Sort columns answered from (created, modified) times: index 0 or 1."""
 SORT_CACHE_SIZE = 8
-ChangeListener = "Callable[[str, str, str, Record], None]"
 
 
 @dataclass(slots=True)
