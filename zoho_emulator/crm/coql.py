@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from zoho_emulator.crm import errors
-from zoho_emulator.crm.catalog import ModuleFault, find_module, parse_record_id, record_id
+from zoho_emulator.crm.catalog import ModuleFault, find_module, parse_record_id
 from zoho_emulator.crm.store import Converted
 from zoho_emulator.crm.timefmt import parse_datetime
 from zoho_emulator.responses import json_response
@@ -131,9 +131,8 @@ class _Parser:
             raise syntax_error(clause, token[1] if token else "end of query")
 
 
-def parse(text: str, crm: Crm) -> Query:  # noqa: C901, PLR0912, PLR0915 - one grammar
+def parse(text: str) -> Query:  # noqa: C901, PLR0912, PLR0915 - one grammar
     """Parse and check a select query against the module's fields."""
-    del crm
     parser = _Parser(text)
     parser.expect("select", "select")
     names: list[str] = []
@@ -376,7 +375,7 @@ def run(crm: Crm, body: Any) -> Response:  # noqa: ANN401
     text = body["select_query"]
     if not isinstance(text, str) or not text.strip():
         raise errors.invalid_param("select_query")
-    query = parse(text, crm)
+    query = parse(text)
     module = query.module.api_name
     order = query.order or [("id", False)]
     primary, descending = order[0]
@@ -479,6 +478,3 @@ def _select(query: Query, row: dict[str, Any]) -> dict[str, Any]:
         body[spec.api_name] = value
     body["id"] = row["id"]
     return body
-
-
-__all__ = ["credit_cost", "record_id", "run"]

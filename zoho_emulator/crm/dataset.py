@@ -18,7 +18,6 @@ from zoho_emulator.crm.catalog import (
     BY_NAME,
     ID_PREFIX,
     MODULE_ID_SPAN,
-    SUBFORM_FIELDS,
     SUBFORM_NUMBERS,
     FieldSpec,
     ModuleSpec,
@@ -405,8 +404,3 @@ GENERATORS: dict[str, Callable[[Dataset, FieldSpec, int, RecordContext], Any]] =
     "case_subject": lambda d, s, b, r: f"{pick(words.CASE_TOPICS, b)} #{r.index + 1}",
     "campaign_name": lambda d, s, b, r: f"{pick(words.CAMPAIGN_KINDS, b)} {2023 + b % 3}",
 }
-
-
-def subform_specs(name: str) -> tuple[FieldSpec, ...]:
-    """The fields of a subform module (for metadata)."""
-    return SUBFORM_FIELDS[name]
