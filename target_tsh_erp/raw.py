@@ -100,6 +100,10 @@ class RawRegistry:
         self._streams[stream] = info
         return info
 
+    def cached(self, stream: str) -> RawStream | None:
+        """The stream's description if this process has seen it (no database access)."""
+        return self._streams.get(stream)
+
     def all_streams(self, connection: psycopg.Connection[Any]) -> list[RawStream]:
         """Every registered stream (for remap)."""
         rows = connection.execute(

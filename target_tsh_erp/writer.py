@@ -50,6 +50,7 @@ __all__ = [
     "ErpWriter",
     "Incoming",
     "MissingKeyError",
+    "PreparedBatch",
     "Reject",
     "WriterSettings",
     "apply_records",
@@ -171,6 +172,27 @@ class _Batch:
     ordinal: Iterator[int] = field(default_factory=itertools.count)
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     result: ApplyResult = field(default_factory=ApplyResult)
+    reject_records: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _RawPart:
+    """One stream's raw stage rows, ready to COPY."""
+
+    info: RawStream
+    rows: list[tuple[Any, ...]]
+    deduplicate: bool
+
+
+@dataclass(slots=True)
+class PreparedBatch:
+    """A batch mapped and staged in memory, not yet written (see `ErpWriter.prepare`)."""
+
+    batch: _Batch = field(default_factory=_Batch)
+    raw: list[_RawPart] = field(default_factory=list)
+    mapped_keys: dict[str, list[str]] = field(default_factory=dict)
+    deletions: list[Incoming] = field(default_factory=list)
+    stream_counts: dict[str, int] = field(default_factory=dict)
 
 
 _COLUMNS = {name: spec.column_names for name, spec in TABLES_BY_NAME.items()}
@@ -256,46 +278,69 @@ class ErpWriter:
         *,
         publish_event: bool = True,
     ) -> ApplyResult:
-        """Write records of several streams in the caller's transaction.
+        """Write records of several streams in the caller's transaction."""
+        for stream, items in batches.items():
+            if items:
+                self.ensure_stream(connection, stream)
+        return self.execute(connection, self.prepare(batches), publish_event=publish_event)
 
-        Every stream must have been described with `ensure_stream` first.
+    def prepare(self, batches: Mapping[str, Sequence[Incoming]]) -> PreparedBatch:
+        """The database-free half of a write: keys, raw rows, mapping, rejects.
+
+        Pure Python, so a caller may prepare the next batch while the previous one is
+        still executing. Every stream must have been described with `ensure_stream`.
         """
-        batch = _Batch()
-        result = batch.result
-        if not any(batches.values()):
-            return result
-        self._ensure_stages(connection)
-        mapped_keys: dict[str, list[str]] = {}
+        prepared = PreparedBatch()
+        batch = prepared.batch
         for stream, items in batches.items():
             if not items:
                 continue
-            info = self.ensure_stream(connection, stream)
-            keys = self._land_raw(connection, info, items, batch)
+            info = self.registry.cached(stream)
+            if info is None:
+                msg = f"stream {stream!r} has no landing table yet: call ensure_stream first"
+                raise ValueError(msg)
+            prepared.stream_counts[stream] = len(items)
+            keys = self._stage_raw(info, items, prepared)
             mapper = mapper_for(stream)
             if mapper is not None:
-                mapped_keys[stream] = self._map(stream, mapper, items, keys, batch)
+                prepared.mapped_keys[stream] = self._map(stream, mapper, items, keys, batch)
             if stream == DELETED_RECORDS_STREAM:
-                self._apply_crm_deletions(connection, items, batch)
+                prepared.deletions.extend(items)
+        return prepared
+
+    def execute(
+        self,
+        connection: psycopg.Connection[Any],
+        prepared: PreparedBatch,
+        *,
+        publish_event: bool = True,
+    ) -> ApplyResult:
+        """The database half of a write, in the caller's transaction."""
+        batch = prepared.batch
+        result = batch.result
+        if not prepared.stream_counts:
+            return result
+        self._ensure_stages(connection)
+        for part in prepared.raw:
+            self._land_raw(connection, part, batch)
+        if prepared.deletions:
+            self._apply_crm_deletions(connection, prepared.deletions, batch)
         self._merge(connection, batch)
-        self._record_rejects(connection, result.rejects, batches, mapped_keys)
+        self._record_rejects(connection, batch, prepared.mapped_keys)
         if publish_event and (result.raw_written or result.erp_written):
             publish(
                 connection, self.settings.erp_schema, self.settings.notify_channel,
                 ENTITY_SYNCED,
-                {"streams": {name: len(items) for name, items in batches.items() if items},
+                {"streams": prepared.stream_counts,
                  "raw_written": result.raw_written, "erp_written": dict(result.erp_written),
                  "rejected": len(result.rejects)},
             )
         return result
 
-    def _land_raw(
-        self,
-        connection: psycopg.Connection[Any],
-        info: RawStream,
-        items: Sequence[Incoming],
-        batch: _Batch,
+    def _stage_raw(
+        self, info: RawStream, items: Sequence[Incoming], prepared: PreparedBatch
     ) -> list[str]:
-        """COPY a stream's records to the raw stage and merge them; return key texts."""
+        """Build a stream's raw stage rows; return the key texts (for rejects)."""
         field_name = info.modification_field
         key_count = len(info.key_properties)
         if key_count > MAX_KEY_PROPERTIES:
@@ -303,8 +348,31 @@ class ErpWriter:
             raise ValueError(msg)
         padding = (None,) * (MAX_KEY_PROPERTIES - key_count)
         key_texts: list[str] = []
-        stage = sql.Identifier(_RAW_STAGE)
         staged: list[tuple[Any, ...]] = []
+        for position, item in zip(prepared.batch.ordinal, items, strict=False):
+            record = item.record
+            keys = key_values(info, record)
+            key_texts.append(keys[0] if key_count == 1 else orjson.dumps(keys).decode())
+            organization = record.get("organization_id")
+            staged.append((
+                position,
+                *keys,
+                *padding,
+                None if organization is None else str(organization),
+                _checked_timestamp(record.get(field_name)) if field_name else None,
+                record_json(record),
+                _checked_timestamp(record.get("_sdc_deleted_at")),
+                item.version,
+            ))
+        unique = len(set(key_texts)) == len(key_texts)
+        prepared.raw.append(_RawPart(info, staged, deduplicate=not unique))
+        return key_texts
+
+    def _land_raw(
+        self, connection: psycopg.Connection[Any], part: _RawPart, batch: _Batch
+    ) -> None:
+        """COPY a stream's staged rows and merge them into its landing table."""
+        stage = sql.Identifier(_RAW_STAGE)
         with connection.cursor() as cursor:
             with cursor.copy(
                 sql.SQL(
@@ -317,28 +385,11 @@ class ErpWriter:
                     ),
                 )
             ) as copy:
-                for position, item in zip(batch.ordinal, items, strict=False):
-                    record = item.record
-                    keys = key_values(info, record)
-                    key_texts.append(keys[0] if key_count == 1 else orjson.dumps(keys).decode())
-                    organization = record.get("organization_id")
-                    staged.append((
-                        position,
-                        *keys,
-                        *padding,
-                        None if organization is None else str(organization),
-                        _checked_timestamp(record.get(field_name)) if field_name else None,
-                        record_json(record),
-                        _checked_timestamp(record.get("_sdc_deleted_at")),
-                        item.version,
-                    ))
-                for row in staged:
+                for row in part.rows:
                     copy.write_row(row)
-            unique = len(set(key_texts)) == len(key_texts)
-            cursor.execute(self._raw_merge_sql(info, deduplicate=not unique))
+            cursor.execute(self._raw_merge_sql(part.info, deduplicate=part.deduplicate))
             batch.result.raw_written += max(cursor.rowcount, 0)
             cursor.execute(sql.SQL("DELETE FROM {}").format(stage))
-        return key_texts
 
     def _raw_merge_sql(self, info: RawStream, *, deduplicate: bool) -> sql.Composed:
         """The raw upsert; `deduplicate` keeps the newest of repeated keys in a batch.
@@ -410,6 +461,7 @@ class ErpWriter:
                 produced = mapper(item.record, stream)
             except MappingError as error:
                 batch.result.rejects.append(Reject(stream, key, str(error)))
+                batch.reject_records[stream, key] = record_json(item.record)
                 continue
             mapped.append(key)
             for row, position in zip(produced, batch.ordinal, strict=False):
@@ -583,24 +635,15 @@ class ErpWriter:
     def _record_rejects(
         self,
         connection: psycopg.Connection[Any],
-        rejects: list[Reject],
-        batches: Mapping[str, Sequence[Incoming]],
+        batch: _Batch,
         mapped_keys: dict[str, list[str]],
     ) -> None:
         """Keep rejects (latest reason per record) and clear those now mapped."""
         table = sql.Identifier(self.settings.raw_schema, "rejects")
+        rejects = batch.result.rejects
         if rejects:
             by_key = {(r.stream, r.key): r for r in rejects}
-            records: dict[tuple[str, str], str] = {}
-            for stream, items in batches.items():
-                info = self.registry.known(connection, stream)
-                if info is None:
-                    continue
-                for item in items:
-                    values = key_values(info, item.record)
-                    key = values[0] if len(values) == 1 else orjson.dumps(values).decode()
-                    if (stream, key) in by_key:
-                        records[stream, key] = record_json(item.record)
+            records = batch.reject_records
             with connection.cursor() as cursor:
                 cursor.executemany(
                     sql.SQL(
@@ -680,7 +723,7 @@ class ErpWriter:
         ]
         mapped = self._map(stream, mapper, items, keys, batch)
         self._merge(connection, batch)
-        self._record_rejects(connection, result.rejects, {stream: items}, {stream: mapped})
+        self._record_rejects(connection, batch, {stream: mapped})
         return result
 
 
