@@ -8,10 +8,13 @@ import json
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tap_zoho.api.auth import TokenManager
 from tap_zoho.tap import TapZoho
+
+if TYPE_CHECKING:
+    from tap_zoho.api.retry import RetryPolicy
 from zoho_emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 
 
@@ -74,6 +77,7 @@ def run_tap(
     state: dict[str, Any] | None = None,
     streams: set[str] | None = None,
     fresh_tokens: bool = True,
+    retry: RetryPolicy | None = None,
 ) -> SyncResult:
     """Sync in-process; `streams` limits the selection; logs are captured too."""
     if fresh_tokens:
@@ -81,8 +85,12 @@ def run_tap(
     catalog = None
     if streams is not None:
         catalog = select_only(TapZoho(config=config).catalog_dict, streams)
-        TokenManager.forget_all() if fresh_tokens else None
+        if fresh_tokens:
+            TokenManager.forget_all()
+    state = json.loads(json.dumps(state)) if state is not None else None  # the SDK mutates it
     tap = TapZoho(config=config, state=state, catalog=catalog)
+    if retry is not None:
+        tap.client.retry = retry  # tests shorten waits; the decisions stay the same
     out = io.StringIO()
     logs = io.StringIO()
     handler = logging.StreamHandler(logs)
