@@ -30,6 +30,7 @@ PATTERN_PERIOD = 100
 TIME_COLUMNS = {"created_time": 0, "date": 0, "journal_date": 0, "last_modified_time": 1}
 """Sort columns answered from (created, modified) times: index 0 or 1."""
 SORT_CACHE_SIZE = 8
+SELECTION_CACHE_SIZE = 32
 
 
 @dataclass(slots=True)
@@ -68,6 +69,7 @@ class FinanceData:
         self._lock = threading.RLock()
         self._states: dict[tuple[str, str], EntityState] = {}
         self._sorted: OrderedDict[tuple[Any, ...], array[int]] = OrderedDict()
+        self._selections: OrderedDict[tuple[Any, ...], Selection] = OrderedDict()
         self.listeners: list[Callable[[str, str, str, Record], None]] = []
         for organization in ORGANIZATIONS:
             for spec in ENTITIES:
@@ -179,10 +181,7 @@ class FinanceData:
         (Zoho's journals treat `last_modified_time` as "journal date equals").
         """
         with self._lock:
-            selection = self._selection(state, product, predicate, modified_since, created_range)
-            if sort_column is None:
-                return selection, None
-            cache_key = (
+            query_key = (
                 id(state),
                 state.version,
                 product,
@@ -194,9 +193,20 @@ class FinanceData:
                 ),
                 modified_since,
                 created_range,
-                sort_column,
-                descending,
             )
+            # Paging through one query asks for the same selection once per page; with
+            # many mutated records building it is not free, so keep the last few.
+            selection = self._selections.get(query_key)
+            if selection is None:
+                selection = self._selection(
+                    state, product, predicate, modified_since, created_range
+                )
+                self._selections[query_key] = selection
+                while len(self._selections) > SELECTION_CACHE_SIZE:
+                    self._selections.popitem(last=False)
+            if sort_column is None:
+                return selection, None
+            cache_key = (*query_key, sort_column, descending)
             cached = self._sorted.get(cache_key)
             if cached is None:
                 cached = self._sort(state, selection, product, sort_column, descending=descending)
