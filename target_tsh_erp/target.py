@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -29,7 +30,13 @@ from target_tsh_erp.protocol import (
     ProtocolError,
     RecordBeforeSchemaError,
 )
-from target_tsh_erp.writer import ApplyResult, ErpWriter, Incoming, WriterSettings
+from target_tsh_erp.writer import (
+    ApplyResult,
+    ErpWriter,
+    Incoming,
+    PreparedBatch,
+    WriterSettings,
+)
 
 if TYPE_CHECKING:
     from types import FrameType
@@ -115,6 +122,10 @@ class TargetTshErp(Target):
         self._received: Counter[str] = Counter()
         self._started_at = time.monotonic()
         self._failed = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="erp-writer")
+        self._exit.callback(self._executor.shutdown, wait=True)
+        self._in_flight: Future[ApplyResult] | None = None
+        self._in_flight_state: dict[str, Any] | None = None
         reader = self.message_reader
         if isinstance(reader, LineReader):
             reader.on_error = self._commit_before_failure
@@ -164,6 +175,7 @@ class TargetTshErp(Target):
             return  # a repeated or widened schema: the raw record keeps every field
         if current is not None and self._pending.get(stream):
             self._flush()  # pending records were keyed by the old key
+        self._wait_in_flight()  # the writer thread owns the connection while writing
         connection = self.connection
         with connection.transaction():
             self._streams[stream] = self._writer.ensure_stream(connection, stream, keys, bookmarks)
@@ -198,7 +210,7 @@ class TargetTshErp(Target):
         reader = self.message_reader
         self._pending_bytes += reader.line_bytes if isinstance(reader, LineReader) else 0
         if self._pending_rows >= self._batch_rows or self._pending_bytes >= MAX_BATCH_BYTES:
-            self._flush()
+            self._flush(wait=False)
 
     @override
     def _process_state_message(self, message_dict: dict[str, Any]) -> None:
@@ -207,7 +219,7 @@ class TargetTshErp(Target):
             msg = f"line {self._line()}: STATE message without a 'value' object"
             raise MalformedLineError(msg)
         self._unsent_state = value
-        if not self._pending:
+        if not self._pending and self._in_flight is None:
             self._emit_state()  # everything before it is already committed
 
     @override
@@ -234,22 +246,58 @@ class TargetTshErp(Target):
 
     # ------------------------------------------------------------------ draining
 
-    def _flush(self) -> None:
-        """Write every pending record in one transaction, then emit the held STATE."""
+    def _flush(self, *, wait: bool = True) -> None:
+        """Hand pending records to the writer thread; STATE follows their commit.
+
+        The batch is mapped here (Python) and written by one writer thread (mostly
+        waiting on PostgreSQL), so the next batch is parsed and mapped while the
+        previous one commits. At most one batch is in flight: memory stays bounded.
+        A STATE is emitted only after the transaction holding every record before it
+        has committed. `wait=False` returns without waiting for the new batch.
+        """
+        prepared: PreparedBatch | None = None
         if self._pending:
             connection = self.connection
             try:
-                with connection.transaction():
-                    result = self._writer.write(connection, self._pending)
+                prepared = self._writer.prepare(self._pending)
             except Exception as error:
-                self._writer.registry.forget()
                 self._fail(f"{type(error).__name__}: {error}")
                 raise
-            self._totals.add(result)
             self._pending = {}
             self._pending_rows = 0
             self._pending_bytes = 0
-        self._emit_state()
+        self._wait_in_flight()
+        if prepared is None:
+            self._emit_state()
+            return
+        state, self._unsent_state = self._unsent_state, None
+        self._in_flight = self._executor.submit(self._execute, connection, prepared)
+        self._in_flight_state = state
+        if wait:
+            self._wait_in_flight()
+
+    def _execute(
+        self, connection: psycopg.Connection[Any], prepared: PreparedBatch
+    ) -> ApplyResult:
+        """Writer thread: one batch, one transaction."""
+        with connection.transaction():
+            return self._writer.execute(connection, prepared)
+
+    def _wait_in_flight(self) -> None:
+        """Wait for the batch being written; then emit the STATE that followed it."""
+        future, self._in_flight = self._in_flight, None
+        if future is None:
+            return
+        try:
+            result = future.result()
+        except Exception as error:
+            self._writer.registry.forget()
+            self._fail(f"{type(error).__name__}: {error}")
+            raise
+        self._totals.add(result)
+        if self._in_flight_state is not None:
+            self._write_state_message(self._in_flight_state)
+            self._in_flight_state = None
 
     def _emit_state(self) -> None:
         if self._unsent_state is not None:
@@ -267,6 +315,10 @@ class TargetTshErp(Target):
         if self._failed:
             return
         self._failed = True
+        in_flight, self._in_flight = self._in_flight, None
+        if in_flight is not None:
+            with contextlib.suppress(Exception):  # its own error is already being raised
+                in_flight.result()
         if self._connection is not None and not self._connection.closed:
             with contextlib.suppress(psycopg.Error), self._connection.transaction():
                 publish(self._connection, self._settings.erp_schema,
