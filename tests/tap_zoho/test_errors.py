@@ -100,7 +100,7 @@ def test_regions_table():
             "refresh_token": "c",
             "region": "au",
             "api_domain": "https://proxy.example",
-        }  # fmt: skip
+        }
     )
     assert zoho_client.credentials.accounts_url == "https://accounts.zoho.com.au"
     assert zoho_client.base_url("inventory") == "https://proxy.example/inventory/v1"
