@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import orjson
+from psycopg import sql
 
 from target_tsh_erp.testing import schema_message, synthetic_item
 
@@ -37,7 +38,8 @@ def test_default_embedded_database_migrate_load_remap(tmp_path):
 
 
 def test_migrate_refuses_newer_schema(tmp_path, database_url, settings, conn):
-    conn.execute(f'INSERT INTO "{settings.erp_schema}".schema_migrations VALUES (7)')
+    conn.execute(sql.SQL("INSERT INTO {}.schema_migrations VALUES (7)").format(
+        sql.Identifier(settings.erp_schema)))
     conn.commit()
     config = tmp_path / "c.json"
     config.write_text(json.dumps({"database_url": database_url,
