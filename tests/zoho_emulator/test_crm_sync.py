@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import requests
 from test_crm_records import crm_session
@@ -116,6 +118,8 @@ def test_control_api_over_http(zoho) -> None:
     assert made[0] not in ids
     deleted = requests.get(f"{base}/Accounts/deleted", timeout=5).json()["deleted"]
     assert [entry["id"] for entry in deleted] == made[:1]
+    truth = requests.get(f"{base}/Accounts/records", params={"limit": 3}, timeout=5).json()
+    assert truth["records"] == list(itertools.islice(crm.records("Accounts"), 3))
     bad = requests.post(f"{base}/Accounts/update", json={"ids": ["123"]}, timeout=5)
     assert bad.status_code == 400
     assert crm.live_ids("Accounts") == ids

@@ -7,6 +7,7 @@ these routes are not Zoho's, so they need no Zoho error shapes.
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from zoho_emulator.crm.service import Crm
 
 PREFIX = "/__emulator/crm"
+MAX_RECORDS = 10_000
+"""Ground-truth records per call unless `limit` says otherwise (it is for small scales)."""
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -64,6 +67,18 @@ def routes(crm: Crm) -> list[Route]:  # noqa: C901 - one closure per endpoint
             return json_response({"error": str(error)}, 400)
         return json_response({"ids": found, "count": len(found)})
 
+    async def records(request: Request) -> Response:
+        module = request.path_params["module"]
+        query = request.query_params
+        try:
+            limit = int(query.get("limit", str(MAX_RECORDS)))
+            rows = list(
+                itertools.islice(crm.records(module, query.get("converted", "both")), limit)
+            )
+        except (KeyError, ValueError) as error:
+            return json_response({"error": str(error)}, 400)
+        return json_response({"records": rows, "count": len(rows)})
+
     async def deleted(request: Request) -> Response:
         try:
             entries = crm.deleted(request.path_params["module"])
@@ -97,6 +112,7 @@ def routes(crm: Crm) -> list[Route]:  # noqa: C901 - one closure per endpoint
         Route(f"{PREFIX}/notifications/flush", flush, methods=["POST"]),
         Route(f"{PREFIX}/bulk/settings", bulk_timing, methods=["POST"]),
         Route(f"{PREFIX}/{{module}}/ids", ids, methods=["GET"]),
+        Route(f"{PREFIX}/{{module}}/records", records, methods=["GET"]),
         Route(f"{PREFIX}/{{module}}/deleted", deleted, methods=["GET"]),
         Route(f"{PREFIX}/{{module}}/{{operation}}", mutate, methods=["POST"]),
     ]
