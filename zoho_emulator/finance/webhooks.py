@@ -67,6 +67,7 @@ class WebhookSender:
         self._thread: threading.Thread | None = None
         self._session = requests.Session()
         data.listeners.append(self._changed)
+        data.has_subscribers = lambda: bool(self.registrations)
 
     def register(
         self,

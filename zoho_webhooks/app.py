@@ -1,0 +1,147 @@
+"""HTTP surface: three webhook endpoints, /health and /metrics.
+
+Every refusal is decided before anything is stored and answered with a 4xx and a short
+JSON reason; a delivery is acknowledged only after the commit that holds its inbox row.
+Bad input never reaches a 500: the only 5xx is 503 when the database cannot take the
+delivery (Zoho then retries, and nothing was acknowledged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import psycopg
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+from starlette.routing import Route
+
+from zoho_webhooks.intake import InboxEntry, RefusedError, crm_entry, finance_entry
+from zoho_webhooks.service import Runtime
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from starlette.requests import Request
+
+    from zoho_webhooks.settings import ServiceSettings
+
+logger = logging.getLogger("zoho_webhooks.app")
+
+HTTP_OK = 200
+HTTP_ACCEPTED = 202
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refusing (413) as soon as it exceeds the limit."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise RefusedError(413, f"body of {declared} bytes exceeds {limit} bytes")
+        except ValueError:
+            raise RefusedError(400, "invalid Content-Length") from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RefusedError(413, f"body exceeds {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def build_app(  # noqa: C901 - the handlers are closures over one runtime
+    settings: ServiceSettings, database_url: str, *, run_worker: bool = True
+) -> Starlette:
+    """The ASGI app; its lifespan owns the runtime (intake, workers, renewal)."""
+    runtime = Runtime(settings, database_url, run_worker=run_worker)
+    metrics = runtime.metrics
+
+    async def accept(source: str, request: Request) -> Response:
+        started = time.perf_counter()
+        peer = request.client.host if request.client else "?"
+        try:
+            body = await _read_body(request, settings.max_body_bytes)
+            entry = await _entry(source, request, body)
+            assert runtime.intake is not None  # noqa: S101 - set by the lifespan
+            stored = await asyncio.wrap_future(runtime.intake.submit(entry))
+        except RefusedError as refused:
+            metrics.received.labels(source, f"refused_{refused.status}").inc()
+            log = logger.warning if refused.status == 401 else logger.info  # noqa: PLR2004
+            log("Refused %s delivery from %s: %d %s", source, peer, refused.status,
+                refused.reason)  # fmt: skip
+            return _json(refused.status, {"status": "refused", "reason": refused.reason})
+        except psycopg.Error as error:
+            metrics.received.labels(source, "unavailable").inc()
+            logger.error(  # noqa: TRY400 - no traceback: the cause is the database
+                "Inbox unavailable for a %s delivery: %s", source, type(error).__name__
+            )
+            return _json(503, {"status": "unavailable", "reason": "inbox database unavailable"})
+        metrics.received.labels(source, "duplicate" if stored.duplicate else "accepted").inc()
+        metrics.ack_latency.observe(time.perf_counter() - started)
+        return _json(HTTP_OK if stored.duplicate else HTTP_ACCEPTED,
+                     {"status": "duplicate" if stored.duplicate else "accepted",
+                      "inbox_id": stored.inbox_id})  # fmt: skip
+
+    async def _entry(source: str, request: Request, body: bytes) -> InboxEntry:
+        if source == "crm":
+            try:
+                return crm_entry(body, request.headers, runtime.channels,
+                                 settings.replay_window_seconds)  # fmt: skip
+            except RefusedError as refused:
+                if refused.status != 401:  # noqa: PLR2004
+                    raise
+                # A channel created by `subscribe` in another process: reload, once a second.
+                channels = await run_in_threadpool(runtime.reload_channels)
+                return crm_entry(body, request.headers, channels, settings.replay_window_seconds)
+        return finance_entry(source, body, request.headers, request.query_params,
+                             settings.webhook_secret, settings.replay_window_seconds)  # fmt: skip
+
+    async def books(request: Request) -> Response:
+        return await accept("books", request)
+
+    async def inventory(request: Request) -> Response:
+        return await accept("inventory", request)
+
+    async def crm_notification(request: Request) -> Response:
+        return await accept("crm", request)
+
+    async def health(_: Request) -> Response:
+        ready, facts = await run_in_threadpool(runtime.health)
+        return _json(HTTP_OK if ready else 503, facts)
+
+    async def prometheus(_: Request) -> Response:
+        await run_in_threadpool(runtime.health)  # refreshes the queue gauges
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(runtime.start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(runtime.stop)
+
+    app = Starlette(
+        routes=[
+            Route("/webhooks/books", books, methods=["POST"]),
+            Route("/webhooks/inventory", inventory, methods=["POST"]),
+            Route("/webhooks/crm", crm_notification, methods=["POST"]),
+            Route("/health", health, methods=["GET"]),
+            Route("/metrics", prometheus, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,268 @@
+"""The worker: claim pending events, complete them from Zoho, apply them, mark them done.
+
+One claimed batch is one transaction: every event's raw and ERP rows and its `done`
+mark commit together, so a crash at any point leaves each event either fully applied or
+still pending (and SKIP LOCKED lets several workers share the inbox). Each event runs in
+a savepoint: a poison event rolls back alone and is counted as a failed attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import psycopg
+
+from target_tsh_erp.database import connect
+from target_tsh_erp.events import publish
+from target_tsh_erp.writer import ErpWriter, apply_records
+from zoho_webhooks import inbox
+from zoho_webhooks.crm import CrmRecords
+from zoho_webhooks.records import StreamRecords, by_payload_key, catalog, needs_detail, shape
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tap_zoho.api import UnifiedZohoClient
+    from zoho_webhooks.settings import ServiceSettings
+
+logger = logging.getLogger("zoho_webhooks.worker")
+
+CRM_DELETE = frozenset({"delete"})
+CRM_STREAMS = "crm_deleted_records"
+
+
+class EventError(Exception):
+    """An event that cannot be applied as it is (kept in the inbox with this message)."""
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one pass of the worker did (metrics and tests)."""
+
+    processed: int = 0
+    failed: int = 0
+    dead: int = 0
+    latencies: list[float] = field(default_factory=list)
+    by_source: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class Processor:
+    """Applies claimed events; holds one ERP writer (its statement caches) per instance."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        client_factory: Callable[[], UnifiedZohoClient | None],
+    ) -> None:
+        """The Zoho client is built on first need (Books payloads rarely need one)."""
+        self.settings = settings
+        self.writer = ErpWriter(settings.writer_settings)
+        self._client_factory = client_factory
+        self._client: UnifiedZohoClient | None = None
+        self._crm: CrmRecords | None = None
+
+    def client(self) -> UnifiedZohoClient:
+        """The tap's client, or a clear error when no credentials are configured."""
+        if self._client is None:
+            self._client = self._client_factory()
+            if self._client is None:
+                msg = ("payload is partial and no Zoho credentials are configured"
+                       " (TAP_ZOHO_CLIENT_ID, TAP_ZOHO_CLIENT_SECRET, TAP_ZOHO_REFRESH_TOKEN)")
+                raise EventError(msg)
+        return self._client
+
+    def crm(self) -> CrmRecords:
+        """The CRM fetcher over the shared client."""
+        if self._crm is None:
+            self._crm = CrmRecords(self.client())
+        return self._crm
+
+    def run_once(self, connection: psycopg.Connection[Any]) -> Outcome:
+        """Claim one batch and apply it in one transaction; returns what happened."""
+        outcome = Outcome()
+        events = inbox.claim(connection, self.settings, self.settings.claim_batch)
+        if not events:
+            connection.commit()
+            return outcome
+        fetched, fetch_errors = self._prefetch_crm(events)
+        done: list[inbox.Claimed] = []
+        for event in events:
+            try:
+                with connection.transaction():
+                    self._apply(connection, event, fetched, fetch_errors)
+            except (EventError, psycopg.Error, ValueError, KeyError, TypeError,
+                    RuntimeError, OSError) as error:  # fmt: skip
+                reason = _describe(event, error)
+                dead = inbox.mark_failed(connection, self.settings, event, reason)
+                outcome.failed += 1
+                outcome.dead += int(dead)
+                log = logger.error if dead else logger.warning
+                log("Event %d (%s %s) %s: %s", event.inbox_id, event.source, event.module,
+                    "dead-lettered" if dead else "failed, will retry", reason)  # fmt: skip
+                continue
+            done.append(event)
+        if done:
+            inbox.mark_done(connection, self.settings, [e.inbox_id for e in done])
+            publish(connection, self.settings.erp_schema, self.settings.notify_channel,
+                    inbox.WEBHOOK_PROCESSED, {
+                        "count": len(done),
+                        "events": [{"inbox_id": e.inbox_id, "source": e.source,
+                                    "module": e.module, "operation": e.operation,
+                                    "organization_id": e.organization_id,
+                                    "record_ids": e.record_ids[:20]} for e in done[:50]],
+                    })  # fmt: skip
+        connection.commit()
+        now = datetime.now(UTC)
+        for event in done:
+            outcome.processed += 1
+            outcome.by_source[event.source] += 1
+            outcome.latencies.append((now - event.received_at).total_seconds())
+        return outcome
+
+    def _prefetch_crm(
+        self, events: list[inbox.Claimed]
+    ) -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, str]]:
+        """Fetch every CRM record the batch needs, grouped by module (100 ids per call)."""
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for event in events:
+            if event.source == "crm" and event.operation not in CRM_DELETE:
+                wanted[event.module].extend(event.record_ids)
+        fetched: dict[tuple[str, str], dict[str, Any]] = {}
+        errors: dict[str, str] = {}
+        for module, ids in wanted.items():
+            try:
+                for record_id, record in self.crm().fetch(module, ids).items():
+                    fetched[module, record_id] = record
+            except Exception as error:  # noqa: BLE001 - any fetch failure fails the events
+                name = type(error).__name__
+                errors[module] = f"fetching {module} records failed: {name}: {error}"
+        return fetched, errors
+
+    def _apply(
+        self,
+        connection: psycopg.Connection[Any],
+        event: inbox.Claimed,
+        fetched: dict[tuple[str, str], dict[str, Any]],
+        fetch_errors: dict[str, str],
+    ) -> None:
+        if event.source == "crm":
+            groups = self._crm_records(event, fetched, fetch_errors)
+        else:
+            groups = self._finance_records(event)
+        for group in groups:
+            if group.records:
+                apply_records(
+                    connection, group.stream, group.records,
+                    key_properties=list(group.primary_keys), writer=self.writer,
+                )  # fmt: skip
+
+    def _finance_records(self, event: inbox.Claimed) -> list[StreamRecords]:
+        document = orjson.loads(event.payload)
+        known = by_payload_key(event.source)
+        key = next(k for k in document if k in known)
+        spec = known[key]
+        record: dict[str, Any] = dict(document[key])
+        organization_id = str(event.organization_id)
+        if event.operation == "deleted":
+            return shape(spec, organization_id, record, deleted_at=datetime.now(UTC))
+        if needs_detail(spec, record):
+            detail = self.client().get_record(
+                spec.product, organization_id, spec.entity, str(record[spec.id_field]),
+                label=f"webhooks:{spec.stream}",
+            )  # fmt: skip
+            if detail is None:
+                msg = f"{spec.entity} {record[spec.id_field]} is gone from Zoho; kept as sent"
+                logger.info(msg)
+            else:
+                record = detail
+        return shape(spec, organization_id, record)
+
+    def _crm_records(
+        self,
+        event: inbox.Claimed,
+        fetched: dict[tuple[str, str], dict[str, Any]],
+        fetch_errors: dict[str, str],
+    ) -> list[StreamRecords]:
+        stream = f"crm_{event.module.lower()}"
+        if event.operation in CRM_DELETE:
+            document = orjson.loads(event.payload)
+            server_time = document.get("server_time")
+            when = (datetime.fromtimestamp(server_time / 1000, UTC)
+                    if isinstance(server_time, (int, float)) else None)  # fmt: skip
+            return [StreamRecords(CRM_STREAMS, ("organization_id", "module", "id"),
+                                  [self.crm().deletion(event.module, i, when)
+                                   for i in event.record_ids])]  # fmt: skip
+        if event.module in fetch_errors:
+            raise EventError(fetch_errors[event.module])
+        records = [fetched[event.module, i] for i in event.record_ids
+                   if (event.module, i) in fetched]  # fmt: skip
+        return [StreamRecords(stream, ("organization_id", "id"), records)]
+
+
+def _describe(event: inbox.Claimed, error: BaseException) -> str:
+    text = str(error).splitlines()[0] if str(error) else ""
+    ids = ",".join(event.record_ids[:5])
+    head = f"{event.source} {event.module} {event.operation} record(s) {ids}"
+    return f"{head}: {type(error).__name__}: {text}"[:2000]
+
+
+class WorkerLoop:
+    """A thread (or the `work` command's main loop) that drains the inbox."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        database_url: str,
+        client_factory: Callable[[], UnifiedZohoClient | None],
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        """Nothing connects before `run`."""
+        self.settings = settings
+        self.url = database_url
+        self.processor = Processor(settings, client_factory)
+        self.on_outcome = on_outcome
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        """Loop until stopped: drain while there is work, poll when idle."""
+        connection: psycopg.Connection[Any] | None = None
+        while not self.stopping.is_set():
+            try:
+                if connection is None or connection.closed:
+                    connection = connect(self.url)
+                outcome = self.processor.run_once(connection)
+            except psycopg.Error as error:
+                logger.warning("Worker database error (%s); reconnecting", type(error).__name__)
+                if connection is not None:
+                    connection.close()
+                connection = None
+                self.stopping.wait(1.0)
+                continue
+            if self.on_outcome is not None:
+                self.on_outcome(outcome)
+            if outcome.processed == 0 and outcome.failed == 0:
+                self.stopping.wait(self.settings.poll_seconds)
+        if connection is not None:
+            connection.close()
+
+    def stop(self) -> None:
+        """Ask the loop to finish its current batch and exit."""
+        self.stopping.set()
+
+
+def catalog_streams() -> list[str]:
+    """Every stream a webhook can write (documentation and tests)."""
+    return sorted({s.stream for s in catalog().values()}
+                  | {line.name for s in catalog().values() for line in s.lines})
+
+
+def sleep(seconds: float) -> None:
+    """Indirection for the CLI's idle loops."""
+    time.sleep(seconds)
