@@ -71,6 +71,8 @@ class FinanceData:
         self._sorted: OrderedDict[tuple[Any, ...], array[int]] = OrderedDict()
         self._selections: OrderedDict[tuple[Any, ...], Selection] = OrderedDict()
         self.listeners: list[Callable[[str, str, str, Record], None]] = []
+        self.has_subscribers: Callable[[], bool] = lambda: bool(self.listeners)
+        """Whether any listener wants changed records (building them is not free)."""
         for organization in ORGANIZATIONS:
             for spec in ENTITIES:
                 self._states[(organization.organization_id, spec.name)] = self._new_state(
@@ -283,7 +285,8 @@ class FinanceData:
                 return False
             if not predicate:
                 return True
-            if arithmetic and index not in state.overlays:
+            overlay = state.overlays.get(index)
+            if arithmetic and (overlay is None or not overlay.patch.keys() & predicate.keys()):
                 return context.pattern[index % len(context.pattern)] in (allowed or frozenset())
             row = self.row(state, index, product) or {}
             return all(row.get(name) in values for name, values in predicate.items())
@@ -384,14 +387,14 @@ class FinanceData:
                 indices.append(index)
             return indices
         chooser = random.Random(key_of(self.seed, state.spec.name, state.version))  # noqa: S311
-        chosen: list[int] = []
+        chosen: dict[int, None] = {}  # ordered and O(1) membership
         attempts = 0
         while len(chosen) < count and attempts < count * 20 + 100:
             attempts += 1
             index = chooser.randrange(state.next_index)
             if index not in chosen and self.times(state, index) is not None:
-                chosen.append(index)
-        return chosen
+                chosen[index] = None
+        return list(chosen)
 
     def create(
         self,
@@ -447,13 +450,15 @@ class FinanceData:
             state = self._mutable(organization_id, entity)
             indices = self._pick(state, ids, count)
             deleted: list[Record] = []
+            notify = self.has_subscribers()
             for index in indices:
-                record = self.detail(state, index)
+                if notify:
+                    record = self.detail(state, index)
+                    assert record is not None  # noqa: S101 - _pick returns live records
+                    deleted.append(record)
                 times = self.times(state, index)
-                assert times is not None  # noqa: S101 - _pick returns live records
-                assert record is not None  # noqa: S101
+                assert times is not None  # noqa: S101
                 state.overlays[index] = Overlay(times[0], self._now(), deleted=True)
-                deleted.append(record)
             state.version += 1
         for record in deleted:
             for listener in list(self.listeners):
@@ -461,7 +466,7 @@ class FinanceData:
         return [state.context.record_id(index) for index in indices]
 
     def _notify(self, organization_id: str, entity: str, event: str, ids: list[str]) -> None:
-        if not self.listeners:
+        if not self.has_subscribers():
             return
         for record_id in ids:
             record = self.record(organization_id, entity, record_id)
