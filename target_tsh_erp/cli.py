@@ -3,6 +3,7 @@
     tsh-erp migrate   apply the schema migrations (also done by every target run)
     tsh-erp remap     rebuild the erp tables from zoho_raw (no Zoho API call)
     tsh-erp version   print the schema version of the database
+    tsh-erp status    last runs, rows per ERP table, lag per stream (`--html report.html`)
 
 Settings come from a target config file (`--config`) or the target's environment
 variables (`TARGET_TSH_ERP_DATABASE_URL`, `TARGET_TSH_ERP_EMBEDDED_DATA_DIR`,
@@ -23,6 +24,7 @@ from typing import Any
 from target_tsh_erp.database import DEFAULT_EMBEDDED_DATA_DIR, connect, embedded
 from target_tsh_erp.migrations import SchemaTooNewError, current_version, migrate
 from target_tsh_erp.remap import remap
+from target_tsh_erp.status import DEFAULT_RUN_LOG, collect, render_html, render_text
 from target_tsh_erp.writer import WriterSettings
 
 __all__ = ["main"]
@@ -42,14 +44,39 @@ def _settings(config_path: str | None) -> dict[str, Any]:
     return config
 
 
+def _status(
+    connection: Any,  # noqa: ANN401 - psycopg connection
+    settings: WriterSettings,
+    run_log: str,
+    html_path: str | None,
+) -> int:
+    """Print the status report (read-only: no migration), and write the HTML page."""
+    report = collect(
+        connection,
+        erp_schema=settings.erp_schema,
+        raw_schema=settings.raw_schema,
+        run_log=Path(run_log),
+    )
+    print(render_text(report), end="")  # noqa: T201
+    if html_path:
+        Path(html_path).write_text(render_html(report), encoding="utf-8")
+        print(f"HTML report written to {html_path}")  # noqa: T201
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `tsh-erp` console script."""
     parser = argparse.ArgumentParser(prog="tsh-erp", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["migrate", "remap", "version"])
+    parser.add_argument("command", choices=["migrate", "remap", "version", "status"])
     parser.add_argument("--config", help="a target-tsh-erp config JSON file")
     parser.add_argument(
         "--keep", action="store_true",
         help="remap: update in place instead of truncating the erp tables first",
+    )
+    parser.add_argument("--html", help="status: also write a self-contained HTML report here")
+    parser.add_argument(
+        "--run-log", default=DEFAULT_RUN_LOG,
+        help="status: Meltano's JSON run log, for API requests per run",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
@@ -66,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             url = stack.enter_context(embedded(data_dir)).url
         connection = stack.enter_context(connect(url))
         try:
+            if args.command == "status":
+                return _status(connection, writer_settings, args.run_log, args.html)
             if args.command == "version":
                 print(current_version(connection, writer_settings.erp_schema))  # noqa: T201
                 return 0

@@ -477,24 +477,41 @@ class ErpWriter:
         items: Sequence[Incoming],
         batch: _Batch,
     ) -> None:
-        """Soft-delete the raw and ERP rows of CRM records Zoho reports deleted."""
+        """Soft-delete the raw and ERP rows of CRM records Zoho reports deleted.
+
+        The deletion time becomes the rows' modification time, so a copy of the record
+        modified before the deletion (a re-sent bookmark row, a late webhook) is stale
+        and cannot bring the record back. A deletion that arrives before its record
+        leaves an ERP tombstone for the same reason.
+        """
         for item in items:
             record = item.record
             module = record.get("module")
             if not isinstance(module, str):
                 continue
-            info = self.registry.known(connection, f"crm_{module.lower()}")
-            if info is None or info.key_properties != ("organization_id", "id"):
+            stream = f"crm_{module.lower()}"
+            organization, record_id = record.get("organization_id"), record.get("id")
+            if mapper_for(stream) is None or organization is None or record_id is None:
                 continue
-            deleted_at = _checked_timestamp(record.get("deleted_time")) or datetime.now(UTC)
-            found = connection.execute(
-                sql.SQL(
-                    "UPDATE {} SET deleted_at = %s WHERE organization_id = %s AND id = %s"
-                    " AND deleted_at IS NULL RETURNING record"
-                ).format(sql.Identifier(self.settings.raw_schema, info.table)),
-                (deleted_at, str(record.get("organization_id")), str(record.get("id"))),
-            ).fetchall()
-            self._remap_deleted(info.stream, [r[0] for r in found], deleted_at, batch)
+            deleted_at = _checked_timestamp(record.get("deleted_time")) or datetime.now(
+                UTC
+            ).isoformat()
+            found: list[dict[str, Any]] = []
+            info = self.registry.known(connection, stream)
+            if info is not None and info.key_properties == ("organization_id", "id"):
+                found = [row[0] for row in connection.execute(
+                    sql.SQL(
+                        "UPDATE {} SET deleted_at = %s,"
+                        " modified_at = greatest(modified_at, %s::timestamptz)"
+                        " WHERE organization_id = %s AND id = %s AND deleted_at IS NULL"
+                        " RETURNING record"
+                    ).format(sql.Identifier(self.settings.raw_schema, info.table)),
+                    (deleted_at, deleted_at, str(organization), str(record_id)),
+                ).fetchall()]
+            if not found:
+                found = [{"organization_id": str(organization), "id": str(record_id)}]
+            tombstones = [{**stored, "Modified_Time": deleted_at} for stored in found]
+            self._remap_deleted(stream, tombstones, deleted_at, batch)
 
     def _remap_deleted(
         self,

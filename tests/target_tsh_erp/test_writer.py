@@ -121,6 +121,18 @@ def test_tombstone_and_crm_deleted_records_soft_delete(conn, writer, settings):
         ("2025-01-02 00:00:00+00",)]
     assert q(conn, settings, "SELECT deleted_at IS NOT NULL FROM {raw}.crm_deals") == [(True,)]
     assert q(conn, settings, "SELECT count(*) FROM {erp}.products") == [(2,)]  # soft only
+    # The deal re-sent as it was before its deletion (bookmark re-read) stays deleted.
+    apply_records(conn, "crm_deals", [deal], writer=writer)
+    assert q(conn, settings, "SELECT deleted_at IS NOT NULL FROM {erp}.opportunities") == [
+        (True,)]
+    # A deletion that arrives before its record leaves a tombstone the record cannot undo.
+    apply_records(conn, "crm_deleted_records", [{"organization_id": "crm", "module": "Deals",
+                                                 "id": "d2", "deleted_time": T2}],
+                  writer=writer)
+    apply_records(conn, "crm_deals", [{**deal, "id": "d2"}], writer=writer)
+    assert q(conn, settings, "SELECT zoho_id, deleted_at IS NOT NULL, name"
+                             " FROM {erp}.opportunities ORDER BY 1") == [
+        ("d1", True, "Big"), ("d2", True, None)]
 
 
 def test_activate_version_soft_deletes_rows_not_seen(conn, writer, settings):

@@ -1,0 +1,460 @@
+"""`tsh-erp status`: how the syncs went, how fresh the data is, what the ERP holds.
+
+Sources, each the one that knows:
+- the events outbox (`<erp>.events_outbox`): every target run publishes
+  `tds.zoho.sync.started` and then `tds.zoho.sync.completed` (with rows written per ERP
+  table and rejects) or `tds.zoho.sync.failed`; a start with neither was killed;
+- the raw landing tables (`<raw>.*`): the newest Zoho modification time per stream, so
+  lag is "now minus the newest change we hold";
+- Meltano's JSON run log (`.meltano/logs/meltano.jsonl`, written through the project's
+  `logging.yaml` with `run_log_handler`): the tap's `tds.zoho.api.success` /
+  `tds.zoho.api.failed` lines give the API requests of each run. Without that file the
+  request column says "n/a"; nothing else depends on it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging.handlers
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from psycopg import sql
+
+from target_tsh_erp.events import SYNC_COMPLETED, SYNC_FAILED, SYNC_STARTED
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import psycopg
+
+__all__ = [
+    "DEFAULT_RUN_LOG",
+    "RunRecord",
+    "StatusReport",
+    "collect",
+    "render_html",
+    "render_text",
+    "run_log_handler",
+]
+
+DEFAULT_RUN_LOG = ".meltano/logs/meltano.jsonl"
+RUN_LOG_MAX_BYTES = 10 * 1024 * 1024
+RUN_LOG_BACKUPS = 5
+RUNS_SHOWN = 10
+_REQUEST_WINDOW_BEFORE = timedelta(minutes=5)
+"""The tap starts (discovery, first pages) before the target publishes sync.started."""
+_REQUEST_WINDOW_AFTER = timedelta(seconds=30)
+_SUCCESS = re.compile(r"tds\.zoho\.api\.success stream=(?P<stream>\S+) calls=(?P<calls>\d+)")
+_FAILED = re.compile(r"tds\.zoho\.api\.failed stream=(?P<stream>\S+) failures=(?P<calls>\d+)")
+
+
+def run_log_handler(path: str = DEFAULT_RUN_LOG) -> logging.Handler:
+    """A rotating file handler for Meltano's `logging.yaml` that creates its folder.
+
+    A plain `RotatingFileHandler` fails on a fresh clone (no `.meltano/logs/` yet) and
+    takes every Meltano command down with it; this one creates the folder first.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return logging.handlers.RotatingFileHandler(
+        target, maxBytes=RUN_LOG_MAX_BYTES, backupCount=RUN_LOG_BACKUPS, encoding="utf-8"
+    )
+
+
+@dataclass(slots=True)
+class RunRecord:
+    """One target run, as the outbox tells it."""
+
+    started_at: datetime
+    ended_at: datetime | None = None
+    outcome: str = "running or killed"
+    erp_written: dict[str, int] = field(default_factory=dict)
+    received: int = 0
+    rejected: int = 0
+    reason: str = ""
+    api_requests: int | None = None
+    api_failures: int | None = None
+
+    @property
+    def rows_written(self) -> int:
+        """ERP rows written by the run, all tables together."""
+        return sum(self.erp_written.values())
+
+
+@dataclass(slots=True)
+class TableCount:
+    """Rows of one ERP table: live ones and soft-deleted ones."""
+
+    table: str
+    live: int
+    deleted: int
+
+
+@dataclass(slots=True)
+class StreamLag:
+    """Freshness of one stream: the newest Zoho modification time we hold."""
+
+    stream: str
+    rows: int
+    newest: datetime | None
+    lag: timedelta | None
+
+
+@dataclass(slots=True)
+class StatusReport:
+    """Everything `tsh-erp status` shows, gathered once, rendered as text or HTML."""
+
+    generated_at: datetime
+    runs: list[RunRecord]
+    tables: list[TableCount]
+    lags: list[StreamLag]
+    rejects_total: int
+    run_log: str | None
+
+
+# ---------------------------------------------------------------------- gathering
+
+
+def _table_exists(connection: psycopg.Connection[Any], schema: str, table: str) -> bool:
+    row = connection.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+        (schema, table),
+    ).fetchone()
+    return row is not None
+
+
+def load_runs(connection: psycopg.Connection[Any], erp_schema: str) -> list[RunRecord]:
+    """Pair every sync.started with the completed/failed event that follows it."""
+    if not _table_exists(connection, erp_schema, "events_outbox"):
+        return []
+    rows = connection.execute(
+        sql.SQL(
+            "SELECT event_type, created_at, payload FROM {}.events_outbox"
+            " WHERE event_type IN (%s, %s, %s) ORDER BY id"
+        ).format(sql.Identifier(erp_schema)),
+        (SYNC_STARTED, SYNC_COMPLETED, SYNC_FAILED),
+    ).fetchall()
+    runs: list[RunRecord] = []
+    current: RunRecord | None = None
+    for event_type, created_at, payload in rows:
+        if event_type == SYNC_STARTED:
+            current = RunRecord(started_at=created_at)
+            runs.append(current)
+            continue
+        if current is None or current.ended_at is not None:
+            continue  # an end without its start (outbox trimmed): nothing to pair it with
+        body = payload if isinstance(payload, dict) else {}
+        current.ended_at = created_at
+        if event_type == SYNC_COMPLETED:
+            current.outcome = "success"
+            current.erp_written = {str(k): int(v) for k, v in body.get("erp_written", {}).items()}
+            current.received = sum(int(v) for v in body.get("received", {}).values())
+            current.rejected = int(body.get("rejected", 0))
+        else:
+            current.outcome = "failed"
+            current.reason = str(body.get("reason", ""))
+    return runs
+
+
+def load_table_counts(connection: psycopg.Connection[Any], erp_schema: str) -> list[TableCount]:
+    """Live and soft-deleted rows of every ERP table that has `deleted_at`."""
+    tables = connection.execute(
+        "SELECT table_name FROM information_schema.columns"
+        " WHERE table_schema = %s AND column_name = 'deleted_at' ORDER BY table_name",
+        (erp_schema,),
+    ).fetchall()
+    counts: list[TableCount] = []
+    for (table,) in tables:
+        live, deleted = connection.execute(
+            sql.SQL(
+                "SELECT count(*) FILTER (WHERE deleted_at IS NULL),"
+                " count(*) FILTER (WHERE deleted_at IS NOT NULL) FROM {}.{}"
+            ).format(sql.Identifier(erp_schema), sql.Identifier(table))
+        ).fetchone() or (0, 0)
+        counts.append(TableCount(str(table), int(live), int(deleted)))
+    return counts
+
+
+def load_lags(
+    connection: psycopg.Connection[Any], raw_schema: str, now: datetime
+) -> list[StreamLag]:
+    """Newest modification time per raw landing table (one table per stream)."""
+    tables = connection.execute(
+        "SELECT table_name FROM information_schema.columns"
+        " WHERE table_schema = %s AND column_name = 'modified_at' ORDER BY table_name",
+        (raw_schema,),
+    ).fetchall()
+    lags: list[StreamLag] = []
+    for (table,) in tables:
+        rows, newest = connection.execute(
+            sql.SQL("SELECT count(*), max(modified_at) FROM {}.{}").format(
+                sql.Identifier(raw_schema), sql.Identifier(table)
+            )
+        ).fetchone() or (0, None)
+        lag = None if newest is None else max(now - newest, timedelta(0))
+        lags.append(StreamLag(str(table), int(rows), newest, lag))
+    return lags
+
+
+def _count_rejects(connection: psycopg.Connection[Any], raw_schema: str) -> int:
+    if not _table_exists(connection, raw_schema, "rejects"):
+        return 0
+    row = connection.execute(
+        sql.SQL("SELECT count(*) FROM {}.rejects").format(sql.Identifier(raw_schema))
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _log_lines(path: Path) -> Iterable[tuple[datetime, str]]:
+    """(timestamp, event text) of every JSON line of the run log and its rotations."""
+    files = [*sorted(path.parent.glob(path.name + ".*"), reverse=True), path]
+    for file in files:
+        if not file.is_file():
+            continue
+        with file.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                try:
+                    entry = json.loads(line)
+                    stamp = datetime.fromisoformat(str(entry["timestamp"]))
+                except (ValueError, KeyError, TypeError):
+                    continue
+                if stamp.tzinfo is None:
+                    stamp = stamp.replace(tzinfo=UTC)
+                yield stamp, str(entry.get("event", ""))
+
+
+def attach_api_requests(runs: list[RunRecord], log_path: Path) -> bool:
+    """Fill `api_requests` of each run from the tap's aggregated API events in the log.
+
+    The tap logs, per stream, its cumulative calls at the end of each partition, so the
+    run's figure is the sum over streams of the largest value seen within the run.
+    Returns False when there is no log to read.
+    """
+    if not log_path.is_file():
+        return False
+    windows = [
+        (run, run.started_at - _REQUEST_WINDOW_BEFORE,
+         (run.ended_at or datetime.now(UTC)) + _REQUEST_WINDOW_AFTER)
+        for run in runs
+    ]  # fmt: skip
+    successes: dict[int, dict[str, int]] = {}
+    failures: dict[int, dict[str, int]] = {}
+    for stamp, text in _log_lines(log_path):
+        for pattern, sink in ((_SUCCESS, successes), (_FAILED, failures)):
+            match = pattern.search(text)
+            if match is None:
+                continue
+            # The latest run whose window holds the line: windows overlap only when runs
+            # follow each other closely, and a line belongs to the run it precedes the end of.
+            for index in range(len(windows) - 1, -1, -1):
+                _, start, end = windows[index]
+                if start <= stamp <= end:
+                    per_stream = sink.setdefault(index, {})
+                    stream, calls = match["stream"], int(match["calls"])
+                    per_stream[stream] = max(per_stream.get(stream, 0), calls)
+                    break
+    for index, (run, _, _) in enumerate(windows):
+        run.api_requests = sum(successes.get(index, {}).values())
+        run.api_failures = sum(failures.get(index, {}).values())
+    return True
+
+
+def collect(
+    connection: psycopg.Connection[Any],
+    *,
+    erp_schema: str = "erp",
+    raw_schema: str = "zoho_raw",
+    run_log: Path | None = None,
+    now: datetime | None = None,
+) -> StatusReport:
+    """Gather the whole status report from the database (and the run log, if any)."""
+    moment = now or datetime.now(UTC)
+    runs = load_runs(connection, erp_schema)
+    log_used = None
+    if run_log is not None and attach_api_requests(runs, run_log):
+        log_used = str(run_log)
+    return StatusReport(
+        generated_at=moment,
+        runs=runs,
+        tables=load_table_counts(connection, erp_schema),
+        lags=load_lags(connection, raw_schema, moment),
+        rejects_total=_count_rejects(connection, raw_schema),
+        run_log=log_used,
+    )
+
+
+# ---------------------------------------------------------------------- rendering
+
+
+def _when(moment: datetime | None) -> str:
+    return "-" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _duration(delta: timedelta | None) -> str:
+    if delta is None:
+        return "-"
+    seconds = int(delta.total_seconds())
+    if seconds < 120:  # noqa: PLR2004 - under two minutes reads best in seconds
+        return f"{seconds}s"
+    if seconds < 7200:  # noqa: PLR2004
+        return f"{seconds // 60}m"
+    if seconds < 172800:  # noqa: PLR2004
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def _requests(run: RunRecord) -> str:
+    if run.api_requests is None:
+        return "n/a"
+    failed = f" ({run.api_failures} failed)" if run.api_failures else ""
+    return f"{run.api_requests}{failed}"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]  # fmt: skip
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line.rstrip(), "  ".join("-" * w for w in widths)]
+    out.extend(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )
+    return out
+
+
+def render_text(report: StatusReport) -> str:
+    """The terminal view: last runs, rows per ERP table, lag per stream."""
+    out = [f"TSH ERP sync status at {_when(report.generated_at)} UTC", ""]
+    runs = report.runs[-RUNS_SHOWN:]
+    out.append(f"Last runs ({len(runs)} of {len(report.runs)}):")
+    if runs:
+        rows = []
+        for run in reversed(runs):
+            tables = ", ".join(f"{t} {n}" for t, n in sorted(run.erp_written.items()) if n)
+            rows.append([
+                _when(run.started_at), _when(run.ended_at), run.outcome,
+                str(run.received), str(run.rows_written), _requests(run),
+                str(run.rejected), (tables or run.reason or "-")[:90],
+            ])  # fmt: skip
+        out.extend(_table(
+            ["start", "end", "outcome", "records", "erp rows", "API requests", "rejects",
+             "rows per ERP table"], rows,
+        ))  # fmt: skip
+    else:
+        out.append("  no runs recorded yet (run `meltano run tap-zoho target-tsh-erp`)")
+    if report.run_log is None:
+        out.append("  (API requests: no Meltano run log found; see logging.yaml)")
+    out.extend(["", "Rows per ERP table:"])
+    out.extend(_table(
+        ["table", "live", "soft-deleted"],
+        [[t.table, str(t.live), str(t.deleted)] for t in report.tables],
+    ))  # fmt: skip
+    out.extend(["", f"Rejected records kept in zoho_raw.rejects: {report.rejects_total}", ""])
+    out.append("Lag per stream (now minus the newest Zoho modification time held):")
+    out.extend(_table(
+        ["stream", "rows", "newest change (UTC)", "lag"],
+        [[s.stream, str(s.rows), _when(s.newest), _duration(s.lag)] for s in report.lags],
+    ))  # fmt: skip
+    return "\n".join(out) + "\n"
+
+
+def _bar_chart(title: str, labels: list[str], values: list[int], colour: str) -> str:
+    """An inline SVG bar chart: no script, no CDN, readable offline and in print."""
+    width, height, left, bottom, top = 640, 220, 56, 40, 28
+    plot_w, plot_h = width - left - 12, height - bottom - top
+    peak = max(values, default=0) or 1
+    step = plot_w / max(len(values), 1)
+    bar_w = max(step * 0.7, 1.0)
+    parts = [
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'role="img" aria-label="{html.escape(title)}">'
+        ),
+        f'<text x="{left}" y="18" font-size="14" font-weight="bold">{html.escape(title)}</text>',
+        (
+            f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
+            f'y2="{top + plot_h}" stroke="#444"/>'
+        ),
+        f'<text x="{left - 6}" y="{top + 10}" font-size="11" text-anchor="end">{peak}</text>',
+        f'<text x="{left - 6}" y="{top + plot_h}" font-size="11" text-anchor="end">0</text>',
+    ]
+    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
+        bar_h = plot_h * value / peak
+        x = left + index * step + (step - bar_w) / 2
+        y = top + plot_h - bar_h
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{bar_h:.1f}" '
+            f'fill="{colour}"><title>{html.escape(label)}: {value}</title></rect>'
+        )
+        parts.append(
+            f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" font-size="10" '
+            f'text-anchor="middle">{value}</text>'
+        )
+        parts.append(
+            f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 14}" font-size="10" '
+            f'text-anchor="middle">{html.escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _html_table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_html(report: StatusReport) -> str:
+    """A self-contained page (inline CSS and SVG): charts of rows and requests per run."""
+    runs = report.runs[-30:]
+    labels = [run.started_at.astimezone(UTC).strftime("%m-%d %H:%M") for run in runs]
+    rows_chart = _bar_chart(
+        "ERP rows written per run", labels, [run.rows_written for run in runs], "#2b6cb0"
+    )
+    requests_chart = _bar_chart(
+        "Zoho API requests per run", labels, [run.api_requests or 0 for run in runs], "#c05621"
+    )
+    run_rows = [
+        [_when(r.started_at), _when(r.ended_at), r.outcome, str(r.received),
+         str(r.rows_written), _requests(r), str(r.rejected),
+         ", ".join(f"{t} {n}" for t, n in sorted(r.erp_written.items()) if n) or r.reason]
+        for r in reversed(runs)
+    ]  # fmt: skip
+    sections = [
+        "<h2>Runs</h2>",
+        rows_chart,
+        requests_chart,
+        _html_table(
+            ["start (UTC)", "end (UTC)", "outcome", "records", "ERP rows", "API requests",
+             "rejects", "rows per ERP table"], run_rows,
+        ),
+        "<h2>Rows per ERP table</h2>",
+        _html_table(["table", "live", "soft-deleted"],
+                    [[t.table, str(t.live), str(t.deleted)] for t in report.tables]),
+        f"<p>Rejected records kept in zoho_raw.rejects: {report.rejects_total}</p>",
+        "<h2>Lag per stream</h2>",
+        _html_table(["stream", "rows", "newest change (UTC)", "lag"],
+                    [[s.stream, str(s.rows), _when(s.newest), _duration(s.lag)]
+                     for s in report.lags]),
+    ]  # fmt: skip
+    if report.run_log is None:
+        sections.insert(1, "<p><em>API requests: no Meltano run log found.</em></p>")
+    style = (
+        "body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
+        "table{border-collapse:collapse;margin:1em 0}"
+        "th,td{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}"
+        "th{background:#f3f3f3}svg{display:block;margin:1em 0}"
+    )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>TSH ERP sync status</title><style>{style}</style></head><body>"
+        f"<h1>TSH ERP sync status</h1><p>Generated {_when(report.generated_at)} UTC.</p>"
+        + "".join(sections)
+        + "</body></html>\n"
+    )
