@@ -166,6 +166,17 @@ def test_token_revocation_fault(zoho) -> None:
     assert (response.status_code, response.json()["code"]) == (401, 57)
 
 
+def test_revoke_tokens_fault_rule_kills_the_token_mid_run(zoho) -> None:
+    running, session = zoho
+    session.post(
+        f"{running.base_url}/__emulator/faults",
+        timeout=5,
+        json={"kind": "revoke_tokens", "route": "books:auth", "after": 2, "count": 1},
+    )
+    codes = [_invoices(zoho).status_code for _ in range(4)]
+    assert codes == [200, 200, 401, 401]
+
+
 def test_stats_count_routes_orgs_and_reset(zoho) -> None:
     running, session = zoho
     session.post(f"{running.base_url}/__emulator/stats/reset", timeout=5)
