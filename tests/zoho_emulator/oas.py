@@ -7,15 +7,20 @@ each entry rewrites the schema before validation.
 from __future__ import annotations
 
 import copy
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-OAS_ROOT = Path("/work/shared/zoho-oas")
-if not OAS_ROOT.exists():  # a fresh clone keeps the specs next to the repository
-    OAS_ROOT = Path(__file__).resolve().parents[3] / "shared" / "zoho-oas"
+OAS_ROOT = Path(
+    os.environ.get(
+        "ZOHO_OAS_DIR",
+        # The specs live next to the repository (`../shared/zoho-oas`), as the issue says.
+        str(Path(__file__).resolve().parents[3] / "shared" / "zoho-oas"),
+    )
+)
 
 MONEY_AND_QUANTITY_AS_STRING = {
     "total",
@@ -88,6 +93,9 @@ SCALAR_TYPES = ["string", "number", "integer", "boolean", "null"]
 
 
 def _load(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        msg = f"Zoho OAS file {path} not found: set ZOHO_OAS_DIR to the zoho-oas folder"
+        raise FileNotFoundError(msg)
     with path.open() as handle:
         return yaml.safe_load(handle)
 
