@@ -13,6 +13,7 @@ from typing_extensions import override
 from tap_zoho import books, inventory
 from tap_zoho.api.client import UnifiedZohoClient
 from tap_zoho.api.errors import ZohoError, ZohoQuotaExhaustedError
+from tap_zoho.crm import crm_streams, with_crm_settings
 from tap_zoho.settings import CONFIG_SCHEMA, resolve
 
 if TYPE_CHECKING:
@@ -28,7 +29,8 @@ class TapZoho(Tap):
     """Zoho Books v3 and Inventory v1 through one shared client."""
 
     name = "tap-zoho"
-    config_jsonschema: ClassVar[dict[str, Any]] = CONFIG_SCHEMA
+    config_jsonschema: ClassVar[dict[str, Any]] = with_crm_settings(CONFIG_SCHEMA)
+    dynamic_catalog = True  # CRM streams come from the account's metadata
 
     @cached_property
     def settings(self) -> dict[str, Any]:
@@ -80,6 +82,8 @@ class TapZoho(Tap):
         streams: list[Stream] = []
         for product in products:
             streams.extend(stream(self) for stream in PRODUCT_STREAMS.get(product, ()))
+        if "crm" in products:
+            streams.extend(crm_streams(self))
         return streams
 
     @override

@@ -1,0 +1,114 @@
+"""Which CRM modules exist and what their fields are: from Zoho, or from a saved catalog.
+
+From Zoho: `settings/modules` (keep `api_supported`), `/org` once, then
+`settings/fields?module=` per module and per subform: 2 + modules + subforms requests.
+A module whose metadata Zoho refuses (scope, `NO_PERMISSION`, `FEATURE_NOT_ENABLED`,
+204 No Content, anything 4xx) is skipped with a warning naming it and Zoho's code; the
+others are discovered as usual. Auth failures, quota stops and retries that ran out are
+not a module's fault and still fail discovery.
+
+From a catalog: each `crm_*` schema says which module and org it reads and each
+property says its Zoho `data_type` (see `schema.py`), so a sync with a catalog makes no
+metadata call at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from tap_zoho.api.errors import ZohoAPIError
+from tap_zoho.crm.schema import CrmField, CrmModule, module_from_schema
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from singer_sdk.singerlib.catalog import Catalog
+
+    from tap_zoho.crm.api import CrmApi
+
+logger = logging.getLogger("tap_zoho.crm.discovery")
+DISCOVERY = "discovery"
+HTTP_CLIENT_ERROR = 400
+HTTP_UNAUTHORIZED = 401
+HTTP_SERVER_ERROR = 500
+
+
+def discover_modules(api: CrmApi, wanted: Iterable[str] | None = None) -> list[CrmModule]:
+    """Modules and subforms the token can read, with their fields."""
+    listing = api.get("/settings/modules", stream=DISCOVERY, call="metadata")
+    supported = [module for module in listing.get("modules") or [] if module.get("api_supported")]
+    if wanted:
+        wanted_lower = {name.lower() for name in wanted}
+        known = {str(module.get("api_name", "")).lower() for module in supported}
+        for name in sorted(wanted_lower - known):
+            logger.warning("crm_modules names %r, which is not an api_supported module", name)
+        supported = [m for m in supported if str(m.get("api_name", "")).lower() in wanted_lower]
+    organization_id = api.organization_id()
+    modules: list[CrmModule] = []
+    for entry in supported:
+        api_name = str(entry["api_name"])
+        fields = _fields(api, api_name)
+        if fields is None:
+            continue
+        subforms = tuple(spec.subform_module for spec in fields if spec.subform_module)
+        modules.append(
+            CrmModule(
+                api_name, organization_id, fields,
+                convertable=bool(entry.get("convertable")), subforms=subforms,
+            )
+        )  # fmt: skip
+        for subform in subforms:
+            sub_fields = _fields(api, subform, parent=api_name)
+            if sub_fields is not None:
+                modules.append(CrmModule(subform, organization_id, sub_fields, parent=api_name))
+    logger.info(
+        "CRM discovery: %d modules and subforms in %d credits",
+        len(modules), api.credits.of(DISCOVERY).credits,
+    )  # fmt: skip
+    return modules
+
+
+def _fields(api: CrmApi, module: str, parent: str | None = None) -> tuple[CrmField, ...] | None:
+    what = f"subform {module} of {parent}" if parent else f"module {module}"
+    try:
+        body = api.get(
+            "/settings/fields", stream=DISCOVERY, params={"module": module}, call="metadata"
+        )
+    except ZohoAPIError as error:
+        if not module_refused(error):
+            raise
+        logger.warning(
+            "CRM %s skipped: its field metadata is refused (HTTP %s, Zoho code %s: %s)",
+            what, error.status, error.code, error.zoho_message,
+        )  # fmt: skip
+        return None
+    raw_fields: list[dict[str, Any]] = list(body.get("fields") or [])
+    if not raw_fields:
+        logger.warning("CRM %s skipped: Zoho has no field metadata for it (204)", what)
+        return None
+    fields = []
+    for raw in raw_fields:
+        if not raw.get("api_name"):
+            continue
+        fields.append(CrmField.from_metadata(raw))
+    return tuple(fields)
+
+
+def module_refused(error: ZohoAPIError) -> bool:
+    """A refusal about this module only (scope, permission, feature, bad module)."""
+    if error.status == HTTP_UNAUTHORIZED:
+        return error.code == "OAUTH_SCOPE_MISMATCH"
+    return HTTP_CLIENT_ERROR <= error.status < HTTP_SERVER_ERROR
+
+
+def modules_from_catalog(catalog: Catalog) -> list[CrmModule]:
+    """Modules described by a catalog's `crm_*` streams (no Zoho call)."""
+    modules = []
+    for entry in catalog.values():
+        if not entry.tap_stream_id.startswith("crm_") or entry.schema is None:
+            continue
+        module = module_from_schema(entry.schema.to_dict())
+        if module is not None:
+            modules.append(module)
+    return modules

@@ -1,0 +1,383 @@
+"""The CRM Singer streams: one per module, one per subform, and `crm_deleted_records`.
+
+Streams are built at run time from CRM metadata (or from the catalog that metadata was
+saved in), so each module gets its own stream class: the SDK links parents and children
+by class, and each subform stream's class names its module's class as its parent.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from singer_sdk import Stream
+from typing_extensions import override
+
+from tap_zoho.api.errors import ZohoAPIError
+from tap_zoho.crm.bulk import STATE_KEY, BulkLoader
+from tap_zoho.crm.discovery import module_refused
+from tap_zoho.crm.reader import ModuleReader, utc
+from tap_zoho.crm.schema import CrmModule, module_schema
+from tap_zoho.crm.settings import DEFAULT_BULK_THRESHOLD
+from tap_zoho.normalize import RecordNormalizer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from singer_sdk.helpers.types import Context, Record
+
+    from tap_zoho.crm.api import CrmApi
+    from tap_zoho.crm.schema import CrmField
+    from tap_zoho.tap import TapZoho
+
+logger = logging.getLogger("tap_zoho.crm.streams")
+
+MODIFIED_TIME = "Modified_Time"
+FORMULA_STATE_KEY = "crm_formulas_refreshed_at"
+PARENT_MODIFIED = "parent_modified_time"
+
+
+class CrmStream(Stream):
+    """What every CRM stream shares: the org partition, the credit report, UTC values."""
+
+    STATE_MSG_FREQUENCY = 1_000
+    """Bulk loads checkpoint their row count in state; a STATE per 1,000 rows bounds the
+    rows an interrupted load emits twice."""
+
+    def __init__(self, tap: TapZoho, api: CrmApi, schema: dict[str, Any], name: str) -> None:
+        """Normalize records to the schema like every other tap-zoho stream."""
+        super().__init__(tap=tap, schema=schema, name=name)
+        self.api = api
+        self.normalizer = RecordNormalizer(name, self.schema)
+
+    @property
+    def lookback(self) -> timedelta:
+        """Overlap applied to every `If-Modified-Since`."""
+        return timedelta(seconds=int(self.config.get("lookback_seconds", 300)))
+
+    def report_credits(self) -> None:
+        """Credits of this stream and its selected children (they sync per record)."""
+        self.api.credits.report(self.name)
+        for child in self.child_streams:
+            if child.selected:
+                self.api.credits.report(child.name)
+
+    def since(self, context: Context | None) -> datetime | None:
+        """Bookmark (or `start_date`) minus the lookback; None on a first full load."""
+        start = self.get_starting_timestamp(context)
+        if start is None:
+            return None
+        return start.astimezone(UTC) - self.lookback
+
+    @override
+    def _increment_stream_state(
+        self, latest_record: Record, *, context: Context | None = None
+    ) -> None:
+        # Records inside the lookback overlap (or re-read out of order) are older than
+        # the bookmark: they are emitted, but never move the bookmark backwards.
+        if self.replication_key is None:
+            return
+        state = self.get_context_state(context)
+        current = state.get("replication_key_value")
+        value = latest_record.get(self.replication_key)
+        if current is not None and (value is None or str(value) < str(current)):
+            return
+        super()._increment_stream_state(latest_record, context=context)
+
+
+class CrmModuleStream(CrmStream):
+    """`crm_<module>`: a module's records, incremental on `Modified_Time`."""
+
+    is_sorted = True
+    module: CrmModule
+
+    def __init__(self, tap: TapZoho, api: CrmApi, module: CrmModule) -> None:
+        """Schema and replication key from the module's fields."""
+        super().__init__(tap, api, module_schema(module), module.stream_name)
+        self.module = module
+        self.primary_keys = ["organization_id", "id"]
+        self.replication_key = MODIFIED_TIME if MODIFIED_TIME in module.by_name else None
+        self._bulk_running = False
+        self.last_read: ModuleReader | None = None
+        self.last_bulk: BulkLoader | None = None
+
+    @override
+    @property
+    def partitions(self) -> list[dict[str, Any]] | None:
+        return [{"organization_id": self.module.organization_id}]
+
+    def selected_fields(self) -> list[CrmField]:
+        """Fields selected in the catalog (all by default): unselected ones cost nothing."""
+        return [
+            spec
+            for spec in self.module.fields
+            if spec.api_name in {MODIFIED_TIME, "id"}
+            or self.mask.get(("properties", spec.api_name), True)
+        ]
+
+    @override
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        row["organization_id"] = self.module.organization_id
+        return self.normalizer(row)
+
+    @override
+    def _increment_stream_state(
+        self, latest_record: Record, *, context: Context | None = None
+    ) -> None:
+        if self._bulk_running:
+            return  # bulk rows come in id order; the bookmark becomes the job cut-off
+        super()._increment_stream_state(latest_record, context=context)
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        state = self.get_context_state(context)
+        since = self.since(context)
+        fields = self.selected_fields()
+        if self.wants_bulk(state, since):
+            checkpoint: dict[str, Any] = state.setdefault(STATE_KEY, {})
+            yield from self._bulk(checkpoint, fields)
+            cutoff = utc(checkpoint.get("cutoff"))
+            state.pop(STATE_KEY, None)
+            if cutoff is not None and self.replication_key:
+                state["replication_key"] = self.replication_key
+                state["replication_key_value"] = cutoff.isoformat()
+                since = cutoff - self.lookback
+            state[FORMULA_STATE_KEY] = datetime.now(UTC).isoformat()
+        elif self.formulas_due(state) and since is not None:
+            logger.info("stream %s: refreshing formula fields (full re-read)", self.name)
+            since = None
+        full_read = since is None
+        reader = ModuleReader(
+            self.api, self.module, stream=self.name, fields=fields,
+            replication_key=self.replication_key,
+        )  # fmt: skip
+        self.last_read = reader
+        yield from reader.read(since)
+        if full_read:
+            state[FORMULA_STATE_KEY] = datetime.now(UTC).isoformat()
+        stats = reader.stats
+        logger.info(
+            "stream %s: %d records in %d pages, %d calls; %d re-read after changing "
+            "between field batches, %d left for the next run",
+            self.name, stats.records, stats.pages, stats.calls, stats.reread,
+            len(stats.deferred),
+        )  # fmt: skip
+        self._hold_bookmark_below(state, stats.deferred)
+        self.report_credits()
+
+    def _bulk(self, checkpoint: dict[str, Any], fields: list[CrmField]) -> Iterator[dict[str, Any]]:
+        start = self.config.get("start_date")
+        loader = BulkLoader(
+            self.api, self.module, stream=self.name, fields=fields, checkpoint=checkpoint,
+            since=utc(str(start)) if start else None,
+            poll_max_seconds=float(self.config.get("crm_bulk_poll_max_seconds", 3600)),
+        )  # fmt: skip
+        self.last_bulk = loader
+        self._bulk_running = True
+        try:
+            yield from loader.records()
+        finally:
+            self._bulk_running = False
+        logger.info(
+            "stream %s: Bulk Read load done: %d rows from %d jobs; incremental from %s",
+            self.name, loader.rows, loader.jobs, loader.cutoff,
+        )  # fmt: skip
+
+    def wants_bulk(self, state: dict[str, Any], since: datetime | None) -> bool:
+        """A load in progress resumes; a first load of a big module starts one."""
+        if STATE_KEY in state:
+            return True
+        threshold = int(self.config.get("crm_bulk_threshold", DEFAULT_BULK_THRESHOLD) or 0)
+        if threshold <= 0 or state.get("replication_key_value") or not self.replication_key:
+            return False
+        params = {"converted": "both"} if self.module.convertable else None
+        body = self.api.get(
+            f"/{self.module.api_name}/actions/count", stream=self.name, params=params,
+            call="count",
+        )  # fmt: skip
+        count = int(body.get("count") or 0)
+        bulk = count >= threshold
+        logger.info(
+            "stream %s: first load of %d records (since %s): %s",
+            self.name, count, since, "Bulk Read" if bulk else "REST paging",
+        )  # fmt: skip
+        return bulk
+
+    def formulas_due(self, state: dict[str, Any]) -> bool:
+        """`crm_formula_refresh_hours` have passed since the last full read."""
+        hours = int(self.config.get("crm_formula_refresh_hours", 0) or 0)
+        if hours <= 0 or not any(s.data_type == "formula" for s in self.module.fields):
+            return False
+        last = utc(state.get(FORMULA_STATE_KEY))
+        return last is None or datetime.now(UTC) - last >= timedelta(hours=hours)
+
+    def _hold_bookmark_below(self, state: dict[str, Any], deferred: list[str]) -> None:
+        moments = [moment for value in deferred if (moment := utc(value)) is not None]
+        if not moments or not state.get("replication_key_value"):
+            return
+        floor = (min(moments) - timedelta(seconds=1)).isoformat()
+        if floor < str(state["replication_key_value"]):
+            state["replication_key_value"] = floor
+
+    @override
+    def generate_child_contexts(
+        self, record: Record, context: Context | None
+    ) -> Iterable[Context | None]:
+        if any(child.selected or child.has_selected_descendents for child in self.child_streams):
+            yield {
+                "organization_id": self.module.organization_id,
+                "parent_id": str(record["id"]),
+                PARENT_MODIFIED: record.get(MODIFIED_TIME),
+            }
+
+
+class CrmSubformStream(CrmStream):
+    """`crm_<module>_<subform>`: subform rows of records changed in this run.
+
+    Zoho returns subform rows only with a single-record GET, so each changed parent
+    costs one call (one credit); the stream is only read when selected.
+    """
+
+    replication_key = PARENT_MODIFIED
+    state_partitioning_keys: ClassVar[list[str]] = ["organization_id"]
+    module: CrmModule
+
+    def __init__(self, tap: TapZoho, api: CrmApi, module: CrmModule) -> None:
+        """Key: organization, parent record, row id."""
+        super().__init__(tap, api, module_schema(module), module.stream_name)
+        self.module = module
+        self.primary_keys = ["organization_id", "parent_id", "id"]
+        self.field_name = module.api_name
+
+    @override
+    @property
+    def partitions(self) -> list[dict[str, Any]] | None:
+        return None
+
+    @override
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        if context is not None:
+            row["organization_id"] = context["organization_id"]
+            row["parent_id"] = context["parent_id"]
+            row[PARENT_MODIFIED] = context.get(PARENT_MODIFIED)
+        return self.normalizer(row)
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        if context is None:
+            return
+        parent = str(self.module.parent)
+        body = self.api.get(f"/{parent}/{context['parent_id']}", stream=self.name, call="record")
+        for record in body.get("data") or []:
+            for field_name, value in record.items():
+                if isinstance(value, list) and _names_subform(field_name, self.module.api_name):
+                    for row in value:
+                        if isinstance(row, dict):
+                            yield {k: v for k, v in row.items() if k != "Parent_Id"}
+
+
+def _names_subform(field_name: str, subform: str) -> bool:
+    return field_name.lower() == subform.lower()
+
+
+DELETED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "organization_id": {"type": ["string"]},
+        "module": {"type": ["string"]},
+        "id": {"type": ["string"]},
+        "deleted_time": {"type": ["string", "null"], "format": "date-time"},
+        "type": {"type": ["string", "null"]},
+        "display_name": {"type": ["string", "null"]},
+        "deleted_by": {
+            "type": ["object", "null"],
+            "properties": {
+                "id": {"type": ["string", "null"]},
+                "name": {"type": ["string", "null"]},
+            },
+            "additionalProperties": True,
+        },
+    },
+}
+
+
+class CrmDeletedRecordsStream(CrmStream):
+    """`crm_deleted_records`: `/{module}/deleted`, one bookmark per module.
+
+    Zoho keeps recycle-bin entries 60 days (permanent deletions 120): a tap that does
+    not run within 60 days misses deletions, which only a full reload reconciles.
+    """
+
+    is_sorted = True
+
+    def __init__(self, tap: TapZoho, api: CrmApi, modules: list[CrmModule]) -> None:
+        """One partition per (non-subform) module."""
+        super().__init__(tap, api, DELETED_SCHEMA, "crm_deleted_records")
+        self.modules = [module for module in modules if not module.parent]
+        self.primary_keys = ["organization_id", "module", "id"]
+        self.replication_key = "deleted_time"
+
+    @override
+    @property
+    def partitions(self) -> list[dict[str, Any]] | None:
+        return [
+            {"organization_id": module.organization_id, "module": module.api_name}
+            for module in self.modules
+        ]
+
+    @override
+    def post_process(self, row: Record, context: Context | None = None) -> Record | None:
+        if context is not None:
+            row["organization_id"] = context["organization_id"]
+            row["module"] = context["module"]
+        return self.normalizer(row)
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        if context is None:
+            return
+        module = context["module"]
+        since = self.since(context)
+        entries: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            try:
+                body = self.api.get(
+                    f"/{module}/deleted", stream=self.name, since=since, call="deleted",
+                    params={"type": "all", "page": page, "per_page": 200},
+                )  # fmt: skip
+            except ZohoAPIError as error:
+                if not module_refused(error):
+                    raise
+                logger.warning(
+                    "crm_deleted_records: module %s skipped (HTTP %s, Zoho code %s: %s)",
+                    module, error.status, error.code, error.zoho_message,
+                )  # fmt: skip
+                break
+            entries.extend(body.get("data") or [])
+            if not (body.get("info") or {}).get("more_records"):
+                break
+            page += 1
+        # Zoho lists newest first; ascending order makes the bookmark resumable.
+        entries.sort(key=_deleted_order)
+        yield from entries
+        if self.partitions and context == self.partitions[-1]:
+            self.report_credits()
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _deleted_order(entry: dict[str, Any]) -> tuple[datetime, str]:
+    return utc(entry.get("deleted_time")) or _EPOCH, str(entry.get("id"))
+
+
+def module_stream_class(module: CrmModule) -> type[CrmModuleStream]:
+    """A class of its own per module, so subform streams can name it as parent."""
+    return type(f"CrmModuleStream_{module.api_name}", (CrmModuleStream,), {})
+
+
+def subform_stream_class(parent: type[CrmModuleStream]) -> type[CrmSubformStream]:
+    """A subform stream class whose parent is its module's stream class."""
+    return type(f"{parent.__name__}_Subform", (CrmSubformStream,), {"parent_stream_type": parent})
