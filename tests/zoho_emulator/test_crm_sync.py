@@ -138,3 +138,25 @@ def test_count_matches_ground_truth_after_mutations(zoho) -> None:
         assert response.json() == {"count": len(crm.live_ids("Leads", mode))}
     unknown = session.get(f"{running.base_url}/crm/v8/Nope/actions/count", timeout=5)
     assert unknown.json()["code"] == "INVALID_MODULE"
+
+
+def test_per_module_counts_before_mutations(zoho) -> None:
+    running, session, crm = zoho
+    base = f"{running.base_url}/__emulator/crm"
+    response = requests.post(f"{base}/counts", json={"Accounts": 5, "Leads": 30}, timeout=5)
+    assert response.json()["counts"] == {"Accounts": 5, "Leads": 30}
+    assert len(crm.live_ids("Accounts")) == 5
+    assert len(crm.live_ids("Leads")) == 30
+    assert len(crm.live_ids("Contacts")) == 300
+    accounts = set(crm.live_ids("Accounts"))
+    linked = {row["Account_Name"]["id"] for row in crm.records("Contacts") if row["Account_Name"]}
+    assert linked <= accounts
+    listed = session.get(
+        f"{running.base_url}/crm/v8/Accounts", params={"fields": "Account_Name"}, timeout=5
+    ).json()
+    assert len(listed["data"]) == 5
+    crm.update("Accounts", count=1)
+    refused = requests.post(f"{base}/counts", json={"Deals": 10}, timeout=5)
+    assert refused.status_code == 400
+    with pytest.raises(RuntimeError):
+        crm.set_counts({"Deals": 10})

@@ -93,6 +93,14 @@ def routes(crm: Crm) -> list[Route]:  # noqa: C901 - one closure per endpoint
             return json_response({"error": str(error)}, 504)
         return json_response({"delivered": delivered})
 
+    async def counts(request: Request) -> Response:
+        try:
+            body = await _body(request)
+            crm.set_counts({str(module): int(count) for module, count in body.items()})
+        except (KeyError, ValueError, TypeError, RuntimeError) as error:
+            return json_response({"error": str(error)}, 400)
+        return json_response({"counts": crm.store.dataset.counts})
+
     async def bulk_timing(request: Request) -> Response:
         body = await _body(request)
         for name in ("added_seconds", "progress_seconds"):
@@ -111,6 +119,7 @@ def routes(crm: Crm) -> list[Route]:  # noqa: C901 - one closure per endpoint
     return [
         Route(f"{PREFIX}/notifications/flush", flush, methods=["POST"]),
         Route(f"{PREFIX}/bulk/settings", bulk_timing, methods=["POST"]),
+        Route(f"{PREFIX}/counts", counts, methods=["POST"]),
         Route(f"{PREFIX}/{{module}}/ids", ids, methods=["GET"]),
         Route(f"{PREFIX}/{{module}}/records", records, methods=["GET"]),
         Route(f"{PREFIX}/{{module}}/deleted", deleted, methods=["GET"]),

@@ -71,11 +71,12 @@ class Dataset:
     def __init__(self, seed: int, count: int, time_zone: str = ORG_TIME_ZONE) -> None:
         """`count` records per module that has records."""
         self.seed = seed
-        self.count = count
         self.time_zone = time_zone
-        self._step = max(SPAN // max(count, 1), 1)
-        self.lag = max(MIN_LAG, SPAN // max(count, 1) + 1)
-        self.start = ANCHOR_END - SPAN - self.lag
+        self.count = count
+        """Generated records of every module without an entry in `counts`."""
+        self.counts: dict[str, int] = {}
+        """Per-module generated record counts (tests keep most modules small)."""
+        self._timelines: dict[str, tuple[int, int, int, int]] = {}
         self._keys: dict[tuple[str, str], int] = {}
         self._plans: dict[tuple[str, tuple[FieldSpec, ...]], tuple[PlannedField, ...]] = {}
         self.display_name: Callable[[str, int], str | None] = self.generated_display_name
@@ -84,21 +85,35 @@ class Dataset:
         """The emulator's clock (formula fields move with it); the store wires it."""
 
     # ---- times -------------------------------------------------------------------
-    def _base(self, index: int) -> int:
-        return self.start + (index * SPAN) // self.count
+    def count_of(self, module: str) -> int:
+        """Generated records of a module."""
+        return self.counts.get(module, self.count)
+
+    def _timeline(self, module: str) -> tuple[int, int, int, int]:
+        """(count, step, lag, start): a module's history spreads its records over SPAN."""
+        timeline = self._timelines.get(module)
+        if timeline is None:
+            count = max(self.count_of(module), 1)
+            lag = max(MIN_LAG, SPAN // count + 1)
+            timeline = (count, max(SPAN // count, 1), lag, ANCHOR_END - SPAN - lag)
+            self._timelines[module] = timeline
+        return timeline
 
     def created_time(self, module: str, index: int) -> int:
         """Epoch seconds the generated record was created (grows with the index)."""
-        return self._base(index) + bits_of(self._key(module, "created"), index) % self._step
+        count, step, _, start = self._timeline(module)
+        jitter = bits_of(self._key(module, "created"), index) % step
+        return start + (index * SPAN) // count + jitter
 
     def modified_time(self, module: str, index: int) -> int:
         """Epoch seconds the generated record was last modified (grows with the index)."""
-        jitter = bits_of(self._key(module, "modified"), index) % self._step
-        return self._base(index) + self.lag + jitter
+        count, step, lag, start = self._timeline(module)
+        jitter = bits_of(self._key(module, "modified"), index) % step
+        return start + (index * SPAN) // count + lag + jitter
 
     def first_index_modified_since(self, module: str, since: int) -> int:
         """The lowest generated index whose `Modified_Time` is at or after `since`."""
-        low, high = 0, self.count
+        low, high = 0, self.count_of(module)
         while low < high:
             middle = (low + high) // 2
             if self.modified_time(module, middle) < since:
@@ -108,8 +123,11 @@ class Dataset:
         return low
 
     def is_converted(self, index: int) -> bool:
-        """Whether generated Lead `index` was converted."""
-        return bits_of(self._key("Leads", "converted"), index) % CONVERTED_ONE_IN == 0
+        """Whether generated Lead `index` was converted (created Leads start unconverted)."""
+        return (
+            index < self.count_of("Leads")
+            and bits_of(self._key("Leads", "converted"), index) % CONVERTED_ONE_IN == 0
+        )
 
     # ---- values --------------------------------------------------------------------
     def _key(self, module: str, name: str) -> int:
@@ -182,7 +200,10 @@ class Dataset:
 
     def lookup(self, module: str, bits: int) -> dict[str, str] | None:
         """A `{name, id}` lookup to a record of `module` chosen by `bits`."""
-        index = bits % self.count
+        count = self.count_of(module)
+        if count == 0:
+            return None
+        index = bits % count
         name = self.display_name(module, index)
         if name is None:
             return None
@@ -374,10 +395,8 @@ GENERATORS: dict[str, Callable[[Dataset, FieldSpec, int, RecordContext], Any]] =
     ),
     "created_date": lambda d, s, b, r: d.date(r.created),
     "birth_date": lambda d, s, b, r: d.date(ANCHOR_END - (22 * 365 + b % (40 * 365)) * DAY),
-    "converted": lambda d, s, b, r: r.index < d.count and d.is_converted(r.index),
-    "converted_time": lambda d, s, b, r: (
-        d.dt(r.modified) if r.index < d.count and d.is_converted(r.index) else None
-    ),
+    "converted": lambda d, s, b, r: d.is_converted(r.index),
+    "converted_time": lambda d, s, b, r: d.dt(r.modified) if d.is_converted(r.index) else None,
     "lookup": lambda d, s, b, r: d.lookup(str(s.args[0]), b),
     "parent_lookup": lambda d, s, b, r: d.lookup(str(s.args[0]), b),
     "autonumber": lambda d, s, b, r: _autonumber(s, r),

@@ -50,6 +50,13 @@ class Crm:
             raise TypeError(msg)
         return crm
 
+    def set_counts(self, counts: dict[str, int]) -> None:
+        """Per-module generated record counts (default: the emulator's scale).
+
+        Set before any mutation; e.g. `{"Leads": 2500, "Accounts": 100}` keeps a test fast.
+        """
+        self.store.set_counts(counts)
+
     # ---- mutations ---------------------------------------------------------------
     def create(
         self, module: str, count: int = 1, values: dict[str, Any] | None = None

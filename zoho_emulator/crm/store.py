@@ -121,7 +121,8 @@ class CrmStore:
     def total(self, module: str) -> int:
         """Generated plus created records (live or not)."""
         state = self.modules[module]
-        return self.dataset.count + state.created_count if state.spec.has_records else 0
+        generated = self.dataset.count_of(module)
+        return generated + state.created_count if state.spec.has_records else 0
 
     def context(self, module: str, index: int) -> RecordContext:
         """The generation context of a record, with its mutations applied."""
@@ -156,7 +157,7 @@ class CrmStore:
         mutation = self.modules[module].mutations.get(index)
         if mutation is not None and "Converted__s" in mutation.values:
             return bool(mutation.values["Converted__s"])
-        return index < self.dataset.count and self.dataset.is_converted(index)
+        return self.dataset.is_converted(index)
 
     def is_live(self, module: str, index: int) -> bool:
         """The record exists and is not deleted."""
@@ -183,14 +184,37 @@ class CrmStore:
                 return live
             if self._generated_converted is None:
                 self._generated_converted = sum(
-                    1 for index in range(self.dataset.count) if self.dataset.is_converted(index)
+                    1
+                    for index in range(self.dataset.count_of("Leads"))
+                    if self.dataset.is_converted(index)
                 )
             converted_live = self._generated_converted
             for index in set(state.mutations) | set(state.deleted):
-                generated = index < self.dataset.count and self.dataset.is_converted(index)
+                generated = self.dataset.is_converted(index)
                 now_converted = index not in state.deleted and self.is_converted(module, index)
                 converted_live += int(now_converted) - int(generated)
             return converted_live if converted is Converted.ONLY else live - converted_live
+
+    def set_counts(self, counts: dict[str, int]) -> None:
+        """Give modules their own generated record counts, before anything is mutated.
+
+        Raises:
+            KeyError: an unknown module.
+            ValueError: a negative count.
+            RuntimeError: records were already mutated (their indexes would shift).
+        """
+        with self.lock:
+            for module, count in counts.items():
+                self._state(module)
+                if count < 0:
+                    msg = f"{module}: a record count cannot be negative ({count})"
+                    raise ValueError(msg)
+            if any(state.mutations or state.deleted for state in self.modules.values()):
+                msg = "record counts can only change before any mutation"
+                raise RuntimeError(msg)
+            self.dataset.counts.update(counts)
+            self.dataset._timelines.clear()  # noqa: SLF001 - the store owns its dataset
+            self._generated_converted = None
 
     # ---- records -----------------------------------------------------------------
     def record(
@@ -261,7 +285,7 @@ class CrmStore:
     ) -> list[Iterator[SortKey]]:
         module = state.spec.api_name
         total = self.total(module)
-        count = self.dataset.count
+        count = self.dataset.count_of(module)
         first = self.dataset.first_index_modified_since(module, since) if since else 0
         mutated = sorted(
             index
@@ -295,7 +319,7 @@ class CrmStore:
         after: SortKey | None,
     ) -> list[Iterator[SortKey]]:
         module = state.spec.api_name
-        count = self.dataset.count
+        count = self.dataset.count_of(module)
         first = self.dataset.first_index_modified_since(module, since) if since else 0
         generated = range(first, count)
 
@@ -378,7 +402,7 @@ class CrmStore:
             state = self._state(module)
             ids = []
             for _ in range(count):
-                index = self.dataset.count + state.created_count
+                index = self.dataset.count_of(module) + state.created_count
                 state.created_count += 1
                 stamp = self._stamp()
                 mutation = Mutation(
