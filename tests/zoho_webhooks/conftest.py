@@ -39,10 +39,17 @@ def database_url() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture
-def emulator() -> Iterator[RunningEmulator]:
+@pytest.fixture(scope="module")
+def shared_emulator() -> Iterator[RunningEmulator]:
     with run_emulator(scale=25) as running:
         yield running
+
+
+@pytest.fixture
+def emulator(shared_emulator: RunningEmulator) -> Iterator[RunningEmulator]:
+    """One emulator per module; each test starts with no webhook registrations."""
+    yield shared_emulator
+    shared_emulator.emulator.webhooks.clear()
 
 
 @pytest.fixture
