@@ -48,7 +48,8 @@ RUN_LOG_BACKUPS = 5
 RUNS_SHOWN = 10
 _REQUEST_WINDOW_BEFORE = timedelta(minutes=5)
 """The tap starts (discovery, first pages) before the target publishes sync.started."""
-_REQUEST_WINDOW_AFTER = timedelta(seconds=30)
+_REQUEST_WINDOW_AFTER = timedelta(seconds=1)
+"""Clock skew between the tap's log lines and the database's event timestamps."""
 _SUCCESS = re.compile(r"tds\.zoho\.api\.success stream=(?P<stream>\S+) calls=(?P<calls>\d+)")
 _FAILED = re.compile(r"tds\.zoho\.api\.failed stream=(?P<stream>\S+) failures=(?P<calls>\d+)")
 
@@ -249,10 +250,10 @@ def attach_api_requests(runs: list[RunRecord], log_path: Path) -> bool:
             match = pattern.search(text)
             if match is None:
                 continue
-            # The latest run whose window holds the line: windows overlap only when runs
-            # follow each other closely, and a line belongs to the run it precedes the end of.
-            for index in range(len(windows) - 1, -1, -1):
-                _, start, end = windows[index]
+            # The first run whose window holds the line: the tap's aggregated lines are
+            # written before its target publishes sync.completed, so they never fall
+            # after their own run's end, and a later run's lines fall after it.
+            for index, (_, start, end) in enumerate(windows):
                 if start <= stamp <= end:
                     per_stream = sink.setdefault(index, {})
                     stream, calls = match["stream"], int(match["calls"])
