@@ -100,10 +100,9 @@ def build_app(  # noqa: C901 - the handlers are closures over one runtime
                 return crm_entry(body, request.headers, runtime.channels,
                                  settings.replay_window_seconds)  # fmt: skip
             except RefusedError as refused:
-                if refused.status != 401:  # noqa: PLR2004
+                if refused.channel_id is None:
                     raise
-                # A channel created by `subscribe` in another process: reload, once a second.
-                channels = await run_in_threadpool(runtime.reload_channels)
+                channels = await run_in_threadpool(runtime.lookup_channel, refused.channel_id)
                 return crm_entry(body, request.headers, channels, settings.replay_window_seconds)
         return finance_entry(source, body, request.headers, request.query_params,
                              settings.webhook_secret, settings.replay_window_seconds)  # fmt: skip

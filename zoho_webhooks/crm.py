@@ -122,6 +122,20 @@ def load_channels(connection: psycopg.Connection[Any], settings: ServiceSettings
     return {int(row[0]): str(row[1]) for row in rows}
 
 
+def channel_token(
+    connection: psycopg.Connection[Any], settings: ServiceSettings, channel_id: int
+) -> str | None:
+    """One active channel's token, or None."""
+    row = connection.execute(
+        sql.SQL("SELECT token FROM {} WHERE channel_id = %s AND active").format(
+            sql.Identifier(settings.service_schema, "crm_channels")
+        ),
+        (channel_id,),
+    ).fetchone()
+    connection.commit()
+    return str(row[0]) if row else None
+
+
 def channel_status(
     connection: psycopg.Connection[Any], settings: ServiceSettings
 ) -> list[dict[str, Any]]:

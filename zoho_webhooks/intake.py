@@ -29,11 +29,13 @@ CRM_OPERATIONS = frozenset({"insert", "update", "delete", "create", "edit"})
 class RefusedError(Exception):
     """A delivery we will not store; `status` is the HTTP answer, `reason` is safe to log."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, channel_id: int | None = None) -> None:
         """Keep the status and a reason that never contains the payload or a secret."""
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.channel_id = channel_id
+        """Set when a CRM channel was not known (the caller may look it up once)."""
 
 
 @dataclass(slots=True)
@@ -152,12 +154,16 @@ def crm_entry(
         channel_id = int(str(document.get("channel_id")))
     except ValueError:
         raise RefusedError(401, "unknown notification channel") from None
+    if not 0 < channel_id < 2**63:
+        raise RefusedError(401, "unknown notification channel")
     expected = channel_token.get(channel_id)
+    if expected is None:
+        raise RefusedError(401, f"unknown notification channel {channel_id}", channel_id)
     token = document.get("token")
-    if expected is None or not isinstance(token, str) or not hmac.compare_digest(
+    if not isinstance(token, str) or not hmac.compare_digest(
         expected.encode(), token.encode()
     ):
-        raise RefusedError(401, f"unknown channel or wrong token for channel {channel_id}")
+        raise RefusedError(401, f"wrong token for notification channel {channel_id}")
     module, operation, ids = document.get("module"), document.get("operation"), document.get("ids")
     if not isinstance(module, str) or not module:
         raise RefusedError(400, "notification has no module")

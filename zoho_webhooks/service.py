@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("zoho_webhooks.service")
 
-CHANNEL_RELOAD_SECONDS = 1.0
 RENEW_CHECK_SECONDS = 60.0
 
 
@@ -122,14 +121,26 @@ class Runtime:
             client.close()
 
     def reload_channels(self, *, force: bool = False) -> dict[int, str]:
-        """Channel tokens from the database (a miss reloads at most once a second)."""
-        with self._lock:
-            if not force and time.monotonic() - self.channels_loaded_at < CHANNEL_RELOAD_SECONDS:
-                return self.channels
-            with connect(self.database_url) as connection:
-                self.channels = crm.load_channels(connection, self.settings)
+        """Every active channel's token from the database (start-up and renewals)."""
+        del force
+        with self._lock, connect(self.database_url) as connection:
+            self.channels = crm.load_channels(connection, self.settings)
             self.channels_loaded_at = time.monotonic()
-            return self.channels
+            return dict(self.channels)
+
+    def lookup_channel(self, channel_id: int) -> dict[int, str]:
+        """A channel we do not know yet (made by `subscribe` in another process).
+
+        One primary-key lookup per unknown channel id, so a flood of forged channel ids
+        costs the database little and a fresh channel is honoured at once.
+        """
+        with self._lock:
+            if self._health_connection is None or self._health_connection.closed:
+                self._health_connection = connect(self.database_url)
+            token = crm.channel_token(self._health_connection, self.settings, channel_id)
+            if token is not None:
+                self.channels = {**self.channels, channel_id: token}
+            return dict(self.channels)
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         """Readiness facts; False when the database cannot be reached."""
