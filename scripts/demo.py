@@ -39,8 +39,7 @@ DB_DIR = DEMO_DIR / "erp-db"
 STATE_SUFFIX = "demo"
 STATE_ID = f"dev:tap-zoho-to-target-tsh-erp:{STATE_SUFFIX}"
 DEFAULT_SCALE = "200"
-DEFAULT_PRODUCTS = "books,inventory"
-"""CRM joins the default once its streams (tap_zoho/crm) pass against the emulator."""
+DEFAULT_PRODUCTS = "books,inventory,crm"
 INDIA_ORG = "10234695"
 US_ORG = "20987654"
 ZOHO_REQUESTS_PER_MINUTE = 100
@@ -144,9 +143,9 @@ def show_tables(states: dict[str, TableState], *, changes: bool) -> None:
     say(f"  {'total'.ljust(width)}  {sum(s.live for s in shown.values()):>4}")
 
 
-def mutate(emulator: EmulatorProcess) -> dict[str, list[str]]:
+def mutate(emulator: EmulatorProcess, products: list[str]) -> dict[str, list[str]]:
     """Change Zoho the way users do between two syncs (through the control API)."""
-    changes = {
+    changes: dict[str, list[str]] = {
         "invoices paid": emulator.control(
             "POST", f"finance/{INDIA_ORG}/invoices/update",
             {"count": 3, "fields": {"status": "paid", "balance": 0.0}},
@@ -161,8 +160,15 @@ def mutate(emulator: EmulatorProcess) -> dict[str, list[str]]:
             "POST", f"finance/{US_ORG}/salesorders/create", {"count": 1}
         )["ids"],
     }  # fmt: skip
+    if "crm" in products:
+        changes["CRM deals re-valued"] = emulator.control(
+            "POST", "crm/Deals/update", {"count": 2, "values": {"Amount": 12345.0}}
+        )["ids"]
+        changes["CRM accounts deleted"] = emulator.control(
+            "POST", "crm/Accounts/delete", {"count": 1}
+        )["ids"]
     for what, ids in changes.items():
-        say(f"  {what}: {', '.join(ids)}")
+        say(f"  {what}: {', '.join(str(i) for i in ids)}")
     return changes
 
 
@@ -183,13 +189,30 @@ def verify(connection: Any, changes: dict[str, list[str]]) -> None:  # noqa: ANN
         " AND deleted_at IS NULL",
         (US_ORG, changes["new sales order"]),
     ).fetchone()[0]
+    checks = [(paid, 3), (deleted, 2), (created, 1)]
+    crm_note = ""
+    if "CRM deals re-valued" in changes:
+        deals = connection.execute(
+            "SELECT count(*) FROM erp.opportunities WHERE zoho_id = ANY(%s) AND amount = 12345",
+            ([str(i) for i in changes["CRM deals re-valued"]],),
+        ).fetchone()[0]
+        gone = connection.execute(
+            "SELECT count(*) FROM erp.crm_accounts WHERE zoho_id = ANY(%s)"
+            " AND deleted_at IS NOT NULL",
+            ([str(i) for i in changes["CRM accounts deleted"]],),
+        ).fetchone()[0]
+        checks += [(deals, 2), (gone, 1)]
+        crm_note = (
+            f", {deals}/2 re-valued deals in erp.opportunities, {gone}/1 deleted CRM "
+            "account soft-deleted in erp.crm_accounts"
+        )
     connection.commit()
     say(
         f"check: {paid}/3 updated invoices are 'paid' in erp.invoices, {deleted}/2 deleted "
         f"payments are soft-deleted in erp.payments, {created}/1 new sales order in "
-        "erp.sales_orders"
+        f"erp.sales_orders{crm_note}"
     )
-    if (paid, deleted, created) != (3, 2, 1):
+    if any(found != expected for found, expected in checks):
         msg = "the ERP tables do not reflect the changes made in Zoho"
         raise SystemExit(msg)
 
@@ -227,7 +250,7 @@ def run_demo(scale: str, products: list[str]) -> None:
             )
 
             say("changing records in Zoho through the emulator's control API:")
-            changes = mutate(emulator)
+            changes = mutate(emulator, products)
 
             second = sync(emulator, env, "second run")
             show_tables(erp_tables(connection, second["started"]), changes=True)
