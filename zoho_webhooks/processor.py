@@ -116,7 +116,7 @@ class Processor:
                         "events": [{"inbox_id": e.inbox_id, "source": e.source,
                                     "module": e.module, "operation": e.operation,
                                     "organization_id": e.organization_id,
-                                    "record_ids": e.record_ids[:20]} for e in done[:50]],
+                                    "record_ids": e.record_ids[:20]} for e in done],
                     })  # fmt: skip
         connection.commit()
         now = datetime.now(UTC)
