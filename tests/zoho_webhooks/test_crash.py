@@ -37,7 +37,7 @@ def start(settings: ServiceSettings, database_url: str, port: int) -> subprocess
            "ZOHO_WEBHOOKS_NOTIFY_CHANNEL": settings.notify_channel,
            "ZOHO_WEBHOOKS_POLL_SECONDS": "0.05",
            **{f"TAP_ZOHO_{k.upper()}": str(v) for k, v in settings.zoho.items()}}  # fmt: skip
-    process = subprocess.Popen(  # noqa: S603 - our own console script
+    process = subprocess.Popen(
         [str(BIN), "--log-level", "WARNING", "serve", "--port", str(port)], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
