@@ -74,6 +74,13 @@ def test_per_page_is_clamped_to_200_and_pages_end_with_has_more_page(finance) ->
     [
         ("/books/v3/invoices", {"per_page": "0"}, "per_page"),
         ("/books/v3/invoices", {"page": "abc"}, "page"),
+        ("/books/v3/invoices", {"page": "99999999999999999999"}, "page"),
+        ("/books/v3/invoices", {"per_page": "²"}, "per_page"),
+        (
+            "/books/v3/invoices",
+            {"last_modified_time": "٢٠٢٥-01-01T10:00:00Z"},
+            "last_modified_time",
+        ),
         ("/books/v3/invoices", {"sort_column": "last_modified_time"}, "sort_column"),
         ("/books/v3/bills", {"sort_column": "total", "sort_order": "X"}, "sort_order"),
         ("/books/v3/invoices", {"filter_by": "Status.Everything"}, "filter_by"),
@@ -238,6 +245,8 @@ def test_status_filters_match_record_status(finance) -> None:
 
 
 def test_unknown_ids_get_1002_and_ids_are_shared_by_both_products(finance) -> None:
+    odd = _get(finance, "/books/v3/invoices/" + "²" * 17, organization_id=ORG_IN)
+    assert (odd.status_code, odd.json()["code"]) == (404, 1002)
     missing = _get(finance, "/books/v3/invoices/1234567890", organization_id=ORG_IN)
     assert missing.status_code == 404
     assert missing.json() == {"code": 1002, "message": "Invoice does not exist."}

@@ -12,12 +12,15 @@ if TYPE_CHECKING:
 
     from zoho_emulator.finance.catalog import Endpoint, Predicate
 
+JAVA_INT_MAX = 2**31 - 1
+"""Zoho parses paging numbers as Java ints; larger values are invalid, not clamped."""
 MAX_PER_PAGE = 200
 """Zoho's maximum page size; larger requests are clamped (reference 2.2)."""
 
 _MODIFIED = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?"
-    r"(Z|[+-]\d{2}:?\d{2})$"
+    r"(Z|[+-]\d{2}:?\d{2})$",
+    re.ASCII,
 )
 
 
@@ -82,7 +85,7 @@ def _positive_int(params: QueryParams, name: str, default: int) -> int:
     raw = params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= JAVA_INT_MAX:
         raise InvalidParameterError(name)
     return int(raw)
 

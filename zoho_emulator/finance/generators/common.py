@@ -73,7 +73,7 @@ class GenContext:
         if len(record_id) != len(prefix) + 10 or not record_id.startswith(prefix):
             return None
         digits = record_id[len(prefix) :]
-        return int(digits) if digits.isdigit() else None
+        return int(digits) if digits.isascii() and digits.isdigit() else None
 
     def klass(self, index: int) -> dict[str, Any]:
         """The record's class (status, type, ...) from the periodic pattern."""
