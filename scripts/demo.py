@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import sys
 import time
 import urllib.parse
@@ -274,6 +275,11 @@ def run_demo(scale: str, products: list[str]) -> None:
         say("stopping the emulator")
 
 
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    say("terminated: stopping the emulator and the database")
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; 0 when every step worked."""
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__.split("\n")[0])
@@ -286,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     started = time.monotonic()
+    # SIGTERM would end Python without running the `with` blocks that stop the emulator
+    # and the database; turning it into SystemExit runs them.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         run_demo(args.scale, [p.strip() for p in args.products.split(",") if p.strip()])
     except (MeltanoCommandError, EmulatorStartError) as error:
