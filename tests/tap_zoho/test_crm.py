@@ -42,7 +42,8 @@ def _metadata_calls(routes: Counter[str]) -> int:
 
 def sync_with_catalog(config: dict[str, object], catalog: dict[str, object]) -> SyncResult:
     """One sync from a saved catalog (no discovery in between), output captured."""
-    out, logs = io.StringIO(), io.StringIO()
+    raw, logs = io.BytesIO(), io.StringIO()
+    out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)  # .buffer for msgspec
     handler = logging.StreamHandler(logs)
     logging.getLogger().addHandler(handler)
     try:
@@ -50,7 +51,7 @@ def sync_with_catalog(config: dict[str, object], catalog: dict[str, object]) -> 
             TapZoho(config=config, catalog=catalog).sync_all()
     finally:
         logging.getLogger().removeHandler(handler)
-    lines = out.getvalue().splitlines()
+    lines = raw.getvalue().decode("utf-8").splitlines()
     messages = [json.loads(line) for line in lines if line.strip()]
     return SyncResult(messages, logs.getvalue(), TapZoho(config=config, catalog=catalog))
 

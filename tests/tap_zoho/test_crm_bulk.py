@@ -23,30 +23,32 @@ class _Interrupted(Exception):  # noqa: N818 - a simulated crash, not an error o
     pass
 
 
-class _CrashAfter(io.StringIO):
-    """stdout that dies after `limit` RECORD messages, like a killed process."""
+class _CrashAfter(io.BytesIO):
+    """stdout's bytes that die after `limit` RECORD messages, like a killed process."""
 
     def __init__(self, limit: int | None) -> None:
         super().__init__()
         self.limit = limit
         self.records = 0
 
-    def write(self, text: str, /) -> int:
-        if '"type":"RECORD"' in text.replace(" ", ""):
-            self.records += 1
-            if self.limit is not None and self.records > self.limit:
-                raise _Interrupted
-        return super().write(text)
+    def write(self, data: Any, /) -> int:
+        self.records += bytes(data).replace(b" ", b"").count(b'"type":"RECORD"')
+        if self.limit is not None and self.records > self.limit:
+            raise _Interrupted
+        return super().write(data)
 
 
 def _sync(
     config: dict[str, Any], catalog: dict[str, Any], state: dict[str, Any] | None, limit: int | None
 ) -> list[dict[str, Any]]:
-    out = _CrashAfter(limit)
+    raw = _CrashAfter(limit)
+    # write_through: text writers (simplejson) reach the bytes at once, like msgspec's.
+    out = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
     tap = TapZoho(config=config, catalog=catalog, state=json.loads(json.dumps(state or {})))
     with contextlib.redirect_stdout(out), contextlib.suppress(_Interrupted):
         tap.sync_all()
-    return [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
+    lines = raw.getvalue().decode("utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 def _last_state(messages: list[dict[str, Any]]) -> dict[str, Any]:
