@@ -125,6 +125,8 @@ class RecordNormalizer:
         """Precompute one converter per non-string property."""
         self.stream_name = stream_name
         self._converters: dict[str, Callable[[Any], Any]] = {}
+        self._known = frozenset(schema.get("properties", {}))
+        self._reported_unknown: set[str] = set()
         for name, prop in schema.get("properties", {}).items():
             convert = converter_for(prop)
             if convert is not None:
@@ -132,7 +134,13 @@ class RecordNormalizer:
         self._warned: set[str] = set()
 
     def __call__(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Coerce in place and return the record."""
+        """Coerce in place and return the record, without properties the schema lacks.
+
+        This replaces the SDK's generic per-record conformance (the streams set it to
+        NONE): the same result, computed from converters prepared once per stream.
+        """
+        if not self._known.issuperset(record):
+            record = self._drop_unknown(record)
         for name, convert in self._converters.items():
             if name not in record:
                 continue
@@ -142,6 +150,17 @@ class RecordNormalizer:
             except _Surprise:
                 self._warn(name, value)
         return record
+
+    def _drop_unknown(self, record: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(record) - self._known
+        new = unknown - self._reported_unknown
+        if new:
+            self._reported_unknown |= new
+            logger.warning(
+                "Stream %s: properties not in the catalog schema are left out: %s",
+                self.stream_name, ", ".join(sorted(new)),
+            )  # fmt: skip
+        return {key: value for key, value in record.items() if key in self._known}
 
     def _warn(self, name: str, value: Any) -> None:  # noqa: ANN401
         if name in self._warned:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from singer_sdk import Stream
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tap_zoho.api.errors import ZohoQuotaExhaustedError
@@ -46,6 +47,9 @@ not cost a detail call per run)."""
 
 class ZohoStream(Stream):
     """Schema, client, partitions, normalization and clean quota stops."""
+
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+    """`RecordNormalizer` conforms every record to the schema already."""
 
     product: ClassVar[str]
     entity: ClassVar[str]
@@ -240,7 +244,7 @@ class ListStream(ZohoStream):
         floor = None if since is None else since.isoformat()
         for page in self.client.paginate(
             self.product, route.path, route.list_key, organization_id=organization_id,
-            params=params, label=self.name, paginated=route.paginated,
+            params=params, label=self.name, paginated=route.paginated, prefetch=mode != "sorted",
         ):  # fmt: skip
             progress.page()
             for row in page.records:

@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Tap
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
@@ -29,6 +30,8 @@ class TapZoho(Tap):
     """Zoho Books v3 and Inventory v1 through one shared client."""
 
     name = "tap-zoho"
+    message_writer_class = MsgSpecWriter
+    """msgspec encodes a record several times faster than the default simplejson writer."""
     config_jsonschema: ClassVar[dict[str, Any]] = with_crm_settings(CONFIG_SCHEMA)
     dynamic_catalog = True  # CRM streams come from the account's metadata
 

@@ -91,7 +91,7 @@ def run_tap(
     tap = TapZoho(config=config, state=state, catalog=catalog)
     if retry is not None:
         tap.client.retry = retry  # tests shorten waits; the decisions stay the same
-    out = io.StringIO()
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # the msgspec writer needs .buffer
     logs = io.StringIO()
     handler = logging.StreamHandler(logs)
     handler.setLevel(logging.DEBUG)
@@ -102,5 +102,7 @@ def run_tap(
             tap.sync_all()
     finally:
         root.removeHandler(handler)
-    messages = [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
+    out.flush()
+    raw = out.buffer.getvalue().decode("utf-8")
+    messages = [json.loads(line) for line in raw.splitlines() if line.strip()]
     return SyncResult(messages, logs.getvalue(), tap)

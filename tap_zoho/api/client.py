@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -96,6 +97,7 @@ class UnifiedZohoClient:
         self.retry = retry or RetryPolicy()
         self.ledger = CallLedger()
         self._sessions: dict[str, requests.Session] = {}
+        self._executor: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> UnifiedZohoClient:
@@ -228,29 +230,52 @@ class UnifiedZohoClient:
         params: Mapping[str, Any] | None = None,
         label: str | None = None,
         paginated: bool = True,
+        prefetch: bool = False,
     ) -> Iterator[Page]:
-        """Walk `page`/`per_page` until `page_context.has_more_page` is false."""
-        number = 1
-        while True:
+        """Walk `page`/`per_page` until `page_context.has_more_page` is false.
+
+        `prefetch` asks for page n+1 while the caller works on page n (one request in
+        flight ahead, still paced by the limiter). Only for callers that read every page:
+        a caller that stops early would have paid for one page it never reads.
+        """
+
+        def fetch(number: int) -> dict[str, Any]:
             query = dict(params or {})
             if paginated:
                 query |= {"page": number, "per_page": PER_PAGE}
-            body = self.get_json(
+            return self.get_json(
                 product, path, organization_id=organization_id, params=query, label=label
             )
-            if list_key not in body:
-                raise ZohoAPIError(
-                    status=200, code=body.get("code"), path=path, stream=label,
-                    message=f"response has no {list_key!r} list (keys: {sorted(body)[:8]})",
-                )  # fmt: skip
-            context = body.get("page_context")
-            has_more = bool(
-                paginated and isinstance(context, dict) and context.get("has_more_page")
-            )
-            yield Page(list(body[list_key]), number, has_more)
-            if not has_more:
-                return
-            number += 1
+
+        number = 1
+        ahead: Future[dict[str, Any]] | None = None
+        try:
+            while True:
+                body = ahead.result() if ahead is not None else fetch(number)
+                ahead = None
+                if list_key not in body:
+                    raise ZohoAPIError(
+                        status=200, code=body.get("code"), path=path, stream=label,
+                        message=f"response has no {list_key!r} list (keys: {sorted(body)[:8]})",
+                    )  # fmt: skip
+                context = body.get("page_context")
+                has_more = bool(
+                    paginated and isinstance(context, dict) and context.get("has_more_page")
+                )
+                if has_more and prefetch:
+                    ahead = self._prefetcher().submit(fetch, number + 1)
+                yield Page(list(body[list_key]), number, has_more)
+                if not has_more:
+                    return
+                number += 1
+        finally:
+            if ahead is not None:
+                ahead.cancel()
+
+    def _prefetcher(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zoho-prefetch")
+        return self._executor
 
     def get_record(
         self,
@@ -313,6 +338,9 @@ class UnifiedZohoClient:
         for session in self._sessions.values():
             session.close()
         self._sessions.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
     # -- the request cycle ------------------------------------------------------------
 
