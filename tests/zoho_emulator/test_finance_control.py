@@ -321,3 +321,20 @@ def test_control_api_rejects_bad_requests_cleanly(zoho) -> None:
         ).status_code
         == 400
     )
+
+
+def test_odd_patched_values_never_break_lists(zoho) -> None:
+    running, _ = zoho
+    running.emulator.finance.update(
+        ORG_IN,
+        "invoices",
+        count=3,
+        fields={"status": [1], "total": {"a": 1}, "customer_name": None},
+    )
+    for params in (
+        {"sort_column": "total"},
+        {"sort_column": "customer_name"},
+        {"filter_by": "Status.Paid"},
+        {"filter_by": "Status.All"},
+    ):
+        assert _invoices(zoho, **params).status_code == 200, params
