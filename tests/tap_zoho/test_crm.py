@@ -239,3 +239,24 @@ def test_past_2000_records_with_page_tokens_converted_leads_and_credits(caplog) 
         assert spent == pages  # one credit per page; the catalog spared the metadata calls
         report = next(line for line in result.logs.splitlines() if "stream=crm_leads" in line)
         assert f"credits={pages}" in report
+
+
+def test_formula_refresh_rereads_modules_with_formulas_when_due(crm_zoho) -> None:
+    config = crm_config(crm_zoho.base_url, crm_formula_refresh_hours=6)
+    first = run_tap(config, streams={"crm_accounts", "crm_contacts"})
+    total = len(first.records["crm_accounts"])
+    not_due = run_tap(config, state=first.state, streams={"crm_accounts"})
+    assert len(not_due.records.get("crm_accounts", [])) < total
+    state = json.loads(json.dumps(first.state))
+    for name in ("crm_accounts", "crm_contacts"):
+        partition = state["bookmarks"][name]["partitions"][0]
+        partition["crm_formulas_refreshed_at"] = "2020-01-01T00:00:00+00:00"
+    due = run_tap(config, state=state, streams={"crm_accounts", "crm_contacts"})
+    assert len(due.records["crm_accounts"]) == total  # Days_Since_Onboarding is a formula
+    assert len(due.records.get("crm_contacts", [])) < len(first.records["crm_contacts"])
+    refreshed = due.state["bookmarks"]["crm_accounts"]["partitions"][0]
+    assert refreshed["crm_formulas_refreshed_at"] > "2020-01-01T00:00:00+00:00"
+    assert (
+        refreshed["replication_key_value"]
+        == (first.state["bookmarks"]["crm_accounts"]["partitions"][0]["replication_key_value"])
+    )
