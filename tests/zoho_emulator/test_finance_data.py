@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 
 import pytest
 
@@ -158,3 +161,27 @@ def test_a_million_records_per_entity_need_no_per_record_memory() -> None:
     assert len(page) == 200
     assert all(data.row(state, index)["status"] == "paid" for index in page)
     assert state.overlays == {}
+
+
+def test_same_seed_same_data_across_processes() -> None:
+    """Guards against anything keyed on Python's per-process string hashing."""
+    script = (
+        "import hashlib, orjson\n"
+        "from zoho_emulator.clock import Clock\n"
+        "from zoho_emulator.finance.store import FinanceData\n"
+        "data = FinanceData(11, 30, Clock())\n"
+        "rows = [r for e in ('contacts', 'invoices', 'items', 'packages', 'users')\n"
+        "        for r in data.records('20987654', e, detail=True)]\n"
+        "print(hashlib.sha256(orjson.dumps(rows)).hexdigest())\n"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
