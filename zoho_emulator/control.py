@@ -164,6 +164,7 @@ def routes(emulator: Emulator) -> list[Route]:  # noqa: C901, PLR0915 - one clos
                 events=spec.get("events"),
                 organization_id=spec.get("organization_id"),
                 secret=spec.get("secret"),
+                product=str(spec.get("product", "books")),
             )
         except (KeyError, ValueError, TypeError) as error:
             return _error(f"invalid webhook registration: {error}")

@@ -298,6 +298,13 @@ def test_webhooks_post_signed_default_payload_on_changes(zoho) -> None:
         deliveries = session.get(f"{running.base_url}/__emulator/webhooks", timeout=5).json()[
             "deliveries"
         ]
+        _Receiver.received.clear()
+        running.emulator.webhooks.clear()
+        running.emulator.webhooks.register(url, entities=["items"], product="inventory")
+        running.emulator.finance.update(ORG_US, "items", count=1)
+        assert running.emulator.webhooks.wait_idle()
+        ((_, item_body),) = _Receiver.received
+        assert "locations" in json.loads(item_body)["item"]
         assert [delivery["status"] for delivery in deliveries] == [200, 200]
     finally:
         server.shutdown()

@@ -38,6 +38,8 @@ class Registration:
     organization_id: str | None = None
     secret: str | None = None
     """None: the emulator's shared webhook secret."""
+    product: str = "books"
+    """Whose detail shape the payload has (`inventory` adds stock to items)."""
 
 
 @dataclass(slots=True)
@@ -60,6 +62,7 @@ class WebhookSender:
     def __init__(self, data: FinanceData, secret: str) -> None:
         """Listen to the data set's changes."""
         self.secret = secret
+        self._data = data
         self.registrations: list[Registration] = []
         self.deliveries: list[Delivery] = []
         self._queue: queue.Queue[tuple[Registration, str, str, str, Record] | None] = queue.Queue()
@@ -69,7 +72,7 @@ class WebhookSender:
         data.listeners.append(self._changed)
         data.has_subscribers = lambda: bool(self.registrations)
 
-    def register(
+    def register(  # noqa: PLR0913 - each narrows what is sent, all keyword-only
         self,
         url: str,
         *,
@@ -77,18 +80,23 @@ class WebhookSender:
         events: list[str] | None = None,
         organization_id: str | None = None,
         secret: str | None = None,
+        product: str = "books",
     ) -> Registration:
         """Start sending changes to `url` (all entities and events unless narrowed)."""
         for entity in entities or []:
             if entity not in BY_NAME:
                 msg = f"unknown entity {entity!r}"
                 raise ValueError(msg)
+        if product not in {"books", "inventory"}:
+            msg = f"unknown product {product!r}"
+            raise ValueError(msg)
         registration = Registration(
             url,
             frozenset(entities) if entities else None,
             frozenset(events) if events else ALL_EVENTS,
             organization_id,
             secret,
+            product,
         )
         with self._lock:
             self.registrations.append(registration)
@@ -137,6 +145,15 @@ class WebhookSender:
                 self._queue.task_done()
                 return
             registration, organization_id, entity, event, record = item
+            if registration.product != "books" and event != "deleted":
+                spec = BY_NAME[entity]
+                reshaped = self._data.record(
+                    organization_id,
+                    entity,
+                    str(record.get(spec.id_field, "")),
+                    product=registration.product,
+                )
+                record = reshaped if reshaped is not None else record
             body = self.payload(entity, record)
             headers: dict[str, Any] = {
                 "Content-Type": "application/json;charset=UTF-8",
