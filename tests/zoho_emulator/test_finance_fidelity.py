@@ -305,3 +305,60 @@ def test_contact_persons_and_shipments(finance) -> None:
         params={"organization_id": ORG_IN},
     )
     assert not_shipped.status_code == 404  # Zoho documents no shipment list
+
+
+def test_remaining_endpoints_validate_against_oas(finance) -> None:
+    zoho, session = finance
+
+    def get(path, **params):
+        response = session.get(f"{zoho.base_url}{path}", params=params, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    invoices = get("/inventory/v1/invoices", organization_id=ORG_IN)
+    _validate(invoices, response_schema(INV.format("invoices"), "/invoices"))
+    invoice_id = invoices["invoices"][0]["invoice_id"]
+    _validate(
+        get(f"/inventory/v1/invoices/{invoice_id}", organization_id=ORG_IN),
+        response_schema(INV.format("invoices"), "/invoices/{invoice_id}"),
+    )
+    _validate(
+        get("/books/v3/locations", organization_id=ORG_US),
+        response_schema("books-v3/locations.yml", "/locations"),
+    )
+    contact_id = get("/books/v3/contacts", organization_id=ORG_IN)["contacts"][0]["contact_id"]
+    persons = get(f"/books/v3/contacts/{contact_id}/contactpersons", organization_id=ORG_IN)
+    _validate(
+        persons,
+        response_schema("books-v3/contact-persons.yml", "/contacts/{contact_id}/contactpersons"),
+    )
+    person_id = persons["contact_persons"][0]["contact_person_id"]
+    _validate(
+        get(f"/books/v3/contacts/{contact_id}/contactpersons/{person_id}", organization_id=ORG_IN),
+        response_schema(
+            "books-v3/contact-persons.yml",
+            "/contacts/{contact_id}/contactpersons/{contact_person_id}",
+        ),
+    )
+    item_ids = [
+        row["item_id"] for row in get("/books/v3/items", organization_id=ORG_IN)["items"][:3]
+    ]
+    for product, file_name in (("books", "books-v3/items.yml"), ("inventory", INV.format("items"))):
+        _validate(
+            get(
+                f"{PREFIX[product]}/itemdetails",
+                organization_id=ORG_IN,
+                item_ids=",".join(item_ids),
+            ),
+            response_schema(file_name, "/itemdetails"),
+        )
+    packages = get("/inventory/v1/packages", organization_id=ORG_IN)["packages"]
+    shipment_id = next(row["shipment_id"] for row in packages if row["shipment_id"])
+    _validate(
+        get(f"/inventory/v1/shipmentorders/{shipment_id}", organization_id=ORG_IN),
+        response_schema(INV.format("shipmentorders"), "/shipmentorders/{shipmentorder_id}"),
+    )
+    _validate(
+        get(f"/books/v3/organizations/{ORG_IN}"),
+        response_schema("books-v3/organizations.yml", "/organizations/{organization_id}"),
+    )
