@@ -421,14 +421,24 @@ class ErpWriter:
                 sql.SQL(", ").join(select_cols), sql.Identifier(_RAW_STAGE)
             )
         else:
-            select = (
-                "SELECT DISTINCT ON ({keys}) {} FROM {} s"
-                " ORDER BY {keys}, s.modified_at DESC NULLS LAST, s.ord DESC"
+            stage = sql.Identifier(_RAW_STAGE)
+            source: sql.Composable = (
+                sql.SQL(
+                    "(SELECT DISTINCT ON ({keys}) * FROM {} s"
+                    " ORDER BY {keys}, s.modified_at DESC NULLS LAST, s.ord DESC)"
+                ).format(stage, keys=sql.SQL(", ").join(stage_keys))
                 if deduplicate
-                else "SELECT {} FROM {} s"
+                else stage
             )
+            # Unchanged and stale rows never reach ON CONFLICT (no row lock, no write).
             statement = head + sql.SQL(
-                select + " ON CONFLICT ({}) DO UPDATE SET modified_at = excluded.modified_at,"
+                "SELECT {} FROM {source} s"
+                " WHERE NOT EXISTS (SELECT 1 FROM {target} o WHERE {match} AND"
+                "   ((o.modified_at IS NOT NULL AND s.modified_at IS NOT NULL"
+                "     AND s.modified_at < o.modified_at)"
+                "    OR (o.record, o.deleted_at, o.table_version) IS NOT DISTINCT FROM"
+                "       (s.record, s.deleted_at, coalesce(s.table_version, o.table_version))))"
+                " ON CONFLICT ({}) DO UPDATE SET modified_at = excluded.modified_at,"
                 " record = excluded.record, synced_at = now(),"
                 " deleted_at = excluded.deleted_at,"
                 " table_version = coalesce(excluded.table_version, t.table_version)"
@@ -439,9 +449,13 @@ class ErpWriter:
                 "        coalesce(excluded.table_version, t.table_version))"
             ).format(
                 sql.SQL(", ").join(select_cols),
-                sql.Identifier(_RAW_STAGE),
                 sql.SQL(", ").join(key_cols),
-                keys=sql.SQL(", ").join(stage_keys),
+                source=source,
+                target=target,
+                match=sql.SQL(" AND ").join(
+                    sql.SQL("o.{} = {}").format(column, stage_key)
+                    for column, stage_key in zip(key_cols, stage_keys, strict=True)
+                ),
             )
         self._raw_sql[cache_key] = statement
         return statement
@@ -599,9 +613,11 @@ class ErpWriter:
             sql.SQL("s.{}").format(sql.Identifier(name)) for name in spec.column_names
         ]
         joins: list[sql.Composable] = []
+        resolved: dict[str, sql.Composable] = {}
         for index, ref in enumerate(spec.refs):
             alias = sql.Identifier(f"p{index}")
             select_values.append(sql.SQL("{}.id").format(alias))
+            resolved[ref.fk_column] = sql.SQL("{}.id").format(alias)
             joins.append(
                 sql.SQL(
                     " LEFT JOIN {}.{} {a} ON {a}.organization_id = s.organization_id"
@@ -616,10 +632,27 @@ class ErpWriter:
                 return sql.SQL("coalesce(excluded.{c}, t.{c})").format(c=sql.Identifier(name))
             return sql.SQL("excluded.{}").format(sql.Identifier(name))
 
+        def staged(name: str) -> sql.Composable:
+            """The incoming value as the pre-filter sees it (o = the stored row)."""
+            if name in resolved:
+                return resolved[name]
+            if name in spec.enrich_columns:
+                return sql.SQL("coalesce(s.{c}, o.{c})").format(c=sql.Identifier(name))
+            return sql.SQL("s.{}").format(sql.Identifier(name))
+
         updated = [name for name in insert_columns if name not in {"organization_id", "zoho_id"}]
         statements.append(
             sql.SQL(
-                "INSERT INTO {}.{} AS t ({}) SELECT {distinct}{} FROM {} s{}{order}"
+                "INSERT INTO {}.{} AS t ({}) SELECT {} FROM"
+                " (SELECT {distinct}* FROM {} s{order}) s{}"
+                # Unchanged and stale rows are dropped before ON CONFLICT, which would
+                # otherwise lock (and so dirty) every stored row an update run touches.
+                " WHERE NOT EXISTS (SELECT 1 FROM {table} o"
+                "   WHERE o.organization_id = s.organization_id AND o.zoho_id = s.zoho_id"
+                "   AND NOT o.is_placeholder"
+                "   AND ((o.source_modified_at IS NOT NULL AND s.source_modified_at IS NOT NULL"
+                "         AND s.source_modified_at < o.source_modified_at)"
+                "        OR ({stored}) IS NOT DISTINCT FROM ({incoming})))"
                 " ON CONFLICT (organization_id, zoho_id) DO UPDATE SET {},"
                 " is_placeholder = false, synced_at = now(), updated_at = now()"
                 " WHERE (t.source_modified_at IS NULL OR excluded.source_modified_at IS NULL"
@@ -636,6 +669,10 @@ class ErpWriter:
                 ),
                 sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(n)) for n in compared),
                 sql.SQL(", ").join(incoming(name) for name in compared),
+                table=sql.SQL("{}.{}").format(erp, sql.Identifier(spec.name)),
+                stored=sql.SQL(", ").join(sql.SQL("o.{}").format(sql.Identifier(n))
+                                          for n in compared),
+                incoming=sql.SQL(", ").join(staged(name) for name in compared),
                 distinct=sql.SQL("DISTINCT ON (s.organization_id, s.zoho_id) " if deduplicate
                                  else ""),
                 order=sql.SQL(" ORDER BY s.organization_id, s.zoho_id,"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -53,20 +52,40 @@ def make_file(path: Path, records: int) -> None:
         handle.write(orjson.dumps({"type": "STATE", "value": {"done": records}}) + b"\n")
 
 
+def _high_water_kb(pid: int) -> int:
+    """VmHWM of a live process: its own peak RSS since exec (0 once it has exited)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def run_child(command: list[str], stdin_path: Path) -> tuple[float, float]:
-    """Run a child on a file; return (seconds, peak RSS in MB)."""
-    with stdin_path.open("rb") as stdin:
+    """Run a child on a file; return (seconds, peak RSS in MB).
+
+    Peak RSS is the child's VmHWM polled every 50 ms (ru_maxrss from wait4 would include
+    this parent's memory inherited at fork).
+    """
+    with stdin_path.open("rb") as stdin, tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdin=stdin, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(child.pid, 0)
+                                 stderr=errors)
+        peak_kb = 0
+        while child.poll() is None:
+            peak_kb = max(peak_kb, _high_water_kb(child.pid))
+            time.sleep(0.05)
         elapsed = time.perf_counter() - started
-    stderr = child.stderr.read().decode() if child.stderr else ""
+        status = child.returncode
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
     if status != 0:
         print(stderr[-3000:], file=sys.stderr)
         msg = f"{command[0]} failed with status {status}"
         raise RuntimeError(msg)
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, peak_kb / 1024
 
 
 def floor_main(path: str, url: str) -> None:
