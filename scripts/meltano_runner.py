@@ -6,12 +6,14 @@ orchestration tests drive it exactly as a user or a scheduler would: `meltano ru
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,3 +85,33 @@ def run_meltano(  # noqa: PLR0913 - keyword options of one subprocess call
         msg = f"meltano {' '.join(args)} exited {completed.returncode}:\n{tail}"
         raise MeltanoCommandError(msg)
     return result
+
+
+@dataclass(slots=True)
+class MeltanoProject:
+    """A Meltano project folder and the environment every `meltano` call in it gets.
+
+    Tests use a temporary copy of this project so that Meltano's system database, state
+    and logs never mix with a user's own `.meltano/`.
+    """
+
+    root: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def run(self, *args: str, extra_env: dict[str, str] | None = None) -> MeltanoResult:
+        """`meltano <args>` in this project; raises with the output's tail on failure."""
+        return run_meltano(
+            list(args), project_root=self.root, env={**self.env, **(extra_env or {})}
+        )
+
+    def state(self, state_id: str) -> dict[str, Any]:
+        """`meltano state get <id>` as JSON (the state document is the output's JSON)."""
+        text = self.run("state", "get", state_id).output
+        document: dict[str, Any] = json.loads(text[text.index("{") : text.rindex("}") + 1])
+        return document
+
+    def state_ids(self) -> list[str]:
+        """`meltano state list`: every state id the project's backend holds."""
+        output = self.run("state", "list").output
+        lines = (line.strip() for line in output.splitlines())
+        return [line for line in lines if line.startswith(("dev:", "prod:"))]

@@ -1,0 +1,130 @@
+"""A throwaway Meltano project wired to a real emulator process and a real PostgreSQL.
+
+Each session copies meltano.yml and logging.yaml into a temporary folder (with a link to
+the project's .venv), so Meltano's system database, state and logs live there and a
+user's own .meltano/ is never touched. The emulator runs as `zoho-emulator serve` (the tap
+runs in Meltano's child processes and reaches it over TCP); the embedded PostgreSQL is
+held open for the session and handed to the loaders as a URL.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from scripts.emulator_process import EmulatorProcess, emulator_process
+from scripts.meltano_runner import PROJECT_ROOT, MeltanoProject
+from target_tsh_erp.database import connect, embedded
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import psycopg
+
+SCALE = "30"
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    folder = tmp_path_factory.mktemp("emulator")
+    with emulator_process(
+        folder, scale=SCALE, extra_args=("--requests-per-minute", "0")
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def erp_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with embedded(tmp_path_factory.mktemp("erp") / "pgdata") as database:
+        yield database.url
+
+
+@pytest.fixture(scope="session")
+def project(
+    tmp_path_factory: pytest.TempPathFactory, emulator: EmulatorProcess, erp_database: str
+) -> MeltanoProject:
+    root = tmp_path_factory.mktemp("meltano-project")
+    for name in ("meltano.yml", "logging.yaml"):
+        shutil.copy(PROJECT_ROOT / name, root / name)
+    (root / ".venv").symlink_to(PROJECT_ROOT / ".venv")
+    sqlalchemy_url = erp_database.replace("postgresql://postgres:@", "postgresql+psycopg://postgres@")
+    env = {
+        "MELTANO_ENVIRONMENT": "dev",
+        "TAP_ZOHO_ACCOUNTS_URL": emulator.base_url,
+        "TAP_ZOHO_REQUESTS_PER_MINUTE": "100000",
+        "TAP_ZOHO_PRODUCTS": '["books", "inventory"]',
+        "TARGET_TSH_ERP_DATABASE_URL": erp_database,
+        "TARGET_POSTGRES_SQLALCHEMY_URL": sqlalchemy_url,
+        "TARGET_JSONL_DESTINATION_PATH": str(root / "output"),
+    }
+    return MeltanoProject(root=root, env=env)
+
+
+@pytest.fixture
+def erp(erp_database: str) -> Iterator[psycopg.Connection[Any]]:
+    connection = connect(erp_database, autocommit=True)
+    yield connection
+    connection.close()
+
+
+PYPI_PROBE = "https://pypi.org/simple/pip/"
+
+
+def _pypi_reachable() -> bool:
+    try:
+        with urllib.request.urlopen(PYPI_PROBE, timeout=10):
+            return True
+    except (urllib.error.URLError, TimeoutError, OSError):
+        return False
+
+
+def cached_venv(cache_root: Path, name: str, requirement: str) -> Path:
+    """A venv holding `requirement` alone (old pins that cannot share ours), reused across runs.
+
+    Skips the calling test, saying why, only when PyPI cannot be reached; any other
+    install failure fails the test with the installer's output.
+    """
+    venv = cache_root / name
+    marker = venv / ".tsh-requirement"
+    if marker.is_file() and marker.read_text(encoding="utf-8") == requirement:
+        return venv
+    shutil.rmtree(venv, ignore_errors=True)
+    uv = str(PROJECT_ROOT / ".venv" / "bin" / "uv")
+    steps = [
+        [uv, "venv", "-q", "--python", sys.executable, str(venv)],
+        [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), requirement],
+    ]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, timeout=600, check=False)
+        if done.returncode != 0:
+            shutil.rmtree(venv, ignore_errors=True)
+            if not _pypi_reachable():
+                pytest.skip(f"PyPI is unreachable, so {requirement} cannot be installed")
+            pytest.fail(f"installing {requirement} failed:\n{done.stdout}\n{done.stderr}")
+    marker.write_text(requirement, encoding="utf-8")
+    return venv
+
+
+@pytest.fixture(scope="session")
+def venv_cache(pytestconfig: pytest.Config) -> Path:
+    """Under .pytest_cache/: survives between runs, removed by `make clean`."""
+    return Path(pytestconfig.cache.mkdir("orchestration-venvs"))
+
+
+@pytest.fixture(scope="session")
+def target_jsonl_venv(venv_cache: Path) -> Path:
+    """target-jsonl 0.1.4 (andyh1203) in its own venv: it pins libraries we cannot share."""
+    return cached_venv(venv_cache, "target-jsonl", "target-jsonl==0.1.4")
+
+
+@pytest.fixture(scope="session")
+def singer_tools_venv(venv_cache: Path) -> Path:
+    """singer-tools 0.4.1 (singer-check-tap) in its own venv, for the same reason."""
+    return cached_venv(venv_cache, "singer-tools", "singer-tools==0.4.1")
