@@ -206,3 +206,10 @@ def test_mutations_then_incremental_run(fresh_zoho):
 
 def _minus(iso: str, seconds: int) -> str:
     return (datetime.fromisoformat(iso) - timedelta(seconds=seconds)).isoformat()
+
+
+def test_full_table_streams_activate_a_version_and_incremental_ones_do_not(first_run):
+    result, _ = first_run
+    activated = {m["stream"] for m in result.messages if m["type"] == "ACTIVATE_VERSION"}
+    assert {"books_estimates", "books_items", "inventory_purchase_orders"} <= activated
+    assert not activated & {"books_invoices", "books_invoice_line_items", "books_contacts"}
