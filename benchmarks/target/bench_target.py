@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -157,6 +158,14 @@ def main() -> None:
         floor_main(*args.floor)
         return
     work = Path(tempfile.mkdtemp(prefix="bench-target-"))
+    try:
+        run(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, work: Path) -> None:
+    """Generate the file, load it with every loader, print rates and ratios."""
     data = work / "items.singer"
     make_file(data, args.records)
     size_mb = data.stat().st_size / 1e6
