@@ -32,6 +32,8 @@ logger = logging.getLogger("zoho_webhooks.inbox")
 WEBHOOK_RECEIVED = "tds.zoho.webhook.received"
 WEBHOOK_PROCESSED = "tds.zoho.webhook.processed"
 _MAX_GROUP = 500
+_ID_SEPARATOR = "\x1f"
+"""Record ids travel joined (unnest cannot take ragged arrays); ids never contain it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,25 +64,34 @@ def _table(settings: ServiceSettings, name: str = "inbox") -> sql.Identifier:
 
 
 class IntakeWriter:
-    """One thread, one connection, one transaction per group of waiting deliveries."""
+    """A few threads, each with its connection, each committing the group waiting for it.
+
+    Several writers overlap their commits: while one waits for its WAL flush, the next
+    gathers the deliveries that arrived meanwhile (PostgreSQL merges the flushes).
+    """
 
     def __init__(self, settings: ServiceSettings, database_url: str) -> None:
-        """Connect lazily on the thread; nothing is written before `start`."""
+        """Connect lazily on the threads; nothing is written before `start`."""
         self.settings = settings
         self._url = database_url
         self._queue: queue.Queue[tuple[InboxEntry, Future[Stored]] | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="zoho-webhooks-intake",
-                                        daemon=True)  # fmt: skip
+        self._threads = [
+            threading.Thread(target=self._run, name=f"zoho-webhooks-intake-{n}", daemon=True)
+            for n in range(max(1, settings.intake_writers))
+        ]
         self.commits = 0
 
     def start(self) -> None:
-        """Start the writer thread."""
-        self._thread.start()
+        """Start the writer threads."""
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         """Finish queued deliveries, then stop."""
-        self._queue.put(None)
-        self._thread.join(timeout=10)
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout=10)
 
     def submit(self, entry: InboxEntry) -> Future[Stored]:
         """Queue a delivery; the future resolves after its commit (or fails)."""
@@ -128,41 +139,45 @@ class IntakeWriter:
     def _write(
         self, connection: psycopg.Connection[Any], entries: list[InboxEntry]
     ) -> list[Stored]:
+        """One INSERT for the whole group (unnest), then the ids of duplicates."""
         inbox = _table(self.settings)
-        insert = sql.SQL(
-            "INSERT INTO {} (delivery_key, source, module, operation, organization_id,"
-            " record_ids, event_time, payload) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (delivery_key) DO NOTHING RETURNING id"
-        ).format(inbox)
-        results: list[Stored | None] = []
+        unique: dict[str, InboxEntry] = {}
+        for entry in entries:
+            unique.setdefault(entry.delivery_key, entry)
+        rows = list(unique.values())
+        inserted = dict(connection.execute(
+            sql.SQL(
+                "INSERT INTO {} (delivery_key, source, module, operation, organization_id,"
+                " record_ids, event_time, payload)"
+                " SELECT k, s, m, o, g, string_to_array(r, %s), t, p FROM unnest("
+                "  %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],"
+                "  %s::timestamptz[], %s::bytea[]) AS u(k, s, m, o, g, r, t, p)"
+                " ORDER BY k ON CONFLICT (delivery_key) DO NOTHING RETURNING delivery_key, id"
+            ).format(inbox),
+            (_ID_SEPARATOR, [e.delivery_key for e in rows], [e.source for e in rows],
+             [e.module for e in rows], [e.operation for e in rows],
+             [e.organization_id for e in rows],
+             [_ID_SEPARATOR.join(e.record_ids) for e in rows],
+             [e.event_time for e in rows], [e.payload for e in rows]),
+        ).fetchall())  # fmt: skip
+        missing = [key for key in unique if key not in inserted]
+        existing: dict[str, int] = {}
+        if missing:
+            existing = dict(connection.execute(
+                sql.SQL("SELECT delivery_key, id FROM {} WHERE delivery_key = ANY(%s)")
+                .format(inbox), (missing,),
+            ).fetchall())  # fmt: skip
+        results: list[Stored] = []
+        announced: set[str] = set()
         new: list[tuple[int, InboxEntry]] = []
-        seen: dict[str, int] = {}
-        with connection.cursor() as cursor:
-            for entry in entries:
-                if entry.delivery_key in seen:  # the same delivery twice in one group
-                    results.append(Stored(seen[entry.delivery_key], duplicate=True))
-                    continue
-                cursor.execute(insert, (
-                    entry.delivery_key, entry.source, entry.module, entry.operation,
-                    entry.organization_id, entry.record_ids, entry.event_time, entry.payload,
-                ))  # fmt: skip
-                row = cursor.fetchone()
-                if row is None:
-                    results.append(None)
-                    continue
-                seen[entry.delivery_key] = int(row[0])
-                results.append(Stored(int(row[0]), duplicate=False))
-                new.append((int(row[0]), entry))
-            missing = [e.delivery_key for e, r in zip(entries, results, strict=True) if r is None]
-            if missing:
-                found = dict(cursor.execute(
-                    sql.SQL("SELECT delivery_key, id FROM {} WHERE delivery_key = ANY(%s)")
-                    .format(inbox), (missing,),
-                ).fetchall())  # fmt: skip
-                results = [
-                    r if r is not None else Stored(int(found[e.delivery_key]), duplicate=True)
-                    for e, r in zip(entries, results, strict=True)
-                ]
+        for entry in entries:
+            key = entry.delivery_key
+            if key in inserted and key not in announced:
+                announced.add(key)
+                results.append(Stored(int(inserted[key]), duplicate=False))
+                new.append((int(inserted[key]), entry))
+            else:
+                results.append(Stored(int(inserted.get(key) or existing[key]), duplicate=True))
         if new:
             publish(connection, self.settings.erp_schema, self.settings.notify_channel,
                     WEBHOOK_RECEIVED, {
@@ -175,7 +190,7 @@ class IntakeWriter:
                     })  # fmt: skip
         connection.commit()
         self.commits += 1
-        return [r for r in results if r is not None]
+        return results
 
 
 def claim(

@@ -65,6 +65,7 @@ class ServiceSettings:
     retry_base_seconds: float = 2.0
     retry_max_seconds: float = 300.0
     worker_threads: int = 1
+    intake_writers: int = 3
     claim_batch: int = 50
     poll_seconds: float = 0.2
     public_url: str = "http://127.0.0.1:8080"
@@ -95,6 +96,7 @@ class ServiceSettings:
             retry_base_seconds=_float(source, "ZOHO_WEBHOOKS_RETRY_BASE_SECONDS", 2.0),
             retry_max_seconds=_float(source, "ZOHO_WEBHOOKS_RETRY_MAX_SECONDS", 300.0),
             worker_threads=_int(source, "ZOHO_WEBHOOKS_WORKER_THREADS", 1),
+            intake_writers=_int(source, "ZOHO_WEBHOOKS_INTAKE_WRITERS", 3),
             claim_batch=_int(source, "ZOHO_WEBHOOKS_CLAIM_BATCH", 50),
             poll_seconds=_float(source, "ZOHO_WEBHOOKS_POLL_SECONDS", 0.2),
             public_url=(source.get("ZOHO_WEBHOOKS_PUBLIC_URL") or "http://127.0.0.1:8080"),
