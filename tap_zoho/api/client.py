@@ -54,6 +54,9 @@ HTTP_CLIENT_ERROR = 400
 DAILY_LIMIT_CODE = 45
 CONCURRENCY_CODE = 1070
 NOT_FOUND_CODE = 1002
+NOT_A_TOKEN_PROBLEM = frozenset({"OAUTH_SCOPE_MISMATCH"})
+"""401s that a new token cannot fix (CRM: the token lacks a module's scope): no refresh,
+which would cost one of the 10 tokens per 10 minutes and a second refused call."""
 EMPTY_STATUSES = frozenset({204, 304})
 """CRM's "nothing": 204 No Content, 304 Not Modified (for `If-Modified-Since`)."""
 _TRANSIENT = (
@@ -395,7 +398,11 @@ class UnifiedZohoClient:
                     self.ledger.success(tag, time.monotonic() - started)
                     return {}
                 body = self._decode(response)
-                if response.status_code == HTTP_UNAUTHORIZED and not refreshed:
+                if (
+                    response.status_code == HTTP_UNAUTHORIZED
+                    and not refreshed
+                    and (body or {}).get("code") not in NOT_A_TOKEN_PROBLEM
+                ):
                     refreshed = True
                     self.tokens.invalidate(token)
                     self._failed(tag, path, "401", retried=True)

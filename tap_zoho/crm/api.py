@@ -11,6 +11,7 @@ import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from tap_zoho.api.errors import ZohoAPIError
 from tap_zoho.crm.credits import (
     BULK_CREATE_CREDITS,
     BULK_FREE_CREDITS,
@@ -63,11 +64,15 @@ class CrmApi:
     ) -> dict[str, Any]:
         """GET under `/crm/v8`; `{}` for 204/304 (no records)."""
         headers = {"If-Modified-Since": if_modified_since(since)} if since else None
-        with self._slot():
-            body = self.client.request_json(
-                PRODUCT, path, params=params, headers=headers, label=stream,
-                quota_key=self._org_id or "-",
-            )  # fmt: skip
+        try:
+            with self._slot():
+                body = self.client.request_json(
+                    PRODUCT, path, params=params, headers=headers, label=stream,
+                    quota_key=self._org_id or "-",
+                )  # fmt: skip
+        except ZohoAPIError:
+            self.credits.charge(stream, call, GET_CREDITS)  # Zoho meters refusals too
+            raise
         self.credits.charge(stream, call, GET_CREDITS)
         return body
 

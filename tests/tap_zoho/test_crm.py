@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tap_zoho.crm import crm_api
 from tap_zoho.crm.reader import MAX_FIELDS_PER_CALL
 from tap_zoho.tap import TapZoho
 from tap_zoho.testing import SyncResult, emulator_config, run_tap, select_only
@@ -31,8 +32,14 @@ BROKEN = {"Cases": "OAUTH_SCOPE_MISMATCH", "Campaigns": "204", "Quotes": "NO_PER
 
 @pytest.fixture(scope="module")
 def crm_zoho():
-    """A small CRM (limits off) shared by the read-only tests of this module."""
-    with run_emulator(scale=40, requests_per_minute=0, daily_limit=0) as running:
+    """A small CRM (limits off) shared by the tests of this module.
+
+    Every run_tap mints a fresh token (the tap's tests forget cached ones): the mint
+    limit is lifted here, the token rules have tests of their own.
+    """
+    with run_emulator(
+        scale=40, requests_per_minute=0, daily_limit=0, token_mint_limit=1_000
+    ) as running:
         yield running
 
 
@@ -63,7 +70,12 @@ def crm_config(base_url: str, **overrides: object) -> dict[str, object]:
 
 def test_discovery_skips_each_broken_module_and_types_every_field(crm_zoho, caplog) -> None:
     caplog.set_level("WARNING")
-    catalog = TapZoho(config=crm_config(crm_zoho.base_url)).catalog_dict
+    credits_before = crm_zoho.emulator.stats.crm_credits_used
+    tap = TapZoho(config=crm_config(crm_zoho.base_url))
+    catalog = tap.catalog_dict
+    # modules + org + fields of 11 api_supported modules (3 refused) + 2 subforms
+    assert crm_api(tap).credits.total() == 15
+    assert crm_zoho.emulator.stats.crm_credits_used - credits_before == 15
     names = {entry["tap_stream_id"] for entry in catalog["streams"]}
     assert names == MODULE_STREAMS | {
         "crm_sales_orders_ordered_items", "crm_invoices_invoiced_items", "crm_deleted_records",
@@ -137,8 +149,6 @@ def test_records_stay_whole_when_edited_between_field_batches(crm_zoho) -> None:
     victim = crm.live_ids("Accounts")[3]
     config = crm_config(crm_zoho.base_url)
     tap = TapZoho(config=config)
-    from tap_zoho.crm import crm_api  # noqa: PLC0415 - the tap's own CRM API instance
-
     api = crm_api(tap)
     original_get = api.get
     edited: list[str] = []
