@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tap_zoho.api import auth
+from tap_zoho.api import UnifiedZohoClient, auth
 from tap_zoho.api.errors import ZohoTokenThrottledError
 from tap_zoho.api.retry import RetryPolicy
 from tap_zoho.testing import emulator_config, run_tap
@@ -139,3 +139,24 @@ def test_daily_budget_reserve_is_left_unused():
         used = zoho.emulator.stats.snapshot()["requests_by_org"]
     assert "at or below daily_budget_reserve" in result.logs
     assert all(count <= 11 for org, count in used.items() if org != "-")
+
+
+def test_zoho_daily_limit_code_45_stops_cleanly_with_reset_time():
+    with emulator(daily_limit=2) as zoho:
+        config = emulator_config(zoho.base_url, products=["books"], organization_ids=["10234695"])
+        other = UnifiedZohoClient.from_config(config)  # another process spent the day's quota
+        for _ in range(2):
+            other.get_json("books", "/users", organization_id="10234695")
+        result = run_tap(config, streams={"books_invoices", "books_bills"})
+        stats = zoho.emulator.stats.snapshot()
+    assert stats["responses_by_status"].get("429") == 1  # one 45, then no further calls
+    assert "daily API quota for organization 10234695" in result.logs
+    assert "resets in" in result.logs
+    assert "books_invoices" not in result.records
+    assert (
+        result.state["bookmarks"]
+        .get("books_bills", {})
+        .get("partitions", [{}])[0]
+        .get("replication_key_value")
+        is None
+    )
