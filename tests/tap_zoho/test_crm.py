@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tap_zoho.crm import crm_api
-from tap_zoho.crm.reader import MAX_FIELDS_PER_CALL
+from tap_zoho.crm.reader import MAX_FIELDS_PER_CALL, OutOfOrderError
 from tap_zoho.tap import TapZoho
 from tap_zoho.testing import SyncResult, emulator_config, run_tap, select_only
 from zoho_emulator.crm import Crm
@@ -270,3 +270,21 @@ def test_formula_refresh_rereads_modules_with_formulas_when_due(crm_zoho) -> Non
         refreshed["replication_key_value"]
         == (first.state["bookmarks"]["crm_accounts"]["partitions"][0]["replication_key_value"])
     )
+
+
+def test_a_listing_that_goes_back_in_time_stops_the_stream(crm_zoho) -> None:
+    """Zoho answering out of order must fail loudly, not skip records silently."""
+    tap = TapZoho(config=crm_config(crm_zoho.base_url))
+    api = crm_api(tap)
+    original_get = api.get
+
+    def reversed_pages(path: str, **kwargs: object) -> dict[str, object]:
+        body = original_get(path, **kwargs)  # type: ignore[arg-type]
+        if path == "/Deals" and isinstance(body.get("data"), list):
+            body["data"] = list(reversed(body["data"]))
+        return body
+
+    api.get = reversed_pages  # type: ignore[method-assign]
+    stream = tap.streams["crm_deals"]
+    with pytest.raises(OutOfOrderError, match=r"crm_deals.*went\s+backwards"):
+        list(stream.get_records({"organization_id": ORG_ID}))

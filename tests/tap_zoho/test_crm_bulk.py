@@ -114,3 +114,23 @@ def test_small_modules_and_disabled_bulk_use_rest(threshold: int) -> None:
         rows = [m for m in _sync(config, catalog, None, limit=None) if m["type"] == "RECORD"]
         assert len(rows) == len(crm.live_ids("Deals"))
         assert crm.bulk.jobs == {}
+
+
+def test_resume_recreates_a_job_zoho_forgot_from_its_page_token(monkeypatch) -> None:
+    monkeypatch.setattr(CrmStream, "STATE_MSG_FREQUENCY", 300)
+    with run_emulator(scale=SCALE, requests_per_minute=0, daily_limit=0) as zoho:
+        crm = Crm.of(zoho.emulator)
+        crm.bulk.added_seconds = crm.bulk.progress_seconds = 0
+        crm.bulk.page_size = JOB_PAGE
+        config = emulator_config(zoho.base_url, products=["crm"], crm_bulk_threshold=100)
+        catalog = select_only(TapZoho(config=config).catalog_dict, {"crm_contacts"})
+        first = _sync(config, catalog, None, limit=700)
+        state = _last_state(first)
+        checkpoint = state["bookmarks"]["crm_contacts"]["partitions"][0]["crm_bulk"]
+        del crm.bulk.jobs[checkpoint["job_id"]]  # expired at Zoho: status answers 404
+        second = _sync(config, catalog, state, limit=None)
+        resumed = [m["record"] for m in second if m["type"] == "RECORD"]
+        assert len(crm.bulk.jobs) == 3
+        committed = _records_until_last_state(first)
+        assert {row["id"] for row in committed + resumed} == set(crm.live_ids("Contacts"))
+        assert len(resumed) == SCALE - JOB_PAGE  # page 2 in full (from its token) + page 3
