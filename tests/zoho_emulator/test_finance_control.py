@@ -234,7 +234,7 @@ def test_daily_limit_429_code_45() -> None:
 
 def test_concurrency_limit_429_code_1070_with_latency() -> None:
     with run_emulator(
-        scale=10, requests_per_minute=0, daily_limit=0, concurrency_limit=2, latency_ms=300
+        scale=10, requests_per_minute=0, daily_limit=0, concurrency_limit=2, latency_ms=1500
     ) as running:
         token = session_for(running.base_url).headers["Authorization"]
 
@@ -345,3 +345,15 @@ def test_odd_patched_values_never_break_lists(zoho) -> None:
         {"filter_by": "Status.All"},
     ):
         assert _invoices(zoho, **params).status_code == 200, params
+
+
+def test_read_ahead_pages_never_serve_stale_data(zoho) -> None:
+    running, _ = zoho
+    _invoices(zoho, per_page=10)  # page 2 is now built ahead of demand
+    page_two = _invoices(zoho, per_page=10, page=2).json()["invoices"]
+    assert running.emulator.finance.count(ORG_IN, "invoices") > 20
+    target = page_two[3]["invoice_id"]
+    _invoices(zoho, per_page=10)  # read ahead again, then change a record on page 2
+    running.emulator.finance.update(ORG_IN, "invoices", ids=[target], fields={"status": "void"})
+    again = _invoices(zoho, per_page=10, page=2).json()["invoices"]
+    assert next(row for row in again if row["invoice_id"] == target)["status"] == "void"

@@ -7,22 +7,26 @@ Every route authenticates first (product-shaped 401), then checks `organization_
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import orjson
+from starlette.responses import Response
 from starlette.routing import Route
 
 from zoho_emulator.finance.catalog import ENTITIES, Endpoint, EntitySpec
 from zoho_emulator.finance.generators.parties import contact_persons
 from zoho_emulator.finance.orgs import BY_ID, ORGANIZATIONS, Organization
-from zoho_emulator.finance.params import InvalidParameterError, parse_list_query
-from zoho_emulator.responses import finance_error, json_response
+from zoho_emulator.finance.pages import PageCache, page_key
+from zoho_emulator.finance.params import InvalidParameterError, ListQuery, parse_list_query
+from zoho_emulator.responses import JSON_MEDIA_TYPE, finance_error, json_response
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
     from starlette.requests import Request
-    from starlette.responses import Response
 
     from zoho_emulator.emulator import Emulator
     from zoho_emulator.finance.store import FinanceData
@@ -93,6 +97,7 @@ class FinanceRoutes:
         self.emulator = emulator
         self.product = product
         self.data: FinanceData = emulator.finance
+        self.pages = PageCache()
 
     async def _serve(
         self,
@@ -214,6 +219,29 @@ class FinanceRoutes:
             return json_response(
                 {**SUCCESS, endpoint.list_key: [row for row in rows if row is not None]}
             )
+        key = page_key(organization_id, spec.name, self.product, query, state.version)
+        page = self.pages.get(key)
+        if page is None:
+            page = self._page_body(organization_id, spec, endpoint, query)
+            self.pages.put(key, page)
+        body, has_more = page
+        if has_more:
+            following = replace(query, page=query.page + 1)
+            following_key = page_key(
+                organization_id, spec.name, self.product, following, state.version
+            )
+            asyncio.get_running_loop().call_soon(
+                self.pages.prefetch,
+                following_key,
+                lambda: self._page_body(organization_id, spec, endpoint, following),
+            )
+        return Response(body, media_type=JSON_MEDIA_TYPE)
+
+    def _page_body(
+        self, organization_id: str, spec: EntitySpec, endpoint: Endpoint, query: ListQuery
+    ) -> tuple[bytes, bool]:
+        """The serialised list body of one page, and whether another page follows."""
+        state = self.data.state(organization_id, spec.name)
         selection, ordered = self.data.select(
             state,
             product=self.product,
@@ -237,13 +265,14 @@ class FinanceRoutes:
             else:
                 indices = selection.ascending(offset, query.per_page)
         rows = [self.data.row(state, index, self.product) for index in indices]
+        has_more = offset + query.per_page < total
         body = {
             **SUCCESS,
             endpoint.list_key: [row for row in rows if row is not None],
             "page_context": {
                 "page": query.page,
                 "per_page": query.per_page,
-                "has_more_page": offset + query.per_page < total,
+                "has_more_page": has_more,
                 "report_name": endpoint.report_name,
                 "applied_filter": query.applied_filter,
                 "sort_column": query.sort_column or "created_time",
@@ -251,7 +280,7 @@ class FinanceRoutes:
                 "search_criteria": [],
             },
         }
-        return json_response(body)
+        return orjson.dumps(body), has_more
 
     def _detail_handler(
         self, spec: EntitySpec, endpoint: Endpoint
