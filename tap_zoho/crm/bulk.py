@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 import zipfile
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tap_zoho.api.errors import ZohoAPIError
@@ -31,7 +32,6 @@ from tap_zoho.crm.schema import ARRAY_OF_OBJECT_TYPES, LOOKUP_TYPES, NUMBER_TYPE
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
-    from datetime import datetime
 
     from tap_zoho.crm.api import CrmApi
     from tap_zoho.crm.schema import CrmModule
@@ -167,14 +167,15 @@ class BulkLoader:
                 "field": {"api_name": "Modified_Time"}, "comparator": "greater_equal",
                 "value": self.since.isoformat(timespec="seconds"),
             }  # fmt: skip
+        asked_at = datetime.now(UTC)  # the cut-off if Zoho does not say when it created it
         details = self.api.bulk_create({"query": query, "file_type": "csv"}, stream=self.stream)
         self.jobs += 1
         job_id = str(details.get("id") or "")
         if not job_id:
             msg = f"stream {self.stream}: Bulk Read job creation returned no job id"
             raise BulkJobFailedError(msg)
-        created = utc(details.get("created_time"))
-        if not self.checkpoint.get("cutoff") and created is not None:
+        created = utc(details.get("created_time")) or asked_at.replace(microsecond=0)
+        if not self.checkpoint.get("cutoff"):
             self.checkpoint["cutoff"] = created.isoformat()
         self.checkpoint.update(job_id=job_id, rows_done=0)
         self.checkpoint.setdefault("page", 1)
