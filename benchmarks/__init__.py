@@ -1,0 +1,1 @@
+"""Benchmarks: speed, memory and API economy as ratios against references in the same run."""

@@ -1,0 +1,1 @@
+"""The whole-pipeline benchmark report: component benchmarks plus cross-cutting figures."""
