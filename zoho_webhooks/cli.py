@@ -71,6 +71,9 @@ def _serve(settings: ServiceSettings, args: argparse.Namespace) -> int:
 
     from zoho_webhooks.app import build_app  # noqa: PLC0415
 
+    # The in-process worker's mapping holds the GIL in long stretches; a short switch
+    # interval keeps acknowledgements (event loop, intake writers) from queueing behind it.
+    sys.setswitchinterval(0.0005)
     with database(settings) as url:
         app = build_app(settings, url, run_worker=not args.no_worker)
         config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",

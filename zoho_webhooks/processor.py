@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import psycopg
 
+from tap_zoho.api import ZohoError
 from target_tsh_erp.database import connect
 from target_tsh_erp.events import publish
 from target_tsh_erp.writer import ErpWriter, apply_records
@@ -40,6 +41,11 @@ CRM_STREAMS = "crm_deleted_records"
 
 class EventError(Exception):
     """An event that cannot be applied as it is (kept in the inbox with this message)."""
+
+
+_EVENT_ERRORS = (EventError, ZohoError, psycopg.Error, ValueError, KeyError, TypeError,
+                 RuntimeError, OSError, StopIteration)  # fmt: skip
+"""What one event's processing may raise (Zoho client errors are RuntimeError/OSError)."""
 
 
 @dataclass(slots=True)
@@ -92,22 +98,13 @@ class Processor:
             connection.commit()
             return outcome
         fetched, fetch_errors = self._prefetch_crm(events)
-        done: list[inbox.Claimed] = []
+        prepared: list[tuple[inbox.Claimed, list[StreamRecords]]] = []
         for event in events:
             try:
-                with connection.transaction():
-                    self._apply(connection, event, fetched, fetch_errors)
-            except (EventError, psycopg.Error, ValueError, KeyError, TypeError,
-                    RuntimeError, OSError) as error:  # fmt: skip
-                reason = _describe(event, error)
-                dead = inbox.mark_failed(connection, self.settings, event, reason)
-                outcome.failed += 1
-                outcome.dead += int(dead)
-                log = logger.error if dead else logger.warning
-                log("Event %d (%s %s) %s: %s", event.inbox_id, event.source, event.module,
-                    "dead-lettered" if dead else "failed, will retry", reason)  # fmt: skip
-                continue
-            done.append(event)
+                prepared.append((event, self._records(event, fetched, fetch_errors)))
+            except _EVENT_ERRORS as error:
+                self._failed(connection, event, error, outcome)
+        done = self._apply_batch(connection, prepared, outcome)
         if done:
             inbox.mark_done(connection, self.settings, [e.inbox_id for e in done])
             publish(connection, self.settings.erp_schema, self.settings.notify_channel,
@@ -145,23 +142,89 @@ class Processor:
                 errors[module] = f"fetching {module} records failed: {name}: {error}"
         return fetched, errors
 
-    def _apply(
+    def _records(
         self,
-        connection: psycopg.Connection[Any],
         event: inbox.Claimed,
         fetched: dict[tuple[str, str], dict[str, Any]],
         fetch_errors: dict[str, str],
-    ) -> None:
+    ) -> list[StreamRecords]:
         if event.source == "crm":
-            groups = self._crm_records(event, fetched, fetch_errors)
-        else:
-            groups = self._finance_records(event)
-        for group in groups:
-            if group.records:
-                apply_records(
-                    connection, group.stream, group.records,
-                    key_properties=list(group.primary_keys), writer=self.writer,
-                )  # fmt: skip
+            return self._crm_records(event, fetched, fetch_errors)
+        return self._finance_records(event)
+
+    def _apply_batch(
+        self,
+        connection: psycopg.Connection[Any],
+        prepared: list[tuple[inbox.Claimed, list[StreamRecords]]],
+        outcome: Outcome,
+    ) -> list[inbox.Claimed]:
+        """The whole batch in one `apply_records` per stream; one event at a time on error.
+
+        The fast path is what keeps up with a burst (a handful of statements per stream
+        instead of per event); the slow path isolates a poison event in its savepoint.
+        """
+        if not prepared:
+            return []
+        merged: dict[str, StreamRecords] = {}
+        for _, groups in prepared:  # inbox order: a later change of a record wins ties
+            for group in groups:
+                target = merged.setdefault(
+                    group.stream, StreamRecords(group.stream, group.primary_keys, []))
+                target.records.extend(group.records)
+        try:
+            with connection.transaction():
+                self._write(connection, list(merged.values()))
+        except _EVENT_ERRORS:
+            if len(prepared) == 1:
+                event = prepared[0][0]
+                try:
+                    with connection.transaction():
+                        self._write(connection, prepared[0][1])
+                except _EVENT_ERRORS as error:
+                    self._failed(connection, event, error, outcome)
+                    return []
+                return [event]
+            logger.info("Batch of %d events failed; applying them one by one", len(prepared))
+            done = []
+            for event, groups in prepared:
+                try:
+                    with connection.transaction():
+                        self._write(connection, groups)
+                except _EVENT_ERRORS as error:
+                    self._failed(connection, event, error, outcome)
+                    continue
+                done.append(event)
+            return done
+        return [event for event, _ in prepared]
+
+    def _write(self, connection: psycopg.Connection[Any], groups: list[StreamRecords]) -> None:
+        try:
+            for group in groups:
+                if group.records:
+                    apply_records(
+                        connection, group.stream, group.records,
+                        key_properties=list(group.primary_keys), writer=self.writer,
+                    )  # fmt: skip
+        except BaseException:
+            # The savepoint rolls back tables the writer may have created and cached:
+            # a fresh writer re-checks them instead of trusting a stale cache.
+            self.writer = ErpWriter(self.settings.writer_settings)
+            raise
+
+    def _failed(
+        self,
+        connection: psycopg.Connection[Any],
+        event: inbox.Claimed,
+        error: BaseException,
+        outcome: Outcome,
+    ) -> None:
+        reason = _describe(event, error)
+        dead = inbox.mark_failed(connection, self.settings, event, reason)
+        outcome.failed += 1
+        outcome.dead += int(dead)
+        log = logger.error if dead else logger.warning
+        log("Event %d (%s %s) %s: %s", event.inbox_id, event.source, event.module,
+            "dead-lettered" if dead else "failed, will retry", reason)  # fmt: skip
 
     def _finance_records(self, event: inbox.Claimed) -> list[StreamRecords]:
         document = orjson.loads(event.payload)

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from target_tsh_erp.database import connect
 from tests.zoho_webhooks.conftest import ORG, without_credentials
 from tests.zoho_webhooks.support import erp_rows, inbox_rows, outbox, settled, wait_for
 from tests.zoho_webhooks.test_refusals import post, zoho_time
 from zoho_webhooks import cli
 from zoho_webhooks.inbox import WEBHOOK_PROCESSED
+from zoho_webhooks.processor import Processor
 from zoho_webhooks.testing import run_service
 
 if TYPE_CHECKING:
@@ -98,3 +100,27 @@ def test_poison_event_is_dead_lettered_then_replayed_after_the_fix(
     lines = erp_rows(db, settings, "invoice_lines")
     assert len(lines) == len(record["line_items"]) > 0, "lines fetched from Zoho"
     assert [r[0] for r in erp_rows(db, settings, "invoices", "zoho_id")] == [record["invoice_id"]]
+
+
+def test_a_poison_event_in_a_batch_fails_alone(
+    emulator: RunningEmulator, settings: ServiceSettings, database_url: str,
+    db: psycopg.Connection[Any],
+) -> None:
+    """One batch, one bad line (no line_item_id): the good events still commit."""
+    finance = emulator.emulator.finance
+    good = [finance.record(ORG, "invoices", i) for i in finance.create(ORG, "invoices", count=2)]
+    bad = finance.record(ORG, "invoices", finance.create(ORG, "invoices")[0])
+    bad["line_items"][0].pop("line_item_id")
+    with run_service(settings, database_url, run_worker=False) as service:
+        for record in [good[0], bad, good[1]]:
+            assert post(service, orjson.dumps({"invoice": record})).status_code == 202
+    processor = Processor(settings, lambda: None)
+    with connect(database_url) as connection:
+        outcome = processor.run_once(connection)
+    assert (outcome.processed, outcome.failed, outcome.dead) == (2, 1, 0)
+    rows = inbox_rows(db, settings)
+    assert [(r[4], r[5]) for r in rows] == [("done", 1), ("pending", 1), ("done", 1)]
+    assert bad["invoice_id"] in rows[1][6]
+    assert "line_item_id" in rows[1][6]
+    assert sorted(r[0] for r in erp_rows(db, settings, "invoices", "zoho_id")) == sorted(
+        r["invoice_id"] for r in good)
