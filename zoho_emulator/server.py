@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import uvicorn
+from typing_extensions import override
 
 from zoho_emulator.app import create_app
 from zoho_emulator.emulator import Emulator
@@ -45,6 +46,7 @@ class _ForegroundServer(uvicorn.Server):
     supervisor (`make demo`, systemd) should see a clean exit instead.
     """
 
+    @override
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         """Turn SIGINT/SIGTERM into a graceful shutdown, without re-raising them."""
