@@ -39,7 +39,7 @@ DEMO_DIR = PROJECT_ROOT / ".meltano" / "demo"
 DB_DIR = DEMO_DIR / "erp-db"
 STATE_SUFFIX = "demo"
 STATE_ID = f"dev:tap-zoho-to-target-tsh-erp:{STATE_SUFFIX}"
-DEFAULT_SCALE = "200"
+DEFAULT_SCALE = "100"
 DEFAULT_PRODUCTS = "books,inventory,crm"
 INDIA_ORG = "10234695"
 US_ORG = "20987654"
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the demo; 0 when every step worked."""
     parser = argparse.ArgumentParser(prog="make demo", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--scale", default=DEFAULT_SCALE, help="emulator records per entity (default 200)"
+        "--scale", default=DEFAULT_SCALE, help="emulator records per entity (default 100)"
     )
     parser.add_argument(
         "--products", default=DEFAULT_PRODUCTS,
