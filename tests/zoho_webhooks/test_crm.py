@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import requests
+from psycopg import sql
 
 from target_tsh_erp.database import connect
 from tests.zoho_webhooks.support import erp_rows, inbox_rows, settled, wait_for
@@ -82,3 +83,19 @@ def test_channels_are_renewed_before_they_expire(
     listed = client.request_json("crm", "/actions/watch",
                                  params={"channel_id": first["channel_id"]})
     assert listed["watch"][0]["channel_expiry"]
+
+
+def test_the_running_service_renews_a_channel_near_expiry(
+    service: RunningService, settings: ServiceSettings, database_url: str,
+    db: psycopg.Connection[Any],
+) -> None:
+    short = replace(settings, public_url=service.base_url, crm_channel_ttl_seconds=600)
+    [created] = subscribe(short, database_url)
+    service.runtime.renew_channels()  # what its renewal thread does every minute
+    [channel] = service.runtime.health()[1]["crm_channels"]
+    assert channel["channel_id"] == created["channel_id"]
+    assert channel["expires_in_seconds"] > 3600, "renewed for the configured day"
+    assert service.runtime.renew_errors == 0
+    assert db.execute(
+        sql.SQL("SELECT count(*) FROM {}.crm_channels").format(
+            sql.Identifier(settings.service_schema))).fetchone() == (1,)
