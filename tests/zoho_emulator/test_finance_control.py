@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import pytest
 import requests
+from typing_extensions import override
 
 from tests.zoho_emulator.conftest import ORG_IN, ORG_US, session_for
 from zoho_emulator.faults import FaultKind, FaultRule
@@ -259,12 +260,14 @@ def test_concurrency_limit_429_code_1070_with_latency() -> None:
 class _Receiver(BaseHTTPRequestHandler):
     received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
 
+    @override
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.received.append((dict(self.headers), body))
         self.send_response(200)
         self.end_headers()
 
+    @override
     def log_message(self, *args) -> None:  # quiet
         del args
 

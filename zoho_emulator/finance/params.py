@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from typing_extensions import override
+
 if TYPE_CHECKING:
     from starlette.datastructures import QueryParams
 
@@ -27,6 +29,7 @@ _MODIFIED = re.compile(
 class InvalidParameterError(ValueError):
     """A parameter Zoho would refuse: answered with code 2 and the parameter's name."""
 
+    @override
     def __init__(self, name: str) -> None:
         """Remember which parameter."""
         super().__init__(f"Invalid value passed for {name}")

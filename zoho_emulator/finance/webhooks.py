@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
-import requests
 
 from zoho_emulator.finance.catalog import BY_NAME
 from zoho_emulator.webhook_signing import SIGNATURE_HEADER, sign
@@ -68,7 +67,6 @@ class WebhookSender:
         self._queue: queue.Queue[tuple[Registration, str, str, str, Record] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._session = requests.Session()
         data.listeners.append(self._changed)
         data.has_subscribers = lambda: bool(self.registrations)
 
@@ -139,6 +137,11 @@ class WebhookSender:
         return orjson.dumps({key: record})
 
     def _run(self) -> None:
+        # Imported here: `requests` costs a quarter of the emulator's start-up time and
+        # only the delivery thread, started by the first registration, needs it.
+        import requests  # noqa: PLC0415
+
+        session = requests.Session()
         while True:
             item = self._queue.get()
             if item is None:
@@ -176,7 +179,7 @@ class WebhookSender:
                 None,
             )
             try:
-                response = self._session.post(
+                response = session.post(
                     registration.url, data=body, headers=headers, timeout=DELIVERY_TIMEOUT
                 )
                 delivery.status = response.status_code
