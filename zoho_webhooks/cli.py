@@ -88,22 +88,29 @@ def _work(settings: ServiceSettings, args: argparse.Namespace) -> int:
     from zoho_webhooks.metrics import ServiceMetrics  # noqa: PLC0415
     from zoho_webhooks.processor import WorkerLoop  # noqa: PLC0415
 
+    stopping = threading.Event()
+    loops: list[WorkerLoop] = []
+
+    def stop(*_: Any) -> None:  # noqa: ANN401 - signal handler arguments
+        stopping.set()
+        for loop in loops:
+            loop.stop()
+
+    # Installed before anything slow, so a stop during start-up is still a clean stop.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     threads = args.threads or settings.worker_threads
     metrics = ServiceMetrics()
     with database(settings) as url:
         prepare_database(settings, url)
-        loops = [WorkerLoop(settings, url, lambda: client_factory(settings), metrics.record)
-                 for _ in range(max(1, threads))]  # fmt: skip
-
-        def stop(*_: Any) -> None:  # noqa: ANN401 - signal handler arguments
-            for loop in loops:
-                loop.stop()
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
+        loops.extend(WorkerLoop(settings, url, lambda: client_factory(settings), metrics.record)
+                     for _ in range(max(1, threads)))  # fmt: skip
+        if stopping.is_set():
+            return 0
         running = [threading.Thread(target=loop.run, daemon=True) for loop in loops[1:]]
         for thread in running:
             thread.start()
+        logger.info("zoho-webhooks work: %d worker thread(s) running", len(loops))
         loops[0].run()
         for thread in running:
             thread.join()

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,8 +51,15 @@ def test_several_standalone_workers_share_the_inbox_without_double_processing(
            "ZOHO_WEBHOOKS_RAW_SCHEMA": settings.raw_schema,
            "ZOHO_WEBHOOKS_NOTIFY_CHANNEL": settings.notify_channel,
            "ZOHO_WEBHOOKS_CLAIM_BATCH": "5", "ZOHO_WEBHOOKS_POLL_SECONDS": "0.05"}  # fmt: skip
-    workers = [subprocess.Popen([str(BIN), "work", "--threads", "2"], env=env)
+    workers = [subprocess.Popen([str(BIN), "work", "--threads", "2"], env=env,
+                                stderr=subprocess.PIPE, text=True)
                for _ in range(2)]  # fmt: skip
+    for worker in workers:  # both running before the inbox drains (and before SIGTERM)
+        assert worker.stderr is not None
+        for line in worker.stderr:
+            if "worker thread(s) running" in line:
+                break
+        threading.Thread(target=worker.stderr.read, daemon=True).start()  # keep draining
     try:
         wait_for(lambda: settled(db, settings), timeout=60)
     finally:
