@@ -74,13 +74,12 @@ class RunOutcome:
         return text[start:start + 3000] if start >= 0 else ""
 
     def clear_message(self) -> str:
-        """The last error-ish line, the one a user would read."""
-        for text in (self.tap_log, self.target_log):
-            for line in reversed(text.splitlines()):
-                lowered = line.lower()
-                if any(word in lowered for word in ("error", "fatal", "quota", "stopp",
-                                                    "throttl", "failed")):
-                    return line.strip()[-240:]
+        """The line a user would read: a clean stop first, then errors, then warnings."""
+        lines = (self.tap_log + "\n" + self.target_log).splitlines()
+        for marker in ("Stopping cleanly", "| ERROR", "| CRITICAL", "| WARNING"):
+            for line in reversed(lines):
+                if marker in line:
+                    return line.split("| ", 3)[-1].strip()[-300:]
         return ""
 
 
