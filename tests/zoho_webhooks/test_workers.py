@@ -54,18 +54,24 @@ def test_several_standalone_workers_share_the_inbox_without_double_processing(
     workers = [subprocess.Popen([str(BIN), "work", "--threads", "2"], env=env,
                                 stderr=subprocess.PIPE, text=True)
                for _ in range(2)]  # fmt: skip
+    drains = []
     for worker in workers:  # both running before the inbox drains (and before SIGTERM)
         assert worker.stderr is not None
         for line in worker.stderr:
             if "worker thread(s) running" in line:
                 break
-        threading.Thread(target=worker.stderr.read, daemon=True).start()  # keep draining
+        drains.append(threading.Thread(target=worker.stderr.read, daemon=True))
+        drains[-1].start()
     try:
         wait_for(lambda: settled(db, settings), timeout=60)
     finally:
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
         codes = [worker.wait(timeout=30) for worker in workers]
+        for worker, drain in zip(workers, drains, strict=False):
+            drain.join(timeout=10)
+            assert worker.stderr is not None
+            worker.stderr.close()
     assert codes == [0, 0], "workers stop cleanly on SIGTERM"
     rows = inbox_rows(db, settings)
     assert {r[4] for r in rows} == {"done"}
