@@ -174,7 +174,7 @@ class Processor:
         try:
             with connection.transaction():
                 self._write(connection, list(merged.values()))
-        except _EVENT_ERRORS:
+        except _EVENT_ERRORS as batch_error:
             if len(prepared) == 1:
                 event = prepared[0][0]
                 try:
@@ -184,7 +184,8 @@ class Processor:
                     self._failed(connection, event, error, outcome)
                     return []
                 return [event]
-            logger.info("Batch of %d events failed; applying them one by one", len(prepared))
+            logger.info("Batch of %d events failed (%s); applying them one by one",
+                        len(prepared), type(batch_error).__name__)  # fmt: skip
             done = []
             for event, groups in prepared:
                 try:

@@ -9,6 +9,7 @@ import requests
 from tests.zoho_webhooks.conftest import ORG
 from tests.zoho_webhooks.support import erp_rows, inbox_rows, outbox, settled, wait_for
 from zoho_webhooks.inbox import WEBHOOK_PROCESSED, WEBHOOK_RECEIVED
+from zoho_webhooks.service import Runtime
 
 if TYPE_CHECKING:
     import psycopg
@@ -74,3 +75,11 @@ def test_books_and_inventory_changes_become_erp_rows(
     assert 'zoho_webhooks_processed_total{source="books"} 3.0' in metrics
     assert 'zoho_webhooks_processed_total{source="inventory"} 2.0' in metrics
     assert "zoho_webhooks_processing_latency_seconds_count 5.0" in metrics
+
+
+def test_health_is_503_when_the_database_is_unreachable(settings: ServiceSettings) -> None:
+    """Readiness, not just liveness: a runtime whose database is gone says so."""
+    runtime = Runtime(settings, "postgresql://postgres@/postgres?host=/nonexistent-socket-dir")
+    ready, facts = runtime.health()
+    assert not ready
+    assert facts["database"] == "unreachable"
