@@ -177,3 +177,27 @@ def test_protocol_errors_fail_clearly_after_committing_what_came_before(  # noqa
     assert rows(conn, "SELECT count(*) FROM {raw}.books_items", settings) == [(1,)]
     assert rows(conn, "SELECT event_type FROM {erp}.events_outbox ORDER BY id DESC LIMIT 1",
                 settings) == [("tds.zoho.sync.failed",)]
+
+
+def test_activate_version_through_the_target_soft_deletes_unseen(target_config, conn,
+                                                                 settings):
+    schema = {"type": "SCHEMA", "stream": "inventory_warehouses", "key_properties":
+              ["organization_id", "warehouse_id"], "schema": {"properties": {}}}
+
+    def full_sync(version: int, ids: list[str]) -> list[bytes]:
+        return [orjson.dumps(m) for m in (
+            schema,
+            {"type": "ACTIVATE_VERSION", "stream": "inventory_warehouses", "version": version},
+            *({"type": "RECORD", "stream": "inventory_warehouses", "version": version,
+               "record": {"organization_id": ORG, "warehouse_id": w, "warehouse_name": w}}
+              for w in ids),
+            {"type": "ACTIVATE_VERSION", "stream": "inventory_warehouses", "version": version},
+        )]
+
+    run_target(target_config, full_sync(1, ["w1", "w2"]))
+    run_target(target_config, full_sync(2, ["w1"]))
+    assert rows(conn, "SELECT zoho_id, deleted_at IS NOT NULL FROM {erp}.warehouses"
+                      " ORDER BY 1", settings) == [("w1", False), ("w2", True)]
+    run_target(target_config, full_sync(3, ["w1", "w2"]))
+    assert rows(conn, "SELECT zoho_id, deleted_at IS NOT NULL FROM {erp}.warehouses"
+                      " ORDER BY 1", settings) == [("w1", False), ("w2", False)]
