@@ -31,8 +31,11 @@ if TYPE_CHECKING:
 SCALE = "30"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    """One emulator per test module, as Zoho counts tokens: at most 10 minted per refresh
+    token in 10 minutes, and every `meltano run` mints 2-3 (discovery runs the tap in a
+    process of its own). A session-wide emulator would throttle the later modules."""
     folder = tmp_path_factory.mktemp("emulator")
     with emulator_process(
         folder, scale=SCALE, extra_args=("--requests-per-minute", "0")
@@ -46,7 +49,7 @@ def erp_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield database.url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def project(
     tmp_path_factory: pytest.TempPathFactory, emulator: EmulatorProcess, erp_database: str
 ) -> MeltanoProject:
