@@ -34,8 +34,8 @@ SCALE = "30"
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
     """One emulator per test module, as Zoho counts tokens: at most 10 minted per refresh
-    token in 10 minutes, and every `meltano run` mints 2-3 (discovery runs the tap in a
-    process of its own). A session-wide emulator would throttle the later modules."""
+    token in 10 minutes, and every `meltano run` with CRM mints 2 (discovery runs the tap
+    in a process of its own). A session-wide emulator would throttle the later modules."""
     folder = tmp_path_factory.mktemp("emulator")
     with emulator_process(
         folder, scale=SCALE, extra_args=("--requests-per-minute", "0")
