@@ -81,11 +81,26 @@ class RawRegistry:
         """Start with an empty cache: the database is read on first use of a stream."""
         self.raw_schema = raw_schema
         self._streams: dict[str, RawStream] = {}
+        self._provisional: dict[str, int] = {}
+        """Streams whose table this process created in a transaction that may roll back,
+        with that transaction's id: re-checked until seen from another transaction."""
 
     def known(self, connection: psycopg.Connection[Any], stream: str) -> RawStream | None:
         """The stream's landing table if it was ever created (by any process)."""
         if stream in self._streams:
-            return self._streams[stream]
+            if stream not in self._provisional:
+                return self._streams[stream]
+            info = self._streams[stream]
+            row = connection.execute(
+                "SELECT to_regclass(%s) IS NOT NULL, txid_current_if_assigned()",
+                (sql.Identifier(self.raw_schema, info.table).as_string(connection),),
+            ).fetchone()
+            if row and row[0]:
+                if row[1] != self._provisional[stream]:
+                    del self._provisional[stream]  # visible from another transaction
+                return info
+            # Created in a transaction (or savepoint) that rolled back: forget it.
+            del self._streams[stream], self._provisional[stream]
         row = connection.execute(
             sql.SQL(
                 "SELECT table_name, key_properties, modification_field FROM {}._streams"
@@ -187,9 +202,12 @@ class RawRegistry:
             ).format(schema),
             (stream, table, list(keys), modification_field),
         )
+        created_in = connection.execute("SELECT txid_current()").fetchone()
         self._streams[stream] = info
+        self._provisional[stream] = int(created_in[0]) if created_in else 0
         return info
 
     def forget(self) -> None:
         """Drop the cache (after a rolled-back transaction that may have created tables)."""
         self._streams.clear()
+        self._provisional.clear()

@@ -208,7 +208,19 @@ def test_remap_rebuilds_erp_from_raw(conn, writer, settings):
 def test_apply_records_is_inside_the_callers_transaction(conn, writer, settings):
     apply_records(conn, "books_items", [item()], writer=writer)
     conn.rollback()
-    writer.registry.forget()
     assert q(conn, settings, "SELECT count(*) FROM {erp}.products") == [(0,)]
     with pytest.raises(psycopg.errors.UndefinedTable):
         q(conn, settings, "SELECT count(*) FROM {raw}.books_items")
+    conn.rollback()
+    # The same writer notices its landing table rolled back and creates it again.
+    apply_records(conn, "books_items", [item()], writer=writer)
+    conn.commit()
+    assert q(conn, settings, "SELECT count(*) FROM {raw}.books_items") == [(1,)]
+    conn.execute("SELECT 1")  # the caller's transaction is open
+    with conn.transaction():  # a savepoint in it, as the webhook service uses per event
+        apply_records(conn, "books_bills", [{"organization_id": ORG, "bill_id": "b"}],
+                      key_properties=["organization_id", "bill_id"], writer=writer)
+        raise psycopg.Rollback
+    apply_records(conn, "books_bills", [{"organization_id": ORG, "bill_id": "b"}],
+                  writer=writer, key_properties=["organization_id", "bill_id"])
+    assert q(conn, settings, "SELECT bill_id FROM {raw}.books_bills") == [("b",)]
