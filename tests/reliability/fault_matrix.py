@@ -36,6 +36,8 @@ class Fault:
     """Seconds to advance the emulator clock before each resume (daily cap, throttle)."""
     resumes: int = 1
     """Resume runs allowed (a daily cap lets each day's run go a bit further)."""
+    per_product: dict[str, dict[str, Any]] | None = None
+    """Settings that differ by product (CRM discovery alone needs 16 calls)."""
 
 
 FAULTS: tuple[Fault, ...] = (
@@ -47,7 +49,8 @@ FAULTS: tuple[Fault, ...] = (
                                                                   "after": 4}),)),
     Fault("truncated JSON", {}, ((FaultKind.TRUNCATED_JSON, {"remaining": 3, "after": 5}),)),
     Fault("429 storm", {}, ((FaultKind.RATE_LIMIT_STORM, {"remaining": 1, "after": 2}),)),
-    Fault("daily cap", {"daily_limit": 30}, lift_by_clock=86_400, resumes=10),
+    Fault("daily cap", {"daily_limit": 15}, lift_by_clock=86_400, resumes=15,
+          per_product={"crm": {"daily_limit": 24}}),
     Fault("token revocation", {}, ((FaultKind.REVOKE_TOKENS, {"remaining": 1, "after": 6}),),
           auth_route=True),
     Fault("refresh throttle", {"token_mint_limit": 1, "token_mint_window": 4},
@@ -57,6 +60,12 @@ FAULTS: tuple[Fault, ...] = (
 
 
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
+    ("daily cap", "books"): (
+        "tap-zoho: no progress across days once the remaining work of one stream exceeds"
+        " what is left of the day's quota after the fixed per-run cost (one list call per"
+        " stream and org, full-table lists re-read): from day 5 every run re-fetches the"
+        " same purchase-order details and stops at books_purchase_order_line_items; the"
+        " parent bookmark never advances (15 calls/day/org, scale 5; 30/day completes)"),
     ("daily cap", "crm"): (
         "tap-zoho: the daily quota runs out during CRM discovery (settings/fields calls,"
         " before any sync); ZohoQuotaExhaustedError escapes TapZoho.discover_streams as a"
@@ -82,7 +91,8 @@ def run_cell(  # noqa: PLR0913, PLR0917 - one cell needs each of these
 ) -> Cell:
     """Run one cell end to end and classify it."""
     erp, raw = schemas
-    settings = {"scale": 5, "requests_per_minute": 0, "daily_limit": 0, **fault.settings}
+    settings = {"scale": 5, "requests_per_minute": 0, "daily_limit": 0, **fault.settings,
+                **(fault.per_product or {}).get(product, {})}
     with run_emulator(**settings) as zoho:
         for kind, options in fault.rules:
             route = f"{product}:auth" if fault.auth_route else f"{product}:*"
@@ -111,12 +121,11 @@ def run_cell(  # noqa: PLR0913, PLR0917 - one cell needs each of these
             if resumed.has_traceback:
                 return Cell(fault.name, product, "traceback on resume", _tail(resumed),
                             seconds)
-            before, problems = len(problems), ground_truth_diff(conn, zoho.emulator, erp, raw,
-                                                                (product,))
+            problems = ground_truth_diff(conn, zoho.emulator, erp, raw, (product,))
             if resumed.tap_rc == 0 and not problems:
                 return Cell(fault.name, product, STOPPED,
                             f"{message} (exact after {attempt} resume(s))", seconds)
-            if resumed.tap_rc != 0 or (len(problems) >= before > 0 and attempt > 1):
+            if resumed.tap_rc != 0:
                 break
         return Cell(fault.name, product, "not resumable",
                     f"{message} | rc={resumed.tap_rc} {'; '.join(problems)[:300]}", seconds)
