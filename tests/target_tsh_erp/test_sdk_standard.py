@@ -8,6 +8,8 @@ the target itself in `embedded_data_dir`.
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,7 +17,11 @@ from singer_sdk.testing import get_target_test_class
 
 from target_tsh_erp.target import TargetTshErp
 
-_DATA_DIR = Path(tempfile.mkdtemp(prefix="tsh-erp-sdk-")) / "pgdata"
+_WORK_DIR = Path(tempfile.mkdtemp(prefix="tsh-erp-sdk-"))
+_DATA_DIR = _WORK_DIR / "pgdata"
+# The class needs its config at import; each target run stops the server it started,
+# so the folder can go when the test process ends.
+atexit.register(shutil.rmtree, _WORK_DIR, ignore_errors=True)
 
 TestTargetTshErp = get_target_test_class(
     TargetTshErp,
