@@ -32,7 +32,10 @@ def emulator(**settings):
 
 
 def test_token_refreshed_ahead_of_expiry_mid_run():
-    with emulator(token_lifetime=2, latency_ms=40) as zoho:
+    # 37 calls at 150 ms outlast a 5 s token; its 0.5 s refresh margin is wide enough that
+    # a loaded machine does not send a token that expires in flight (that 401 would be
+    # handled, but would hide whether the refresh really came ahead of expiry).
+    with emulator(token_lifetime=5, latency_ms=150) as zoho:
         config = emulator_config(zoho.base_url, products=["books"])
         result = run_tap(config, streams=BOOKS_SUBSET)
         stats = zoho.emulator.stats.snapshot()
