@@ -27,7 +27,7 @@ from tap_zoho.progress import StreamProgress
 from tap_zoho.schemas import load_schema
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Generator, Iterable, Iterator
 
     from singer_sdk.helpers.types import Context
 
@@ -60,6 +60,33 @@ class ZohoStream(Stream):
         self.zoho_tap = tap
         self.normalizer = RecordNormalizer(self.name, self.schema)
         self._progress: dict[str, StreamProgress] = {}
+        self._announced_version: int | None = None
+
+    @override
+    def _write_activate_version_message(self, full_table_version: int) -> None:
+        """Hold the full-table version back until the stream has synced completely.
+
+        The SDK announces it before the records. A target that soft-deletes the rows an
+        announced version did not carry would then hide every row until its record
+        arrives again, and for good if the run stops early (a daily quota). Sent after
+        a complete sync, it means what a target needs: every current row has been seen.
+        """
+        self._announced_version = full_table_version
+
+    @override
+    def _sync_records(
+        self,
+        context: Context | None = None,
+        *,
+        write_messages: bool = True,
+    ) -> Generator[dict[str, Any], Any, Any]:
+        """Sync every partition, then announce the full-table version if all completed."""
+        yield from super()._sync_records(context, write_messages=write_messages)
+        version = self._announced_version
+        self._announced_version = None
+        quota_stopped = any(product == self.product for product, _ in self.zoho_tap.quota_stops)
+        if write_messages and version is not None and not quota_stopped:
+            super()._write_activate_version_message(version)
 
     @property
     def client(self) -> UnifiedZohoClient:
