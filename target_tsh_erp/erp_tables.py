@@ -48,12 +48,18 @@ class TableSpec:
 
     `enrich_columns` keep their stored value when an incoming row has NULL there: Books
     items carry no stock, Inventory items do; one must not erase the other.
+
+    `document_column` marks a table of lines delivered as a document's complete current
+    set, each dated with the document's modification time (`source_modified_at`): the
+    column holding the document's Zoho id. A stored line dated before the newest stored
+    line of its document is no longer in the document and is soft-deleted.
     """
 
     name: str
     columns: tuple[tuple[str, str], ...]
     refs: tuple[ParentRef, ...] = ()
     enrich_columns: frozenset[str] = field(default_factory=frozenset)
+    document_column: str | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -135,6 +141,7 @@ TABLES: tuple[TableSpec, ...] = (
          ("phone", TEXT), ("mobile", TEXT), ("is_primary", BOOL)),
         refs=(ParentRef("customer_id", "customers", "customer_zoho_id"),
               ParentRef("vendor_id", "vendors", "vendor_zoho_id")),
+        document_column="contact_zoho_id",
     ),
     TableSpec(
         "warehouses",
@@ -168,6 +175,7 @@ TABLES: tuple[TableSpec, ...] = (
          ("quantity_shipped", NUM)),
         refs=(ParentRef("sales_order_id", "sales_orders", "sales_order_zoho_id"),
               _PRODUCT_REF),
+        document_column="sales_order_zoho_id",
     ),
     TableSpec(
         "purchase_orders",
@@ -180,6 +188,7 @@ TABLES: tuple[TableSpec, ...] = (
          ("quantity_billed", NUM)),
         refs=(ParentRef("purchase_order_id", "purchase_orders", "purchase_order_zoho_id"),
               _PRODUCT_REF),
+        document_column="purchase_order_zoho_id",
     ),
     TableSpec(
         "invoices",
@@ -190,6 +199,7 @@ TABLES: tuple[TableSpec, ...] = (
         "invoice_lines",
         (("invoice_zoho_id", TEXT), *_LINE),
         refs=(ParentRef("invoice_id", "invoices", "invoice_zoho_id"), _PRODUCT_REF),
+        document_column="invoice_zoho_id",
     ),
     TableSpec(
         "payments",

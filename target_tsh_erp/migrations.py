@@ -102,7 +102,19 @@ def _v1(erp: str, raw: str) -> list[sql.Composed]:
     return statements
 
 
-MIGRATIONS: tuple[Callable[[str, str], list[sql.Composed]], ...] = (_v1,)
+def _v2(erp: str, _raw: str) -> list[sql.Composed]:
+    """Index each line table by its document, for the removed-line sweep after a merge."""
+    return [
+        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {}.{} (organization_id, {})").format(
+            sql.Identifier(f"{table.name}_{table.document_column}_idx"), sql.Identifier(erp),
+            sql.Identifier(table.name), sql.Identifier(table.document_column),
+        )
+        for table in TABLES
+        if table.document_column
+    ]
+
+
+MIGRATIONS: tuple[Callable[[str, str], list[sql.Composed]], ...] = (_v1, _v2)
 """Index i holds version i + 1. Append; never edit a released migration."""
 
 LATEST_VERSION = len(MIGRATIONS)

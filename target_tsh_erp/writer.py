@@ -389,7 +389,39 @@ class ErpWriter:
                     copy.write_row(row)
             cursor.execute(self._raw_merge_sql(part.info, deduplicate=part.deduplicate))
             batch.result.raw_written += max(cursor.rowcount, 0)
+            removed = self._raw_removed_lines_sql(part.info)
+            if removed is not None:
+                cursor.execute(removed)
+                batch.result.raw_written += max(cursor.rowcount, 0)
             cursor.execute(sql.SQL("DELETE FROM {}").format(stage))
+
+    def _raw_removed_lines_sql(self, info: RawStream) -> sql.Composed | None:
+        """Soft-delete raw lines no longer in their document (line-item streams only).
+
+        A document's lines arrive as its complete current set, each dated with the
+        document's `parent_last_modified_time`. A stored line dated before the newest
+        stored line of the same document is not in that newer version: it was removed.
+        Its `modified_at` moves to that version's time, so a stale re-delivery of the old
+        version is older than the stored row and cannot bring it back. Only documents in
+        the stage are swept; lines of the newest version are never touched, so a version
+        split across two batches ends with all its lines live.
+        """
+        if not info.stream.endswith("_line_items") or len(info.key_columns) != 3:  # noqa: PLR2004 - (organization, document, line)
+            return None
+        if info.key_columns[0] != "organization_id":
+            return None
+        target = sql.Identifier(self.settings.raw_schema, info.table)
+        document = sql.Identifier(info.key_columns[1])
+        return sql.SQL(
+            "WITH documents AS (SELECT r.organization_id, r.{doc} AS document,"
+            "   max(r.modified_at) AS newest FROM {target} r"
+            "   WHERE (r.organization_id, r.{doc}) IN (SELECT DISTINCT k1, k2 FROM {stage})"
+            "   GROUP BY 1, 2)"
+            " UPDATE {target} t SET deleted_at = d.newest, modified_at = d.newest,"
+            " synced_at = now() FROM documents d"
+            " WHERE t.organization_id = d.organization_id AND t.{doc} = d.document"
+            "   AND t.deleted_at IS NULL AND t.modified_at < d.newest"
+        ).format(doc=document, target=target, stage=sql.Identifier(_RAW_STAGE))
 
     def _raw_merge_sql(self, info: RawStream, *, deduplicate: bool) -> sql.Composed:
         """The raw upsert; `deduplicate` keeps the newest of repeated keys in a batch.
@@ -572,12 +604,39 @@ class ErpWriter:
                     cursor.execute(statement)
                 cursor.execute(statements[-2])
                 written = max(cursor.rowcount, 0)
+                if spec.document_column:
+                    cursor.execute(self._removed_lines_sql(spec))
+                    written += max(cursor.rowcount, 0)
                 cursor.execute(statements[-1])
                 if written:
                     result.erp_written[spec.name] += written
                     touched.add(spec.name)
         if touched & LINK_TABLES:
             link_customers_to_crm(connection, self.settings.erp_schema)
+
+    def _removed_lines_sql(self, spec: TableSpec) -> sql.Composed:
+        """Soft-delete ERP lines no longer in their document (see `_raw_removed_lines_sql`).
+
+        Runs after the upsert, in the batch's transaction, for the documents in the stage.
+        The newest stored line time of a document is the newest version seen; a line
+        dated before it was removed from the document. `source_modified_at` moves to that
+        time so a stale copy of the line is rejected by the stale-update guard.
+        """
+        erp, table = self._erp, sql.Identifier(spec.name)
+        return sql.SQL(
+            "WITH documents AS (SELECT l.organization_id, l.{doc} AS document,"
+            "   max(l.source_modified_at) AS newest FROM {erp}.{table} l"
+            "   WHERE (l.organization_id, l.{doc}) IN"
+            "     (SELECT DISTINCT organization_id, {doc} FROM {stage} WHERE {doc} IS NOT NULL)"
+            "   GROUP BY 1, 2)"
+            " UPDATE {erp}.{table} t SET deleted_at = d.newest, source_modified_at = d.newest,"
+            " synced_at = now(), updated_at = now() FROM documents d"
+            " WHERE t.organization_id = d.organization_id AND t.{doc} = d.document"
+            "   AND t.deleted_at IS NULL AND t.source_modified_at < d.newest"
+        ).format(
+            doc=sql.Identifier(str(spec.document_column)), erp=erp, table=table,
+            stage=sql.Identifier(f"_tsh_stage_{spec.name}"),
+        )
 
     def _merge_statements(self, spec: TableSpec, *, deduplicate: bool) -> list[sql.Composed]:
         """Placeholder inserts for parents, the guarded upsert, the stage cleanup."""

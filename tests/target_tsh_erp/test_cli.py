@@ -9,6 +9,7 @@ import sys
 import orjson
 from psycopg import sql
 
+from target_tsh_erp.migrations import LATEST_VERSION
 from target_tsh_erp.testing import schema_message, synthetic_item
 
 TSH_ERP = [sys.executable, "-c", "from target_tsh_erp.cli import main; raise SystemExit(main())"]
@@ -28,10 +29,10 @@ def test_default_embedded_database_migrate_load_remap(tmp_path):
     assert (tmp_path / ".meltano" / "erp-db" / "PG_VERSION").is_file()
     version = subprocess.run([*TSH_ERP, "version"], cwd=tmp_path, capture_output=True,
                              text=True, timeout=120, check=True)
-    assert version.stdout.strip() == "1"
+    assert version.stdout.strip() == str(LATEST_VERSION)
     migrated = subprocess.run([*TSH_ERP, "migrate"], cwd=tmp_path, capture_output=True,
                               text=True, timeout=120, check=True)
-    assert "schema at version 1" in migrated.stdout
+    assert f"schema at version {LATEST_VERSION}" in migrated.stdout
     remapped = subprocess.run([*TSH_ERP, "remap"], cwd=tmp_path, capture_output=True,
                               text=True, timeout=120, check=True)
     assert "{'products': 3} rows written, 0 rejected" in remapped.stdout
@@ -48,4 +49,4 @@ def test_migrate_refuses_newer_schema(tmp_path, database_url, settings, conn):
     done = subprocess.run([*TSH_ERP, "migrate", "--config", str(config)], capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 2
-    assert "version 7, newer than this target-tsh-erp knows (1)" in done.stderr
+    assert f"version 7, newer than this target-tsh-erp knows ({LATEST_VERSION})" in done.stderr
