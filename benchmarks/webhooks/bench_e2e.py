@@ -69,7 +69,36 @@ def listen(url: str, arrived: dict[str, float], done: threading.Event) -> thread
     return thread
 
 
-def main() -> None:
+def register(session: requests.Session, base: str, receiver: str, query: str = "") -> None:
+    session.delete(f"{base}/__emulator/webhooks", timeout=10).raise_for_status()
+    for entity, product in ENTITIES.items():
+        session.post(f"{base}/__emulator/webhooks", timeout=10, json={
+            "url": f"{receiver}/webhooks/{product}?organization_id={ORG}&event=updated{query}",
+            "entities": [entity], "events": ["updated"], "organization_id": ORG,
+        }).raise_for_status()
+
+
+def drive(  # noqa: PLR0913, PLR0917 - the run's parts
+    session: requests.Session, base: str, ids: dict[str, list[str]], offset: int, total: int,
+    rate: float,
+) -> tuple[dict[str, float], float]:
+    """Edit one distinct record per tick; returns edit times by record id and the rate."""
+    sent: dict[str, float] = {}
+    began = time.perf_counter()
+    for tick in range(total):
+        due = began + tick / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        entity = "invoices" if tick % 2 == 0 else "salesorders"
+        record_id = ids[entity][offset + tick // 2]
+        sent[record_id] = time.time()
+        session.post(f"{base}/__emulator/finance/{ORG}/{entity}/update",
+                     json={"ids": [record_id]}, timeout=10).raise_for_status()
+    return sent, total / (time.perf_counter() - began)
+
+
+def main() -> None:  # noqa: PLR0915 - one scripted scenario
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=30.0)
@@ -80,7 +109,7 @@ def main() -> None:
         emulator_port = free_port()
         emulator = subprocess.Popen(
             [str(BIN / "zoho-emulator"), "serve", "--port", str(emulator_port), "--scale",
-             str(max(300, total)), "--requests-per-minute", "0", "--daily-limit", "0",
+             str(max(300, total + 10)), "--requests-per-minute", "0", "--daily-limit", "0",
              "--webhook-secret", SECRET], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         base = f"http://127.0.0.1:{emulator_port}"
@@ -95,32 +124,33 @@ def main() -> None:
         session = requests.Session()
         try:
             ids: dict[str, list[str]] = {}
-            for entity, product in ENTITIES.items():
-                session.post(f"{base}/__emulator/webhooks", timeout=10, json={
-                    "url": f"http://127.0.0.1:{service_port}/webhooks/{product}"
-                           f"?organization_id={ORG}&event=updated",
-                    "entities": [entity], "events": ["updated"], "organization_id": ORG,
-                }).raise_for_status()
+            for entity in ENTITIES:
                 rows = session.get(f"{base}/__emulator/finance/{ORG}/{entity}/records",
                                    timeout=60).json()["records"]
                 key = "invoice_id" if entity == "invoices" else "salesorder_id"
                 ids[entity] = [row[key] for row in rows]
+            # Reference: the same edits delivered to a receiver that acknowledges at once.
+            reference_port = free_port()
+            reference = subprocess.Popen([sys.executable, str(Path(__file__).parent /
+                                          "reference_server.py"), str(reference_port)])
+            reference_url = f"http://127.0.0.1:{reference_port}"
+            wait_http(f"{reference_url}/health", reference)
+            register(session, base, reference_url, "&note=1")
+            ref_sent, _ = drive(session, base, ids, total // 2, total, args.rate)
+            deadline = time.monotonic() + 60
+            ref_arrived: dict[str, float] = {}
+            while len(ref_arrived) < total and time.monotonic() < deadline:
+                time.sleep(0.2)
+                ref_arrived = session.get(f"{reference_url}/arrivals", timeout=10).json()
+            stop(reference)
+            ref_latencies = sorted(ref_arrived[r] - ref_sent[r] for r in ref_sent
+                                   if r in ref_arrived)  # fmt: skip
+
+            register(session, base, f"http://127.0.0.1:{service_port}")
             arrived: dict[str, float] = {}
             done = threading.Event()
             listener = listen(db.url, arrived, done)
-            sent: dict[str, float] = {}
-            began = time.perf_counter()
-            for tick in range(total):
-                due = began + tick / args.rate
-                delay = due - time.perf_counter()
-                if delay > 0:
-                    time.sleep(delay)
-                entity = "invoices" if tick % 2 == 0 else "salesorders"
-                record_id = ids[entity][tick // 2]
-                sent[record_id] = time.time()
-                session.post(f"{base}/__emulator/finance/{ORG}/{entity}/update",
-                             json={"ids": [record_id]}, timeout=10).raise_for_status()
-            achieved = total / (time.perf_counter() - began)
+            sent, achieved = drive(session, base, ids, 0, total, args.rate)
             deadline = time.monotonic() + 60
             while len(arrived.keys() & sent.keys()) < total and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -144,6 +174,9 @@ def main() -> None:
            "p99_s": round(percentile(latencies, 0.99), 3),
            "max_s": round(latencies[-1], 3) if latencies else None,
            "dead_letters": health.get("dead_letters"),
+           "reference_edit_to_instant_receiver_p50_s": round(percentile(ref_latencies, 0.5), 3),
+           "reference_edit_to_instant_receiver_p95_s": round(percentile(ref_latencies, 0.95), 3),
+           "reference_arrived": len(ref_latencies),
            "inbox_to_erp_p50_s": round(percentile(lags, 0.5), 3),
            "inbox_to_erp_p95_s": round(percentile(lags, 0.95), 3),
            "edit_to_inbox_p95_s": round(percentile(sorted(
