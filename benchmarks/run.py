@@ -25,7 +25,7 @@ from typing import Any
 from benchmarks.report import components, economy, pipeline, render
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SCALES = {"quick": {"economy": 100, "pipeline": 25, "timeout": 420},
+SCALES = {"quick": {"economy": 100, "pipeline": 25, "timeout": 180},
           "full": {"economy": 2000, "pipeline": 500, "timeout": 7200}}  # fmt: skip
 
 
