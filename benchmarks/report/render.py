@@ -62,6 +62,11 @@ def charts(results: dict[str, Any], folder: Path, stem: str) -> dict[str, str]:
                               "bare tap | target": [pipeline["bare_pipe"]["records_per_s"]]},
               "records/s")
         made["pipeline"] = name
+    points = scaling_points(results)
+    if len(points) > 1:
+        name = f"{stem}-scaling.png"
+        _scaling_chart(folder / name, points)
+        made["scaling"] = name
     rates = component_rates(results)
     if rates:
         name = f"{stem}-components.png"
@@ -80,6 +85,40 @@ def charts(results: dict[str, Any], folder: Path, stem: str) -> dict[str, str]:
         plt.close(figure)
         made["components"] = name
     return made
+
+
+_SCALE_LINE = re.compile(
+    r"(?P<records>[\d,]+) records: peak RSS\s+(?P<rss>[\d.]+) MB,\s+(?P<seconds>[\d.]+)s")
+
+
+def scaling_points(results: dict[str, Any]) -> list[tuple[int, float, float]]:
+    """(records, peak RSS MB, seconds) from the tap memory benchmark's lines."""
+    return [
+        (int(match["records"].replace(",", "")), float(match["rss"]), float(match["seconds"]))
+        for entry in results.get("components", [])
+        if entry["script"].endswith("bench_memory.py")
+        for match in _SCALE_LINE.finditer(entry.get("stdout_tail") or "")
+    ]
+
+
+def _scaling_chart(path: Path, points: list[tuple[int, float, float]]) -> None:
+    figure, time_axis = plt.subplots(figsize=(7, 3.6), dpi=100)
+    records = [p[0] for p in points]
+    time_axis.plot(records, [p[2] for p in points], "o-", label="seconds")
+    time_axis.set_xscale("log")
+    time_axis.set_xlabel("records in one stream (log)")
+    time_axis.set_ylabel("seconds")
+    rss_axis = time_axis.twinx()
+    rss_axis.plot(records, [p[1] for p in points], "s--", color="tab:orange",
+                  label="peak RSS MB")
+    rss_axis.set_ylabel("peak RSS (MB)")
+    rss_axis.set_ylim(0, max(p[1] for p in points) * 1.5)
+    time_axis.set_title("tap-zoho scaling: time should grow linearly, memory stay flat",
+                        fontsize=10)
+    figure.legend(loc="upper left", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
 
 
 def component_rates(results: dict[str, Any]) -> dict[str, float]:
@@ -154,6 +193,15 @@ def markdown(results: dict[str, Any], images: dict[str, str]) -> str:
             out.extend([f"![pipeline]({images['pipeline']})", ""])
     else:
         out.extend([f"Not measured: {pipeline}", ""])
+    points = scaling_points(results)
+    if points:
+        out.extend(["## Scaling (tap-zoho, one stream)", "",
+                    "| records | seconds | records/s | peak RSS MB |",
+                    "| ---: | ---: | ---: | ---: |"])
+        out.extend(f"| {n:,} | {sec} | {n / sec:,.0f} | {rss} |" for n, rss, sec in points)
+        out.append("")
+        if "scaling" in images:
+            out.extend([f"![scaling]({images['scaling']})", ""])
     out.extend(["## Component benchmarks", "",
                 "| script | what | status | seconds |", "| --- | --- | --- | ---: |"])
     out.extend(f"| `{entry['script']}` | {entry['what']} | {entry['status']} |"
