@@ -52,13 +52,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def build(count: int, folder: Path) -> Path:
+def build(count: int, folder: Path, prefix: str = "9") -> Path:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
     params = {"organization_id": ORG, "event": "updated"}
     out = []
     for index in range(count):
         body = orjson.dumps({"item": {
-            "item_id": f"9{index:016d}", "name": f"Bench item {index}", "sku": f"B-{index}",
+            "item_id": f"{prefix}{index:016d}", "name": f"Bench item {index}", "sku": f"B-{index}",
             "rate": 10.5, "status": "active", "unit": "pcs", "last_modified_time": now,
             "created_time": now, "description": "x" * 200,
         }})
@@ -92,8 +92,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-webhooks-") as tmp:
         folder = Path(tmp)
         requests_file = build(args.count, folder)
-        warm = build(500, folder / "warm") if (folder / "warm").mkdir() is None else None
-        assert warm is not None
+        (folder / "warm").mkdir()
+        warm = build(500, folder / "warm", prefix="8")
         with embedded(folder / "pgdata") as db:
             port = free_port()
             reference = subprocess.Popen([sys.executable, str(Path(__file__).parent /
