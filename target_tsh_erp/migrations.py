@@ -102,16 +102,53 @@ def _v1(erp: str, raw: str) -> list[sql.Composed]:
     return statements
 
 
-def _v2(erp: str, _raw: str) -> list[sql.Composed]:
-    """Index each line table by its document, for the removed-line sweep after a merge."""
-    return [
-        sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {}.{} (organization_id, {})").format(
-            sql.Identifier(f"{table.name}_{table.document_column}_idx"), sql.Identifier(erp),
-            sql.Identifier(table.name), sql.Identifier(table.document_column),
-        )
-        for table in TABLES
-        if table.document_column
-    ]
+def _v2(erp: str, raw: str) -> list[sql.Composed]:
+    """Index each line table by its document; soft-delete lines removed before now.
+
+    Lines removed from a document used to stay live (the sweep after each merge is new
+    with this version). The same rule runs once here over every stored document: a
+    line dated before the newest stored line of its document is soft-deleted, in the
+    ERP line tables and in the raw line-item landing tables.
+    """
+    e = sql.Identifier(erp)
+    statements: list[sql.Composed] = []
+    for table in TABLES:
+        if not table.document_column:
+            continue
+        doc, name = sql.Identifier(table.document_column), sql.Identifier(table.name)
+        statements += [
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {}.{} (organization_id, {})").format(
+                sql.Identifier(f"{table.name}_{table.document_column}_idx"), e, name, doc,
+            ),
+            sql.SQL(
+                "UPDATE {e}.{t} t SET deleted_at = d.newest, source_modified_at = d.newest,"
+                " updated_at = now() FROM (SELECT organization_id, {doc} AS document,"
+                "   max(source_modified_at) AS newest FROM {e}.{t} GROUP BY 1, 2) d"
+                " WHERE t.organization_id = d.organization_id AND t.{doc} = d.document"
+                "   AND t.deleted_at IS NULL AND t.source_modified_at < d.newest"
+            ).format(e=e, t=name, doc=doc),
+        ]
+    # Raw line tables are created on demand: sweep those registered, whose document key
+    # column is named as its key property (every tap-zoho line stream).
+    statements.append(
+        sql.SQL(
+            "DO $sweep$ DECLARE s record; BEGIN"
+            " FOR s IN SELECT table_name, key_properties[2] AS doc FROM {r}._streams"
+            "   WHERE stream LIKE '%\\_line\\_items' AND cardinality(key_properties) = 3"
+            "   AND key_properties[1] = 'organization_id'"
+            "   AND key_properties[2] ~ '^[a-z][a-z0-9_]*$'"
+            "   AND key_properties[2] NOT IN ('modified_at', 'record', 'synced_at',"
+            "     'deleted_at', 'table_version')"
+            " LOOP EXECUTE format("
+            "   'UPDATE %I.%I t SET deleted_at = d.newest, modified_at = d.newest'"
+            "   || ' FROM (SELECT organization_id, %I AS document, max(modified_at) AS newest'"
+            "   || ' FROM %I.%I GROUP BY 1, 2) d WHERE t.organization_id = d.organization_id'"
+            "   || ' AND t.%I = d.document AND t.deleted_at IS NULL AND t.modified_at < d.newest',"
+            "   {schema}, s.table_name, s.doc, {schema}, s.table_name, s.doc);"
+            " END LOOP; END $sweep$"
+        ).format(r=sql.Identifier(raw), schema=sql.Literal(raw))
+    )
+    return statements
 
 
 MIGRATIONS: tuple[Callable[[str, str], list[sql.Composed]], ...] = (_v1, _v2)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from psycopg import sql
 
+from target_tsh_erp.migrations import migrate
 from target_tsh_erp.target import TargetTshErp
 from target_tsh_erp.testing import emulator_streams, singer_lines
 from target_tsh_erp.writer import apply_records
@@ -227,3 +228,17 @@ def test_erp_line_totals_match_the_emulator_after_lines_are_removed(target_confi
     run_target(target_config, list(singer_lines(_document_streams(before))))
     assert {t: q(conn, settings, "SELECT zoho_id, xmin::text FROM {erp}.{table} ORDER BY 1",
                  t) for *_, t, _ in _DOCUMENTS.values()} == snapshot
+
+
+def test_migration_2_sweeps_lines_removed_before_it(conn, writer, settings):
+    stream = "books_invoice_line_items"
+    apply_records(conn, stream, [line("a", T1), line("b", T1)], writer=writer)
+    # What version 1 left behind: "a" moved on to T2, removed "b" still live.
+    q(conn, settings, "UPDATE {erp}.invoice_lines SET source_modified_at = '2025-01-02Z'"
+                      " WHERE zoho_id = 'a' RETURNING 1")
+    q(conn, settings, "UPDATE {raw}.books_invoice_line_items SET modified_at = '2025-01-02Z'"
+                      " WHERE line_item_id = 'a' RETURNING 1")
+    q(conn, settings, "DELETE FROM {erp}.schema_migrations WHERE version = 2 RETURNING 1")
+    assert (live_erp(conn, settings), live_raw(conn, settings)) == (["a", "b"], ["a", "b"])
+    migrate(conn, settings.erp_schema, settings.raw_schema)
+    assert (live_erp(conn, settings), live_raw(conn, settings)) == (["a"], ["a"])
