@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import psycopg
+from psycopg import sql
 
 from tap_zoho.api import ZohoError
 from target_tsh_erp.database import connect
@@ -293,9 +294,10 @@ class WorkerLoop:
         self.processor = Processor(settings, client_factory)
         self.on_outcome = on_outcome
         self.stopping = threading.Event()
+        self._listener: psycopg.Connection[Any] | None = None
 
     def run(self) -> None:
-        """Loop until stopped: drain while there is work, poll when idle."""
+        """Loop until stopped: drain while there is work, wait for a NOTIFY when idle."""
         connection: psycopg.Connection[Any] | None = None
         while not self.stopping.is_set():
             try:
@@ -312,9 +314,31 @@ class WorkerLoop:
             if self.on_outcome is not None:
                 self.on_outcome(outcome)
             if outcome.processed == 0 and outcome.failed == 0:
-                self.stopping.wait(self.settings.poll_seconds)
+                self._idle()
         if connection is not None:
             connection.close()
+        if self._listener is not None:
+            self._listener.close()
+
+    def _idle(self) -> None:
+        """Until the intake announces new events (its NOTIFY) or the poll interval ends.
+
+        The poll stays as the safety net: retries come due without a NOTIFY, and a lost
+        listening connection only costs latency.
+        """
+        try:
+            if self._listener is None or self._listener.closed:
+                self._listener = connect(self.url, autocommit=True)
+                self._listener.execute(
+                    sql.SQL("LISTEN {}").format(sql.Identifier(self.settings.notify_channel))
+                )
+            for _ in self._listener.notifies(timeout=self.settings.poll_seconds, stop_after=1):
+                pass
+        except psycopg.Error:
+            if self._listener is not None:
+                self._listener.close()
+            self._listener = None
+            self.stopping.wait(self.settings.poll_seconds)
 
     def stop(self) -> None:
         """Ask the loop to finish its current batch and exit."""
