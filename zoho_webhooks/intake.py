@@ -53,6 +53,13 @@ class InboxEntry:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _plain(value: str, what: str) -> str:
+    """Ids and names are stored as text: no control characters (NUL breaks PostgreSQL)."""
+    if not value or len(value) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in value):  # noqa: PLR2004
+        raise RefusedError(400, f"{what} must be 1 to 200 printable characters")
+    return value
+
+
 def check_content_type(content_type: str | None) -> None:
     """Zoho posts JSON (`application/json;charset=UTF-8`); anything else is 415."""
     media = (content_type or "").split(";", 1)[0].strip().lower()
@@ -111,6 +118,7 @@ def finance_entry(  # noqa: PLR0913, PLR0917 - the request's independent parts
     organization_id = (query.get("organization_id") or "").strip()
     if not organization_id:
         raise RefusedError(400, "query parameter organization_id is required")
+    _plain(organization_id, "organization_id")
     event = (query.get("event") or "updated").strip().lower()
     if event not in FINANCE_EVENTS:
         raise RefusedError(400, f"query parameter event must be one of"
@@ -125,6 +133,7 @@ def finance_entry(  # noqa: PLR0913, PLR0917 - the request's independent parts
     record_id = record.get(spec.id_field)
     if not isinstance(record_id, (str, int)) or str(record_id) == "":
         raise RefusedError(400, f"{spec.entity} record has no {spec.id_field}")
+    _plain(str(record_id), spec.id_field)
     moment = _zoho_time(record.get(LAST_MODIFIED))
     current = now or datetime.now(UTC)
     if event != "deleted":
@@ -175,7 +184,8 @@ def crm_entry(
     moment = (datetime.fromtimestamp(server_time / 1000, UTC)
               if isinstance(server_time, (int, float)) else None)  # fmt: skip
     _check_window(moment, replay_window, now or datetime.now(UTC))
-    record_ids = [str(i) for i in ids]
+    record_ids = [_plain(str(i), "notification id") for i in ids]
+    _plain(module, "module")
     digest = hashlib.sha256(
         orjson.dumps([channel_id, server_time, module, operation, sorted(record_ids)])
     ).hexdigest()
