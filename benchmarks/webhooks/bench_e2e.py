@@ -75,6 +75,7 @@ def register(session: requests.Session, base: str, receiver: str, query: str = "
         session.post(f"{base}/__emulator/webhooks", timeout=10, json={
             "url": f"{receiver}/webhooks/{product}?organization_id={ORG}&event=updated{query}",
             "entities": [entity], "events": ["updated"], "organization_id": ORG,
+            "product": product,
         }).raise_for_status()
 
 

@@ -60,7 +60,7 @@ def test_sigkill_mid_burst_loses_no_acked_event_and_applies_none_twice(
     url = f"http://127.0.0.1:{port}/webhooks/inventory?organization_id={ORG}&event=created"
     webhooks = emulator.emulator.webhooks
     webhooks.register(url, entities=["items", "salesorders"], events=["created"],
-                      organization_id=ORG)  # fmt: skip
+                      organization_id=ORG, product="inventory")  # fmt: skip
     process = start(settings, database_url, port)
     finance = emulator.emulator.finance
     burst = threading.Thread(

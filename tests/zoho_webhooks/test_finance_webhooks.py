@@ -24,7 +24,7 @@ def register(emulator: RunningEmulator, url: str, product: str, entities: list[s
     for event in ("created", "updated", "deleted"):
         emulator.emulator.webhooks.register(
             f"{url}/webhooks/{product}?organization_id={ORG}&event={event}",
-            entities=entities, events=[event], organization_id=ORG,
+            entities=entities, events=[event], organization_id=ORG, product=product,
         )
 
 
