@@ -71,19 +71,19 @@ def select_only(catalog: dict[str, Any], names: set[str]) -> dict[str, Any]:
     return catalog
 
 
-def run_tap(
+def run_tap(  # noqa: PLR0913 - a test run's independent knobs
     config: dict[str, Any],
     *,
     state: dict[str, Any] | None = None,
     streams: set[str] | None = None,
     fresh_tokens: bool = True,
     retry: RetryPolicy | None = None,
+    catalog: dict[str, Any] | None = None,
 ) -> SyncResult:
-    """Sync in-process; `streams` limits the selection; logs are captured too."""
+    """Sync in-process; `streams` limits the selection (or `catalog`); logs captured."""
     if fresh_tokens:
         TokenManager.forget_all()
-    catalog = None
-    if streams is not None:
+    if streams is not None and catalog is None:
         catalog = select_only(TapZoho(config=config).catalog_dict, streams)
         if fresh_tokens:
             TokenManager.forget_all()

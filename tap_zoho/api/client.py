@@ -22,6 +22,7 @@ from tap_zoho.api.auth import TokenManager, ZohoCredentials
 from tap_zoho.api.entities import ENTITIES, EntityRoute
 from tap_zoho.api.errors import (
     ZohoAPIError,
+    ZohoCreditsExhaustedError,
     ZohoNotFoundError,
     ZohoQuotaExhaustedError,
     ZohoRetryExhaustedError,
@@ -54,6 +55,12 @@ HTTP_CLIENT_ERROR = 400
 DAILY_LIMIT_CODE = 45
 CONCURRENCY_CODE = 1070
 NOT_FOUND_CODE = 1002
+CRM_PRODUCTS = frozenset({"crm", "crm_bulk"})
+CRM_LIMITED_ATTEMPTS = 5
+"""CRM answers both its limits with `TOO_MANY_REQUESTS`: calls in flight (gone within
+seconds) and credits (gone for hours). A 429 that outlasts this many backed-off retries
+(~15 s) is taken as spent credits: a clean stop, not an error."""
+SECONDS_PER_DAY = 86_400
 NOT_A_TOKEN_PROBLEM = frozenset({"OAUTH_SCOPE_MISMATCH"})
 """401s that a new token cannot fix (CRM: the token lacks a module's scope): no refresh,
 which would cost one of the 10 tokens per 10 minutes and a second refused call."""
@@ -408,8 +415,10 @@ class UnifiedZohoClient:
                     self._failed(tag, path, "401", retried=True)
                     continue
                 if response.status_code == HTTP_TOO_MANY:
-                    wait = self._rate_limited(product, org, response, body, tag, path)
                     limited_attempts += 1
+                    wait = self._rate_limited(product, org, response, body, tag, path)
+                    if product in CRM_PRODUCTS:
+                        wait = self._crm_rate_limited(org, limited_attempts)
                     if limited_attempts >= self.retry.rate_limit_attempts:
                         msg = f"{tag}: {method} {path} rate-limited {limited_attempts} times"
                         raise ZohoRetryExhaustedError(msg)
@@ -476,6 +485,20 @@ class UnifiedZohoClient:
         if code == CONCURRENCY_CODE:
             return self.retry.concurrency_wait_seconds
         return self.retry.rate_limit_wait_seconds
+
+    def _crm_rate_limited(self, org: str, attempts: int) -> float:
+        """Back off from a CRM 429; one that does not lift is spent credits.
+
+        Raises:
+            ZohoCreditsExhaustedError: `CRM_LIMITED_ATTEMPTS` refusals in a row.
+        """
+        if attempts >= CRM_LIMITED_ATTEMPTS:
+            raise ZohoCreditsExhaustedError(
+                organization_id=org, reset_seconds=SECONDS_PER_DAY,
+                reason=f"Zoho refused {attempts} calls in a row with TOO_MANY_REQUESTS "
+                "(calls in flight clear in seconds: the org's credits are spent)",
+            )  # fmt: skip
+        return float(self.retry.concurrency_wait_seconds * 2.0 ** (attempts - 1))
 
     @staticmethod
     def _check(status: int, body: dict[str, Any], path: str, label: str | None) -> None:

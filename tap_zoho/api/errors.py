@@ -80,3 +80,28 @@ class ZohoQuotaExhaustedError(ZohoError):
             f"{resets_at.isoformat(timespec='seconds')}. Stopping cleanly; run again after "
             "the reset to resume from the saved state."
         )
+
+
+class ZohoCreditsExhaustedError(ZohoQuotaExhaustedError):
+    """Zoho CRM's API credits (rolling 24 h per org) are spent, or down to our reserve.
+
+    A clean stop like the Books daily quota: the tap keeps the bookmarks (and a Bulk Read
+    checkpoint) of what it read and says when credits free up again.
+    """
+
+    def __init__(self, *, organization_id: str, reason: str, reset_seconds: int) -> None:
+        """`reason` says whose limit: the configured budget or Zoho's refusal."""
+        self.product = "crm"
+        self.organization_id = organization_id
+        self.remaining = None
+        self.reset_seconds = reset_seconds
+        resets_at = datetime.now(UTC) + timedelta(seconds=reset_seconds)
+        self.resets_at = resets_at
+        ZohoError.__init__(
+            self,
+            f"Zoho CRM API credits for organization {organization_id}: {reason}. Credits "
+            f"are counted over a rolling 24 h; they free up by "
+            f"{resets_at.isoformat(timespec='seconds')} at the latest (in {reset_seconds}s)"
+            ". Stopping cleanly; run again "
+            "after that to resume from the saved state.",
+        )

@@ -4,6 +4,11 @@ Zoho counts 100 requests per rolling minute per organization and product (code 4
 a daily quota by plan (code 45, announced in `X-Rate-Limit-*` headers) and requests in
 flight (code 1070). The limiter paces calls so the per-minute limit is never hit; the
 quota tracker stops before the day's quota (minus `daily_budget_reserve`) runs out.
+
+Both apply to Books and Inventory only. Zoho CRM has no per-minute limit and no daily
+request quota: it counts credits over a rolling day (`tap_zoho.crm.api` keeps that
+budget) and calls in flight per edition. `X-Rate-Limit-*` headers on a CRM answer are
+not a CRM quota and are ignored (the emulator sends the Books ones on CRM responses).
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from tap_zoho.api.errors import ZohoQuotaExhaustedError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+PACED_PRODUCTS = frozenset({"books", "inventory"})
+"""Products with Zoho's per-minute limit and daily request quota (per organization)."""
 
 WINDOW_SAFETY = 1.01
 """Our window is 1% longer than Zoho's minute: the server stamps a request when it
@@ -76,7 +84,7 @@ class RequestGovernor:
                 remaining=quota.remaining,
                 reset_seconds=quota.seconds_to_reset(),
             )
-        if not self.requests_per_minute:
+        if not self.requests_per_minute or product not in PACED_PRODUCTS:
             return
         limiter = self._limiter(product, organization_id)
         started = time.monotonic()
@@ -96,7 +104,9 @@ class RequestGovernor:
             return limiter
 
     def observe(self, product: str, organization_id: str, headers: Mapping[str, str]) -> None:
-        """Read Zoho's `X-Rate-Limit-*` headers from a response."""
+        """Read Zoho's `X-Rate-Limit-*` headers from a Books or Inventory response."""
+        if product not in PACED_PRODUCTS:
+            return
         remaining = headers.get("X-Rate-Limit-Remaining")
         if remaining is None:
             return

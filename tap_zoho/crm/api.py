@@ -8,10 +8,15 @@ flight within the edition's concurrency limit.
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from tap_zoho.api.errors import ZohoAPIError
+from tap_zoho.api.errors import (
+    ZohoAPIError,
+    ZohoCreditsExhaustedError,
+    ZohoQuotaExhaustedError,
+)
 from tap_zoho.crm.credits import (
     BULK_CREATE_CREDITS,
     BULK_FREE_CREDITS,
@@ -31,6 +36,7 @@ PRODUCT = "crm"
 PER_PAGE = 200
 IDS_PER_CALL = 100
 BULK_READ_PATH = "/read"
+SECONDS_PER_DAY = 86_400
 
 
 def if_modified_since(moment: datetime) -> str:
@@ -41,17 +47,66 @@ def if_modified_since(moment: datetime) -> str:
 class CrmApi:
     """CRM v8 and Bulk Read v8 for one token (one CRM org)."""
 
-    def __init__(self, client: UnifiedZohoClient, *, concurrency: int) -> None:
-        """Share the tap's client; `concurrency` is the edition's in-flight limit."""
+    def __init__(
+        self,
+        client: UnifiedZohoClient,
+        *,
+        concurrency: int,
+        credit_budget: int = 0,
+        credit_reserve: int = 0,
+    ) -> None:
+        """Share the tap's client; `concurrency` is the edition's in-flight limit.
+
+        `credit_budget` (0: none) is what this run may spend of the org's rolling-24 h
+        credits, `credit_reserve` the part of it left for other integrations: Zoho
+        publishes no remaining-credit header, so the tap counts its own spending.
+        """
         self.client = client
         self.credits = CreditLedger()
+        self.credit_budget = credit_budget
+        self.credit_reserve = credit_reserve
         self._slots = threading.BoundedSemaphore(max(concurrency, 1))
         self._org_id: str | None = None
+        self._first_call: float | None = None
+        self.stopped: ZohoQuotaExhaustedError | None = None
+        """Set once credits ran out: every later call stops at once, none is sent."""
+
+    def _afford(self, cost: int) -> None:
+        """Stop before a call that would spend the budget's reserve.
+
+        Raises:
+            ZohoCreditsExhaustedError: budget minus reserve reached.
+        """
+        if self.stopped is not None:
+            raise self.stopped
+        now = time.monotonic()
+        if self._first_call is None:
+            self._first_call = now
+        if not self.credit_budget:
+            return
+        spent = self.credits.total()
+        usable = self.credit_budget - self.credit_reserve
+        if spent + cost <= usable:
+            return
+        frees_in = max(int(SECONDS_PER_DAY - (now - self._first_call)), 0)
+        self.stopped = ZohoCreditsExhaustedError(
+            organization_id=self._org_id or "-", reset_seconds=frees_in,
+            reason=f"this run spent {spent} of crm_daily_credits={self.credit_budget} "
+            f"and the next call costs {cost}, which would go into "
+            f"crm_credit_reserve={self.credit_reserve}",
+        )  # fmt: skip
+        raise self.stopped
 
     @contextmanager
-    def _slot(self) -> Iterator[None]:
-        with self._slots:
-            yield
+    def _guarded(self, cost: int) -> Iterator[None]:
+        """Check the budget before a call; remember a stop Zoho's refusal caused."""
+        self._afford(cost)
+        try:
+            with self._slots:
+                yield
+        except ZohoQuotaExhaustedError as exhausted:
+            self.stopped = exhausted
+            raise
 
     def get(
         self,
@@ -65,7 +120,7 @@ class CrmApi:
         """GET under `/crm/v8`; `{}` for 204/304 (no records)."""
         headers = {"If-Modified-Since": if_modified_since(since)} if since else None
         try:
-            with self._slot():
+            with self._guarded(GET_CREDITS):
                 body = self.client.request_json(
                     PRODUCT, path, params=params, headers=headers, label=stream,
                     quota_key=self._org_id or "-",
@@ -94,7 +149,7 @@ class CrmApi:
     # -- Bulk Read (`/crm/bulk/v8`) ------------------------------------------------------
     def bulk_create(self, body: dict[str, Any], *, stream: str) -> dict[str, Any]:
         """Create a Bulk Read job; returns `data[0].details` (id, created_time, ...)."""
-        with self._slot():
+        with self._guarded(BULK_CREATE_CREDITS):
             answer = self.client.request_json(
                 "crm_bulk", BULK_READ_PATH, method="POST", json_body=body, label=stream,
                 quota_key=self._org_id or "-",
@@ -105,7 +160,7 @@ class CrmApi:
 
     def bulk_status(self, job_id: str, *, stream: str) -> dict[str, Any]:
         """A job's status (`data[0]`: state, result)."""
-        with self._slot():
+        with self._guarded(BULK_FREE_CREDITS):
             answer = self.client.request_json(
                 "crm_bulk", f"{BULK_READ_PATH}/{job_id}", label=stream,
                 quota_key=self._org_id or "-",
@@ -116,7 +171,7 @@ class CrmApi:
 
     def bulk_download(self, job_id: str, *, stream: str) -> requests.Response:
         """The job's ZIP as an open stream (the caller closes it)."""
-        with self._slot():
+        with self._guarded(BULK_FREE_CREDITS):
             response = self.client.open_download(
                 "crm_bulk", f"{BULK_READ_PATH}/{job_id}/result", label=stream,
                 quota_key=self._org_id or "-",

@@ -32,6 +32,14 @@ CRM_CONFIG_PROPERTIES = th.PropertiesList(
                 description="Formula fields change without bumping Modified_Time: every "
                 "this many hours, re-read modules that have formula fields in full (0: "
                 "never)."),
+    th.Property("crm_daily_credits", th.IntegerType, default=0,
+                description="CRM API credits this tap may spend per rolling 24 h (0: no "
+                "budget; Zoho's own refusal still stops the run cleanly). Zoho counts "
+                "credits per org for every integration and sends no remaining count."),
+    th.Property("crm_credit_reserve", th.IntegerType, default=0,
+                description="Credits of crm_daily_credits to leave unused; when only the "
+                "reserve is left the tap stops cleanly with resumable state and says "
+                "when credits free up."),
     th.Property("crm_bulk_poll_max_seconds", th.IntegerType, default=3600,
                 description="Give up waiting for a Bulk Read job after this long (the "
                 "job id stays in state; the next run resumes it)."),

@@ -15,7 +15,7 @@ from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
-from tap_zoho.api.errors import ZohoAPIError
+from tap_zoho.api.errors import ZohoAPIError, ZohoQuotaExhaustedError
 from tap_zoho.crm.bulk import STATE_KEY, BulkLoader
 from tap_zoho.crm.discovery import module_refused
 from tap_zoho.crm.reader import ModuleReader, utc
@@ -52,6 +52,7 @@ class CrmStream(Stream):
     def __init__(self, tap: TapZoho, api: CrmApi, schema: dict[str, Any], name: str) -> None:
         """Normalize records to the schema like every other tap-zoho stream."""
         super().__init__(tap=tap, schema=schema, name=name)
+        self.zoho_tap = tap
         self.api = api
         self.normalizer = RecordNormalizer(name, self.schema)
         self._known = frozenset(self.schema.get("properties", {}))
@@ -64,6 +65,22 @@ class CrmStream(Stream):
     def lookback(self) -> timedelta:
         """Overlap applied to every `If-Modified-Since`."""
         return timedelta(seconds=int(self.config.get("lookback_seconds", 300)))
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """Records of `crm_records`; spent credits end the stream cleanly.
+
+        Records come in bookmark order, so the SDK's state after a stop resumes where
+        the stream stopped (a Bulk Read load keeps its job checkpoint in state).
+        """
+        try:
+            yield from self.crm_records(context)
+        except ZohoQuotaExhaustedError as exhausted:
+            self.zoho_tap.quota_stopped(self.name, exhausted)
+
+    def crm_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """What the stream reads from Zoho (each CRM stream says how)."""
+        raise NotImplementedError
 
     def report_credits(self) -> None:
         """Credits of this stream and its selected children (they sync per record)."""
@@ -139,7 +156,7 @@ class CrmModuleStream(CrmStream):
         super()._increment_stream_state(latest_record, context=context)
 
     @override
-    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+    def crm_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         state = self.get_context_state(context)
         since = self.since(context)
         fields = self.selected_fields()
@@ -273,7 +290,7 @@ class CrmSubformStream(CrmStream):
         return self.conform(row)
 
     @override
-    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+    def crm_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if context is None:
             return
         parent = str(self.module.parent)
@@ -343,7 +360,7 @@ class CrmDeletedRecordsStream(CrmStream):
         return self.conform(row)
 
     @override
-    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+    def crm_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         if context is None:
             return
         module = context["module"]
