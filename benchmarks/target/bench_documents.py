@@ -1,6 +1,6 @@
 """Load rate of target-tsh-erp on documents with line items, against same-run references.
 
-    .venv/bin/python benchmarks/target/bench_documents.py                  # 3,000 per kind
+    .venv/bin/python benchmarks/target/bench_documents.py                  # 5,000 per kind
     .venv/bin/python benchmarks/target/bench_documents.py --documents 30000
 
 The mixed file holds invoices, sales orders and purchase orders of one emulator
@@ -24,6 +24,7 @@ import json
 import shutil
 import sys
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +63,12 @@ def _shaped(record: dict[str, Any]) -> dict[str, Any]:
     return shaped
 
 
-def make_file(path: Path, documents: int) -> dict[str, int]:
-    """Write the mixed file; return records per stream."""
+def make_file(path: Path, documents: int, *, revised: bool = False) -> dict[str, int]:
+    """Write the mixed file; return records per stream.
+
+    `revised`: every document one day newer, and each document with two or more lines
+    without its first line (the removed-line sweep's work; `counts["removed"]` lines).
+    """
     finance = Emulator(EmulatorSettings(seed=5, scale=documents)).finance
     counts: dict[str, int] = {}
     with path.open("wb") as handle:
@@ -77,12 +82,20 @@ def make_file(path: Path, documents: int) -> dict[str, int]:
                 if header[id_field] != detail[id_field]:
                     msg = f"{entity}: list and detail orders differ"
                     raise RuntimeError(msg)
+                items = detail.get("line_items") or []
+                if revised:
+                    header["last_modified_time"] = (
+                        datetime.fromisoformat(header["last_modified_time"]) + timedelta(days=1)
+                    ).isoformat()
+                    if len(items) >= 2:  # keep at least one line
+                        items = items[1:]
+                        counts["removed"] = counts.get("removed", 0) + 1
                 messages = [{"type": "RECORD", "stream": header_stream, "record": header}]
                 messages += [
                     {"type": "RECORD", "stream": line_stream,
                      "record": {"organization_id": ORG, id_field: header[id_field], **line,
                                 "parent_last_modified_time": header["last_modified_time"]}}
-                    for line in detail.get("line_items") or []
+                    for line in items
                 ]
                 for message in messages:
                     handle.write(orjson.dumps(message) + b"\n")
@@ -144,13 +157,23 @@ def floor_main(path: str, url: str) -> None:
             flush()
 
 
+def _live_lines(url: str, tables: list[str]) -> int:
+    with psycopg.connect(url) as connection:
+        return sum(
+            row[0] for table in tables
+            if (row := connection.execute(
+                f"SELECT count(*) FROM {table} WHERE deleted_at IS NULL"  # noqa: S608
+            ).fetchone())
+        )
+
+
 def _xmins_of(url: str, tables: list[str]) -> dict[str, dict[Any, str]]:
     return {table: xmins(url, table) for table in tables}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--documents", type=int, default=3000,
+    parser.add_argument("--documents", type=int, default=5000,
                         help="documents per kind (invoices, sales orders, purchase orders)")
     parser.add_argument("--batch-size-rows", type=int, default=5000)
     parser.add_argument("--skip-target-postgres", action="store_true")
@@ -192,12 +215,16 @@ def run(args: argparse.Namespace, work: Path) -> None:
             "erp_rows_rewritten": sum(rewritten(url, t, erp_before[t]) for t in erp_tables),
             "raw_rows_rewritten": sum(rewritten(url, t, raw_before[t]) for t in raw_tables),
         }
-        with psycopg.connect(url) as connection:
-            live = [connection.execute(
-                f"SELECT count(*) FROM {table} WHERE deleted_at IS NULL"  # noqa: S608
-            ).fetchone() for table in erp_tables[:3]]
         lines = sum(counts[spec[1]] for spec in KINDS.values())
-        print(f"live ERP lines {sum(row[0] for row in live if row)} of {lines} sent")
+        print(f"live ERP lines {_live_lines(url, erp_tables[:3])} of {lines} sent")
+        revised = work / "revised.singer"
+        revised_counts = make_file(revised, args.documents, revised=True)
+        seconds, rss = run_child(tsh, revised)
+        results["target-tsh-erp revised run (every document newer, lines removed)"] = {
+            "seconds": seconds, "rss_mb": rss}
+        print(f"revised file: {revised_counts.pop('removed', 0)} lines removed; live ERP"
+              f" lines {_live_lines(url, erp_tables[:3])} of"
+              f" {sum(revised_counts[spec[1]] for spec in KINDS.values())} sent")
         if not args.skip_target_postgres:
             tp_config = work / "tp.json"
             tp_config.write_text(json.dumps({
@@ -210,8 +237,9 @@ def run(args: argparse.Namespace, work: Path) -> None:
             results["target-postgres (use_copy)"] = {"seconds": seconds, "rss_mb": rss}
         seconds, rss = run_child([sys.executable, __file__, "--floor", str(data), url], data)
         results["floor: COPY + upsert, one table"] = {"seconds": seconds, "rss_mb": rss}
-    for result in results.values():
-        result["rows_per_s"] = records / result["seconds"]
+    for name, result in results.items():
+        size = sum(revised_counts.values()) if "revised" in name else records
+        result["rows_per_s"] = size / result["seconds"]
     width = max(map(len, results))
     for name, result in results.items():
         extra = "".join(f", {k} {int(v)}" for k, v in result.items() if k.endswith("rewritten"))
