@@ -217,7 +217,7 @@ class BooksExpenses(ListStream):
 
 
 class BooksJournals(ListStream):
-    """Manual journals."""
+    """Manual journals, full-table (see `api.entities`: Zoho's journals filter is a date)."""
 
     name = "books_journals"
     product = "books"

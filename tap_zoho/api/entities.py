@@ -55,7 +55,10 @@ BOOKS: dict[str, EntityRoute] = {
     "customerpayments": _route("/customerpayments", "customerpayments", "payment", "payment_id", all_filter="PaymentMode.All"),
     "vendorpayments": _route("/vendorpayments", "vendorpayments", "vendorpayment", "payment_id", modified=True, all_filter="PaymentMode.All"),
     "expenses": _route("/expenses", "expenses", "expense", "expense_id", all_filter="Status.All"),
-    "journals": _route("/journals", "journals", "journal", "journal_id", modified=True, all_filter="JournalDate.All"),
+    # Zoho's /journals reads last_modified_time as "journal_date equal to that day", not
+    # "modified after": a filter would miss every edit to an older journal, and
+    # date_after (hotglue's fix) filters by journal date too. Full list every run.
+    "journals": _route("/journals", "journals", "journal", "journal_id", all_filter="JournalDate.All"),
     "chartofaccounts": _route("/chartofaccounts", "chartofaccounts", None, "account_id", modified=True, all_filter="AccountType.All"),
     "taxes": _route("/settings/taxes", "taxes", "tax", "tax_id"),
     "users": _route("/users", "users", "user", "user_id", all_filter="Status.All"),

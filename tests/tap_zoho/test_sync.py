@@ -213,3 +213,23 @@ def test_full_table_streams_activate_a_version_and_incremental_ones_do_not(first
     activated = {m["stream"] for m in result.messages if m["type"] == "ACTIVATE_VERSION"}
     assert {"books_estimates", "books_items", "inventory_purchase_orders"} <= activated
     assert not activated & {"books_invoices", "books_invoice_line_items", "books_contacts"}
+
+
+def test_journals_edit_to_an_old_journal_reaches_the_next_run(fresh_zoho):
+    # The emulator (like Zoho) reads /journals?last_modified_time= as journal_date equal
+    # to that day: an incremental filter would miss this edit.
+    zoho = fresh_zoho
+    config = emulator_config(zoho.base_url, products=["books"], organization_ids=[ORG_IN])
+    first = run_tap(config, streams={"books_journals"})
+    finance = zoho.emulator.finance
+    journals = list(finance.records(ORG_IN, "journals"))
+    oldest = min(journals, key=lambda r: r["journal_date"])
+    edited = finance.update(
+        ORG_IN, "journals", ids=[oldest["journal_id"]], fields={"reference_number": "EDIT-1"}
+    )
+    second = run_tap(config, state=first.state, streams={"books_journals"})
+    rows = {r["journal_id"]: r for r in second.records["books_journals"]}
+    assert rows[edited[0]]["reference_number"] == "EDIT-1"
+    assert set(rows) == {r["journal_id"] for r in journals}  # full table: every journal
+    activated = {m["stream"] for m in second.messages if m["type"] == "ACTIVATE_VERSION"}
+    assert "books_journals" in activated
