@@ -47,10 +47,12 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property("start_date", th.DateTimeType,
                 description="Earliest modification time to extract on a first run."),
     th.Property("requests_per_minute", th.IntegerType, default=100,
-                description="Request pace per product and organization (Zoho allows 100)."),
+                description="Books/Inventory request pace per product and organization "
+                "(Zoho allows 100); CRM has no per-minute limit and is not paced."),
     th.Property("daily_budget_reserve", th.IntegerType, default=0,
-                description="Requests of the daily quota to leave unused; when only the "
-                "reserve is left the tap stops cleanly with resumable state."),
+                description="Books/Inventory: requests of the daily quota to leave unused; "
+                "when only the reserve is left the tap stops cleanly with resumable state "
+                "(CRM: crm_daily_credits and crm_credit_reserve)."),
     th.Property("lookback_seconds", th.IntegerType, default=DEFAULT_LOOKBACK_SECONDS,
                 description="Overlap on incremental filters (default 300 s)."),
     th.Property("emit_activate_version_messages", th.BooleanType, default=True,

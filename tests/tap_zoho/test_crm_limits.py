@@ -28,7 +28,7 @@ def ids(result_records: dict[str, list[dict[str, object]]], stream: str) -> set[
 @pytest.mark.timeout(150)
 def test_crm_is_not_paced_by_requests_per_minute_and_real_limits_give_no_429():
     # The emulator at Zoho's real limits; the tap paces Books at 2/min: CRM must not wait.
-    with run_emulator(scale=40, daily_limit=0, token_mint_limit=100) as zoho:
+    with run_emulator(scale=40, token_mint_limit=100) as zoho:
         crm = Crm.of(zoho.emulator)
         result = run_tap(crm_config(zoho.base_url, requests_per_minute=2), streams=STREAMS)
         stats = zoho.emulator.stats.snapshot()
