@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint typecheck pytest bench bench-quick chaos fmt clean
+.PHONY: test demo lint typecheck pytest bench bench-quick chaos chaos-long fmt clean
 
 # (Re)create the virtualenv when it is missing or pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -33,6 +33,13 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks.run --quick
+
+# The crash campaign and fault matrix at length (a short form runs in `make test`).
+chaos: $(STAMP)
+	$(BIN)/pytest -q -m chaos_long tests/reliability
+
+chaos-long: $(STAMP)
+	CHAOS_TRIALS=200 $(BIN)/pytest -q -m chaos_long tests/reliability
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .
