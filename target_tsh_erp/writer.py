@@ -20,6 +20,7 @@ rewritten (`IS DISTINCT FROM`). Temp stages are created once per session
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import re
 from collections import Counter
@@ -124,6 +125,44 @@ def record_json(record: Mapping[str, Any]) -> str:
     """
     text = orjson.dumps(record, default=_json_default).decode()
     return _NUL_ESCAPE.sub(r"\1", text) if "\\u0000" in text else text
+
+
+MAX_STORED_DEPTH = 128
+"""Nesting kept as JSON in the raw layer; deeper values are stored as their JSON text.
+
+orjson refuses more than 254 levels, so a deeper record is fitted (see `_fitted`),
+stored, and rejected rather than stopping the batch.
+"""
+_TOO_DEEP = "<nested too deep to serialise>"
+
+
+def _without_nul(value: Any) -> Any:  # noqa: ANN401 - any JSON value
+    """The value with NUL removed from every string and key (text and jsonb refuse it)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def _fitted(value: Any, depth: int = 0) -> Any:  # noqa: ANN401 - any JSON value
+    """The value with containers below `MAX_STORED_DEPTH` replaced by their JSON text.
+
+    The text keeps the deep part verbatim (the standard library encoder has no fixed
+    depth limit); only a value too deep even for it becomes `_TOO_DEEP`.
+    """
+    if isinstance(value, (dict, list)) and depth >= MAX_STORED_DEPTH:
+        try:
+            return json.dumps(value, default=_json_default, ensure_ascii=False)
+        except (RecursionError, TypeError, ValueError):
+            return _TOO_DEEP
+    if isinstance(value, dict):
+        return {k: _fitted(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fitted(v, depth + 1) for v in value]
+    return value
 
 
 def _key_text(value: object) -> str:
@@ -300,10 +339,10 @@ class ErpWriter:
                 msg = f"stream {stream!r} has no landing table yet: call ensure_stream first"
                 raise ValueError(msg)
             prepared.stream_counts[stream] = len(items)
-            keys = self._stage_raw(info, items, prepared)
+            storable, keys = self._stage_raw(info, items, prepared)
             mapper = mapper_for(stream)
             if mapper is not None:
-                prepared.mapped_keys[stream] = self._map(stream, mapper, items, keys, batch)
+                prepared.mapped_keys[stream] = self._map(stream, mapper, storable, keys, batch)
             if stream == DELETED_RECORDS_STREAM:
                 prepared.deletions.extend(items)
         return prepared
@@ -339,20 +378,38 @@ class ErpWriter:
 
     def _stage_raw(
         self, info: RawStream, items: Sequence[Incoming], prepared: PreparedBatch
-    ) -> list[str]:
-        """Build a stream's raw stage rows; return the key texts (for rejects)."""
+    ) -> tuple[list[Incoming], list[str]]:
+        """Build a stream's raw stage rows; return the records to map and their keys.
+
+        Every record lands. One with a NUL character is stored (and mapped) without it,
+        with a warning; one nested too deep for jsonb is stored fitted (`_fitted`) and
+        rejected instead of mapped, so neither stops the batch.
+        """
         field_name = info.modification_field
         key_count = len(info.key_properties)
         if key_count > MAX_KEY_PROPERTIES:
             msg = f"stream {info.stream!r}: more than {MAX_KEY_PROPERTIES} key properties"
             raise ValueError(msg)
         padding = (None,) * (MAX_KEY_PROPERTIES - key_count)
+        to_map: list[Incoming] = []
         key_texts: list[str] = []
         staged: list[tuple[Any, ...]] = []
-        for position, item in zip(prepared.batch.ordinal, items, strict=False):
+        batch = prepared.batch
+        for position, original in zip(batch.ordinal, items, strict=False):
+            item, text, too_deep, nul_removed = self._storable(original)
             record = item.record
             keys = key_values(info, record)
-            key_texts.append(keys[0] if key_count == 1 else orjson.dumps(keys).decode())
+            key = keys[0] if key_count == 1 else orjson.dumps(keys).decode()
+            if nul_removed:
+                logger.warning("Stream %s record %s: NUL characters removed from its values"
+                               " (PostgreSQL text and jsonb cannot hold them)",
+                               info.stream, key)
+            if too_deep:
+                batch.result.rejects.append(Reject(info.stream, key, too_deep))
+                batch.reject_records[info.stream, key] = text
+            else:
+                to_map.append(item)
+                key_texts.append(key)
             organization = record.get("organization_id")
             staged.append((
                 position,
@@ -360,13 +417,37 @@ class ErpWriter:
                 *padding,
                 None if organization is None else str(organization),
                 _checked_timestamp(record.get(field_name)) if field_name else None,
-                record_json(record),
+                text,
                 _checked_timestamp(record.get("_sdc_deleted_at")),
                 item.version,
             ))
         unique = len(set(key_texts)) == len(key_texts)
         prepared.raw.append(_RawPart(info, staged, deduplicate=not unique))
-        return key_texts
+        return to_map, key_texts
+
+    @staticmethod
+    def _storable(item: Incoming) -> tuple[Incoming, str, str, bool]:
+        """The record as PostgreSQL can hold it, its JSON text, why it is rejected, if cut.
+
+        The check costs one orjson pass, which the raw layer needs anyway; the record is
+        copied only when it holds a NUL or nests deeper than orjson allows (254 levels).
+        """
+        reason = ""
+        nul_removed = False
+        try:
+            text = orjson.dumps(item.record, default=_json_default).decode()
+        except orjson.JSONEncodeError as error:
+            if "Recursion limit" not in str(error):
+                raise
+            reason = (f"record nested deeper than 254 levels: stored with levels below"
+                      f" {MAX_STORED_DEPTH} as JSON text, not mapped")
+            item = Incoming(_fitted(item.record), item.version)
+            text = orjson.dumps(item.record, default=_json_default).decode()
+        if _NUL_ESCAPE.search(text):
+            item = Incoming(_without_nul(item.record), item.version)
+            text = orjson.dumps(item.record, default=_json_default).decode()
+            nul_removed = True
+        return item, text, reason, nul_removed
 
     def _land_raw(
         self, connection: psycopg.Connection[Any], part: _RawPart, batch: _Batch
