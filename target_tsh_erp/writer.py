@@ -133,7 +133,6 @@ MAX_STORED_DEPTH = 128
 orjson refuses more than 254 levels, so a deeper record is fitted (see `_fitted`),
 stored, and rejected rather than stopping the batch.
 """
-_TOO_DEEP = "<nested too deep to serialise>"
 
 
 def _without_nul(value: Any) -> Any:  # noqa: ANN401 - any JSON value
@@ -147,17 +146,42 @@ def _without_nul(value: Any) -> Any:  # noqa: ANN401 - any JSON value
     return value
 
 
-def _fitted(value: Any, depth: int = 0) -> Any:  # noqa: ANN401 - any JSON value
-    """The value with containers below `MAX_STORED_DEPTH` replaced by their JSON text.
+def _deep_json(value: Any) -> str:  # noqa: ANN401 - any JSON value
+    """JSON text of a value of any depth, with an explicit stack.
 
-    The text keeps the deep part verbatim (the standard library encoder has no fixed
-    depth limit); only a value too deep even for it becomes `_TOO_DEEP`.
+    orjson stops at 254 levels and the standard library encoder at Python's recursion
+    limit; a record the reader accepted (orjson reads up to 1024 levels) must not be lost.
+    """
+    parts: list[str] = []
+    stack: list[tuple[bool, Any]] = [(False, value)]
+    while stack:
+        is_token, current = stack.pop()
+        if is_token:
+            parts.append(current)
+        elif isinstance(current, (dict, list)):
+            is_dict = isinstance(current, dict)
+            entries = (list(current.items()) if isinstance(current, dict)
+                       else list(enumerate(current)))
+            stack.append((True, "}" if is_dict else "]"))
+            for index in range(len(entries) - 1, -1, -1):
+                name, child = entries[index]
+                stack.append((False, child))
+                comma = "," if index else ""
+                label = json.dumps(str(name), ensure_ascii=False) + ":" if is_dict else ""
+                stack.append((True, comma + label))
+            stack.append((True, "{" if is_dict else "["))
+        else:
+            parts.append(json.dumps(current, default=_json_default, ensure_ascii=False))
+    return "".join(parts)
+
+
+def _fitted(value: Any, depth: int = 0) -> Any:  # noqa: ANN401 - any JSON value
+    """The value with containers at `MAX_STORED_DEPTH` replaced by their JSON text.
+
+    Lossless: `json.loads` of such a string gives the deep part back.
     """
     if isinstance(value, (dict, list)) and depth >= MAX_STORED_DEPTH:
-        try:
-            return json.dumps(value, default=_json_default, ensure_ascii=False)
-        except (RecursionError, TypeError, ValueError):
-            return _TOO_DEEP
+        return _deep_json(value)
     if isinstance(value, dict):
         return {k: _fitted(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
@@ -439,8 +463,8 @@ class ErpWriter:
         except orjson.JSONEncodeError as error:
             if "Recursion limit" not in str(error):
                 raise
-            reason = (f"record nested deeper than 254 levels: stored with levels below"
-                      f" {MAX_STORED_DEPTH} as JSON text, not mapped")
+            reason = (f"record nested deeper than 254 levels: stored with parts at depth"
+                      f" {MAX_STORED_DEPTH} and below as JSON text, not mapped")
             item = Incoming(_fitted(item.record), item.version)
             text = orjson.dumps(item.record, default=_json_default).decode()
         if _NUL_ESCAPE.search(text):

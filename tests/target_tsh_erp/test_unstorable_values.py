@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from typing import Any
 
 from psycopg import sql
@@ -89,6 +90,21 @@ def test_too_deep_record_is_rejected_stored_losslessly_and_the_batch_commits(
     assert rejects[0][:2] == ("books_items", json.dumps([ORG, "deep"], separators=(",", ":")))
     assert unfit(rejects[0][3]) == item("deep", custom_fields=nested)
     assert any("Rejected books_items" in r.getMessage() for r in caplog.records)
+
+
+def test_nesting_as_deep_as_the_reader_accepts_is_stored_without_loss(conn, writer,
+                                                                      settings):
+    nested = [deep(1000)]  # orjson reads up to 1024 levels; Python's encoder stops earlier
+    apply_records(conn, "books_items", [item("deeper", custom_fields=nested)], writer=writer)
+    raw = q(conn, settings, "SELECT record FROM {raw}.books_items")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(5000)  # only for the check: json.loads and == recurse per level
+    try:
+        assert unfit(raw[0][0]) == item("deeper", custom_fields=nested)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert q(conn, settings, "SELECT record_key FROM {raw}.rejects") == [(
+        json.dumps([ORG, "deeper"], separators=(",", ":")),)]
 
 
 def test_a_deep_record_that_later_arrives_flat_maps_and_clears_its_reject(conn, writer,
