@@ -14,7 +14,7 @@ from typing_extensions import override
 from tap_zoho import books, inventory
 from tap_zoho.access_check import AccessCheck
 from tap_zoho.api.client import UnifiedZohoClient
-from tap_zoho.api.errors import ZohoQuotaExhaustedError
+from tap_zoho.api.errors import ZohoAuthError, ZohoQuotaExhaustedError
 from tap_zoho.crm import crm_streams, with_crm_settings
 from tap_zoho.settings import CONFIG_SCHEMA, resolve
 
@@ -81,12 +81,27 @@ class TapZoho(Tap):
 
     @override
     def discover_streams(self) -> list[Stream]:
+        """Streams of every product; a product whose discovery ran out of quota is left out.
+
+        A quota or credit stop inside discovery stops that product only, with the same
+        message (and exit 0, state untouched) as a stop inside a stream, so the products
+        that can still run do. An access token Zoho will not mint even after the
+        client's backoff stops the whole run with one line and exit 1: every product
+        shares that refresh token, so nothing else could run either.
+        """
         products = self.config.get("products") or list(PRODUCT_STREAMS)
         streams: list[Stream] = []
         for product in products:
             streams.extend(stream(self) for stream in PRODUCT_STREAMS.get(product, ()))
         if "crm" in products:
-            streams.extend(crm_streams(self))
+            try:
+                streams.extend(crm_streams(self))
+            except ZohoQuotaExhaustedError as exhausted:
+                self.quota_stopped("crm discovery", exhausted)
+            except ZohoAuthError:
+                # The token manager already logged the one line saying what Zoho refused
+                # and what to do; a traceback would only bury it.
+                raise SystemExit(1) from None
         return streams
 
     @override

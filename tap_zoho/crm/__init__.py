@@ -11,7 +11,7 @@ import logging
 import weakref
 from typing import TYPE_CHECKING
 
-from tap_zoho.api.errors import ZohoAPIError, ZohoQuotaExhaustedError
+from tap_zoho.api.errors import ZohoAPIError
 from tap_zoho.crm.api import CrmApi
 from tap_zoho.crm.discovery import discover_modules, modules_from_catalog
 from tap_zoho.crm.settings import EDITION_CONCURRENCY, with_crm_settings
@@ -68,9 +68,6 @@ def crm_streams(tap: TapZoho) -> list[Stream]:
                 "CRM skipped: its metadata is refused (HTTP %s, Zoho code %s: %s)",
                 error.status, error.code, error.zoho_message,
             )  # fmt: skip
-            return []
-        except ZohoQuotaExhaustedError as exhausted:
-            logger.warning("CRM skipped: discovery stopped: %s", exhausted)
             return []
     streams: list[Stream] = []
     classes: dict[str, type[CrmModuleStream]] = {}
