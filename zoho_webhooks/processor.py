@@ -200,18 +200,14 @@ class Processor:
         return [event for event, _ in prepared]
 
     def _write(self, connection: psycopg.Connection[Any], groups: list[StreamRecords]) -> None:
-        try:
-            for group in groups:
-                if group.records:
-                    apply_records(
-                        connection, group.stream, group.records,
-                        key_properties=list(group.primary_keys), writer=self.writer,
-                    )  # fmt: skip
-        except BaseException:
-            # The savepoint rolls back tables the writer may have created and cached:
-            # a fresh writer re-checks them instead of trusting a stale cache.
-            self.writer = ErpWriter(self.settings.writer_settings)
-            raise
+        # One long-lived writer: it re-checks landing tables created in a savepoint that
+        # rolled back (target_tsh_erp.raw), so a failed event leaves no stale cache.
+        for group in groups:
+            if group.records:
+                apply_records(
+                    connection, group.stream, group.records,
+                    key_properties=list(group.primary_keys), writer=self.writer,
+                )  # fmt: skip
 
     def _failed(
         self,
