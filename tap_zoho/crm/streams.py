@@ -11,13 +11,13 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tap_zoho.api.errors import ZohoAPIError, ZohoQuotaExhaustedError
 from tap_zoho.crm.bulk import STATE_KEY, BulkLoader
 from tap_zoho.crm.discovery import module_refused
+from tap_zoho.crm.full_table import VersionAfterCompleteSync
 from tap_zoho.crm.reader import ModuleReader, utc
 from tap_zoho.crm.schema import CrmModule, module_schema
 from tap_zoho.crm.settings import DEFAULT_BULK_THRESHOLD
@@ -39,8 +39,14 @@ FORMULA_STATE_KEY = "crm_formulas_refreshed_at"
 PARENT_MODIFIED = "parent_modified_time"
 
 
-class CrmStream(Stream):
-    """What every CRM stream shares: the org partition, the credit report, UTC values."""
+class CrmStream(VersionAfterCompleteSync):
+    """What every CRM stream shares: the org partition, the credit report, UTC values.
+
+    A module without `Modified_Time` is full-table: its version is announced only after
+    it synced completely, never when spent credits stopped CRM (`full_table.py`).
+    """
+
+    product: ClassVar[str] = "crm"
 
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     """`conform_records` does our normalizer's job again, recursively, at ~40% of a bulk

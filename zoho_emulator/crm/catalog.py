@@ -115,6 +115,9 @@ class ModuleSpec:
     convertable: bool = False
     fault: ModuleFault | None = None
     has_records: bool = True
+    optional: bool = False
+    """Served only once a test enables it (`Crm.enable_modules`): a module that changes
+    discovery's module and call counts stays out of every other client's way."""
     by_name: dict[str, FieldSpec] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -435,6 +438,17 @@ def _simple(display: str, display_gen: str) -> tuple[FieldSpec, ...]:
     )
 
 
+def _price_tiers() -> tuple[FieldSpec, ...]:
+    # No Created_Time/Modified_Time: a client can neither filter nor bookmark this module,
+    # so it must read it in full every run (FULL_TABLE) and say when a read was complete.
+    return (
+        _f("Owner", "ownerlookup", "owner", label="Record Owner", mandatory=True),
+        _f("Name", "text", "visit_name", mandatory=True, label="Price Tier Name"),
+        _f("Discount_Percent", "percent", "double", 0, 40, decimals=1, custom=True),
+        _f("Minimum_Quantity", "integer", "int", 1, 500, custom=True),
+    )
+
+
 MODULES: tuple[ModuleSpec, ...] = (
     ModuleSpec("Leads", 1, "Lead", "Leads", "Full_Name", _leads(), convertable=True),
     ModuleSpec("Contacts", 2, "Contact", "Contacts", "Full_Name", _contacts()),
@@ -446,6 +460,10 @@ MODULES: tuple[ModuleSpec, ...] = (
     ModuleSpec(
         "Warehouse_Visits", 8, "Warehouse Visit", "Warehouse Visits", "Name",
         _warehouse_visits(), generated_type="custom",
+    ),
+    ModuleSpec(
+        "Price_Tiers", 15, "Price Tier", "Price Tiers", "Name", _price_tiers(),
+        generated_type="custom", optional=True,
     ),
     ModuleSpec(
         "Cases", 9, "Case", "Cases", "Subject", _simple("Subject", "case_subject"),

@@ -35,7 +35,7 @@ async def _body(request: Request) -> dict[str, Any]:
     return parsed
 
 
-def routes(crm: Crm) -> list[Route]:  # noqa: C901 - one closure per endpoint
+def routes(crm: Crm) -> list[Route]:  # noqa: C901, PLR0915 - one closure per endpoint
     """The CRM control routes."""
 
     async def mutate(request: Request) -> Response:
@@ -101,6 +101,14 @@ def routes(crm: Crm) -> list[Route]:  # noqa: C901 - one closure per endpoint
             return json_response({"error": str(error)}, 400)
         return json_response({"counts": crm.store.dataset.counts})
 
+    async def enable_modules(request: Request) -> Response:
+        try:
+            body = await _body(request)
+            crm.enable_modules(*(str(name) for name in body.get("modules") or []))
+        except (ValueError, TypeError, AttributeError) as error:
+            return json_response({"error": str(error)}, 400)
+        return json_response({"modules": [spec.api_name for spec in crm.modules()]})
+
     async def bulk_timing(request: Request) -> Response:
         body = await _body(request)
         for name in ("added_seconds", "progress_seconds"):
@@ -120,6 +128,7 @@ def routes(crm: Crm) -> list[Route]:  # noqa: C901 - one closure per endpoint
         Route(f"{PREFIX}/notifications/flush", flush, methods=["POST"]),
         Route(f"{PREFIX}/bulk/settings", bulk_timing, methods=["POST"]),
         Route(f"{PREFIX}/counts", counts, methods=["POST"]),
+        Route(f"{PREFIX}/modules/enable", enable_modules, methods=["POST"]),
         Route(f"{PREFIX}/{{module}}/ids", ids, methods=["GET"]),
         Route(f"{PREFIX}/{{module}}/records", records, methods=["GET"]),
         Route(f"{PREFIX}/{{module}}/deleted", deleted, methods=["GET"]),

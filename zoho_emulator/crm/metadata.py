@@ -7,7 +7,7 @@ real org's meets the same shapes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoho_emulator.crm.catalog import (
     ID_PREFIX,
@@ -17,6 +17,9 @@ from zoho_emulator.crm.catalog import (
     ModuleSpec,
 )
 from zoho_emulator.crm.people import API_USER
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 METADATA_TIME = "2024-03-18T11:20:45+05:30"
 PROFILES = [
@@ -97,9 +100,9 @@ def module_body(spec: ModuleSpec) -> dict[str, Any]:
     }
 
 
-def modules_body() -> dict[str, Any]:
-    """The whole `settings/modules` response."""
-    return {"modules": [module_body(spec) for spec in MODULES]}
+def modules_body(modules: Iterable[ModuleSpec] = MODULES) -> dict[str, Any]:
+    """The whole `settings/modules` response (of the modules an emulator serves)."""
+    return {"modules": [module_body(spec) for spec in modules]}
 
 
 def _field_id(spec: ModuleSpec | str, position: int) -> str:

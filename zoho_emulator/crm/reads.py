@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 
 from zoho_emulator.crm import errors
-from zoho_emulator.crm.catalog import FieldSpec, ModuleFault, ModuleSpec, find_module
+from zoho_emulator.crm.catalog import FieldSpec, ModuleFault, ModuleSpec
 from zoho_emulator.crm.store import Converted, SortKey
 from zoho_emulator.crm.timefmt import parse_datetime
 from zoho_emulator.crm.tokens import MAX_TOKEN_RECORDS, TOKEN_LIFETIME, PageCursor
@@ -33,12 +33,12 @@ DISCRETE_LIMIT = 2_000
 SORT_FIELDS = ("id", "Created_Time", "Modified_Time")
 
 
-def readable_module(name: str) -> ModuleSpec:
+def readable_module(name: str, crm: Crm) -> ModuleSpec:
     """The module a record call names, or Zoho's refusal."""
     if name in {"settings", "actions", "coql", "org", "users"}:
         # Paths under these names are APIs of their own, not modules.
         raise errors.invalid_url()
-    spec = find_module(name)
+    spec = crm.module(name)
     if spec is None or not spec.api_supported:
         raise errors.invalid_module()
     if spec.fault is ModuleFault.SCOPE:
@@ -102,7 +102,7 @@ def list_records(  # noqa: C901, PLR0915 - Zoho's parameter rules, in Zoho's ord
     crm: Crm, module: str, query: Mapping[str, str], headers: Mapping[str, str]
 ) -> Response:
     """`GET /crm/v8/{module}`."""
-    spec = readable_module(module)
+    spec = readable_module(module, crm)
     fields = requested_fields(spec, query)
     converted = _converted(query)
     since = _since(headers)
@@ -113,8 +113,9 @@ def list_records(  # noqa: C901, PLR0915 - Zoho's parameter rules, in Zoho's ord
             raise errors.ambiguity(["cvid", "sort_by"])
         raise errors.invalid_param("cvid", "the id given seems to be invalid")
     sort_by = query.get("sort_by", "id")
-    if sort_by not in SORT_FIELDS:
-        raise errors.invalid_param("sort_by", supported_values=list(SORT_FIELDS))
+    sortable = [name for name in SORT_FIELDS if name == "id" or name in spec.by_name]
+    if sort_by not in sortable:  # a module without Modified_Time cannot be sorted by it
+        raise errors.invalid_param("sort_by", supported_values=sortable)
     sort_order = query.get("sort_order", "desc")
     if sort_order not in {"asc", "desc"}:
         raise errors.invalid_param("sort_order", supported_values=["asc", "desc"])
@@ -218,7 +219,7 @@ def _by_ids(crm: Crm, spec: ModuleSpec, fields: list[FieldSpec], raw: str) -> Re
 
 def count_records(crm: Crm, module: str, query: Mapping[str, str]) -> Response:
     """`GET /crm/v8/{module}/actions/count` (no criteria support: search is not emulated)."""
-    spec = readable_module(module)
+    spec = readable_module(module, crm)
     for unsupported in ("criteria", "email", "phone", "word", "cvid"):
         if unsupported in query:
             raise errors.invalid_param(unsupported)
@@ -229,7 +230,7 @@ def get_record(
     crm: Crm, module: str, record: str, query: Mapping[str, str], headers: Mapping[str, str]
 ) -> Response:
     """`GET /crm/v8/{module}/{id}`: every field (or `fields`), subforms included."""
-    spec = readable_module(module)
+    spec = readable_module(module, crm)
     fields = requested_fields(spec, query) if "fields" in query else list(spec.fields)
     since = _since(headers)
     with crm.store.lock:
@@ -246,7 +247,7 @@ def deleted_records(
     crm: Crm, module: str, query: Mapping[str, str], headers: Mapping[str, str]
 ) -> Response:
     """`GET /crm/v8/{module}/deleted?type=all|recycle|permanent`, newest first."""
-    spec = readable_module(module)
+    spec = readable_module(module, crm)
     kind = query.get("type", "all")
     if kind not in {"all", "recycle", "permanent"}:
         raise errors.invalid_param("type", supported_values=["all", "recycle", "permanent"])

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from zoho_emulator.crm import control, coql, errors, metadata, reads
-from zoho_emulator.crm.catalog import BY_NAME, SUBFORM_FIELDS, ModuleFault, find_module
+from zoho_emulator.crm.catalog import BY_NAME, SUBFORM_FIELDS, ModuleFault
 from zoho_emulator.crm.people import USERS, org_body
 from zoho_emulator.crm.service import Crm
 from zoho_emulator.crm.serving import serve
@@ -28,13 +28,13 @@ if TYPE_CHECKING:
     from zoho_emulator.emulator import Emulator
 
 
-def _fields_metadata(query: dict[str, str]) -> Response:
+def _fields_metadata(crm: Crm, query: dict[str, str]) -> Response:
     name = query.get("module")
     if not name:
         raise errors.required_param("module")
     if name in SUBFORM_FIELDS:
         return json_response(metadata.subform_fields_body(name))
-    spec = find_module(name)
+    spec = crm.module(name)
     if spec is None:
         raise errors.invalid_module()
     if spec.fault is ModuleFault.SCOPE:
@@ -57,8 +57,8 @@ def _fields_metadata(query: dict[str, str]) -> Response:
 MODULE_STATUSES = {"visible", "user_hidden", "system_hidden", "scheduled_for_deletion"}
 
 
-def _modules(status: str | None) -> Response:
-    body = metadata.modules_body()
+def _modules(crm: Crm, status: str | None) -> Response:
+    body = metadata.modules_body(crm.modules())
     if status is not None:
         wanted = {part.strip() for part in status.split(",")}
         if not wanted or not wanted <= MODULE_STATUSES:
@@ -69,9 +69,9 @@ def _modules(status: str | None) -> Response:
     return json_response(body)
 
 
-def _module_metadata(name: str) -> Response:
+def _module_metadata(crm: Crm, name: str) -> Response:
     spec = BY_NAME.get(name)
-    if spec is None:
+    if spec is None or spec not in crm.modules():
         raise errors.invalid_module()
     if spec.fault is ModuleFault.SCOPE:
         raise errors.scope_mismatch()
@@ -130,19 +130,21 @@ def routes(emulator: Emulator) -> list[Route]:  # noqa: C901 - one closure per e
 
     async def modules_list(request: Request) -> Response:
         status = request.query_params.get("status")
-        return await serve(emulator, request, "crm:/settings/modules", lambda: _modules(status))
+        return await serve(
+            emulator, request, "crm:/settings/modules", lambda: _modules(crm, status)
+        )
 
     async def module_detail(request: Request) -> Response:
         name = request.path_params["api_name"]
         return await serve(
             emulator, request, "crm:/settings/modules/{api_name}",
-            lambda: _module_metadata(name),
+            lambda: _module_metadata(crm, name),
         )  # fmt: skip
 
     async def fields_list(request: Request) -> Response:
         query = dict(request.query_params)
         return await serve(
-            emulator, request, "crm:/settings/fields", lambda: _fields_metadata(query)
+            emulator, request, "crm:/settings/fields", lambda: _fields_metadata(crm, query)
         )
 
     async def org(request: Request) -> Response:

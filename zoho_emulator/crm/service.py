@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+from zoho_emulator.crm.catalog import MODULES, ModuleSpec, find_module
 from zoho_emulator.crm.store import Converted, CrmStore
 from zoho_emulator.crm.tokens import PageTokens
 
@@ -37,6 +38,27 @@ class Crm:
         self.bulk = BulkReads(self)
         self.channels = Channels(self)
         self.store.listeners.append(self.channels.on_change)
+        self.enabled_optional: set[str] = set()
+
+    def enable_modules(self, *names: str) -> None:
+        """Serve optional modules (`ModuleSpec.optional`, e.g. `Price_Tiers`) from now on."""
+        for name in names:
+            spec = find_module(name)
+            if spec is None or not spec.optional:
+                msg = f"{name!r} is not an optional CRM module of the emulator"
+                raise ValueError(msg)
+            self.enabled_optional.add(spec.api_name)
+
+    def modules(self) -> list[ModuleSpec]:
+        """Modules this emulator serves: every default one, plus enabled optional ones."""
+        return [s for s in MODULES if not s.optional or s.api_name in self.enabled_optional]
+
+    def module(self, name: str) -> ModuleSpec | None:
+        """A module by API name (case-insensitive), None if not served."""
+        spec = find_module(name)
+        if spec is None or (spec.optional and spec.api_name not in self.enabled_optional):
+            return None
+        return spec
 
     @classmethod
     def of(cls, emulator: Emulator) -> Crm:
