@@ -115,18 +115,15 @@ def _mutate(zoho: RunningEmulator, rng: random.Random, touched: Touched, tag: st
             touched.deleted[entity].update(gone)
 
 
-def _diff(zoho: RunningEmulator, db: psycopg.Connection[Any], settings: ServiceSettings,
-          touched: Touched) -> list[str]:  # fmt: skip
-    """Every touched record as Zoho holds it now, each inbox event applied once."""
+def _inbox_problems(db: psycopg.Connection[Any], settings: ServiceSettings) -> list[str]:
+    """Every inbox event done, and applied exactly once (the processed outbox says which)."""
     problems: list[str] = []
-    finance = zoho.emulator.finance
-    schema = settings.service_schema
+    schema = sql.Identifier(settings.service_schema)
     statuses = dict(db.execute(sql.SQL("SELECT status, count(*) FROM {}.inbox GROUP BY 1")
-                               .format(sql.Identifier(schema))).fetchall())  # fmt: skip
+                               .format(schema)).fetchall())  # fmt: skip
     if set(statuses) != {"done"}:
         problems.append(f"inbox not all done: {statuses}")
-    inbox_ids = [r[0] for r in db.execute(sql.SQL("SELECT id FROM {}.inbox").format(
-        sql.Identifier(schema))).fetchall()]
+    inbox_ids = [r[0] for r in db.execute(sql.SQL("SELECT id FROM {}.inbox").format(schema))]
     applied = [event["inbox_id"] for (payload,) in db.execute(
         sql.SQL("SELECT payload FROM {}.events_outbox WHERE event_type = %s").format(
             sql.Identifier(settings.erp_schema)), (WEBHOOK_PROCESSED,)).fetchall()
@@ -135,7 +132,32 @@ def _diff(zoho: RunningEmulator, db: psycopg.Connection[Any], settings: ServiceS
         twice = sorted({i for i in applied if applied.count(i) > 1})
         never = sorted(set(inbox_ids) - set(applied))
         problems.append(f"events applied twice {twice[:5]}, never {never[:5]}")
-    for entity, (product, table, column, edited_field) in ENTITIES.items():
+    return problems
+
+
+def _record_problem(zoho: RunningEmulator, entity: str, record_id: str,
+                    stored: tuple[Any, ...] | None, touched: Touched) -> str | None:  # fmt: skip
+    """How one ERP row differs from what Zoho holds now (None: it does not)."""
+    product, table, _, edited_field = ENTITIES[entity]
+    if stored is None:
+        return f"{table} {record_id}: missing"
+    deleted_at, value = stored
+    if record_id in touched.deleted[entity]:
+        return None if deleted_at is not None else f"{table} {record_id}: deleted, still live"
+    current = zoho.emulator.finance.record(ORG, entity, record_id, product=product)
+    if current is None or deleted_at is not None:
+        return f"{table} {record_id}: live in Zoho, deleted in the ERP"
+    expected = current.get(edited_field) or None if edited_field else None  # "" -> NULL
+    if edited_field and value != expected:
+        return f"{table} {record_id}: stale {value!r}, Zoho has {expected!r}"
+    return None
+
+
+def _diff(zoho: RunningEmulator, db: psycopg.Connection[Any], settings: ServiceSettings,
+          touched: Touched) -> list[str]:  # fmt: skip
+    """Every touched record as Zoho holds it now, each inbox event applied once."""
+    problems = _inbox_problems(db, settings)
+    for entity, (_, table, column, _) in ENTITIES.items():
         wanted = ", ".join(("zoho_id", "deleted_at", column or "NULL"))
         rows = db.execute(sql.SQL("SELECT {} FROM {}.{} WHERE organization_id = %s").format(
             sql.SQL(wanted), sql.Identifier(settings.erp_schema), sql.Identifier(table)),
@@ -144,26 +166,26 @@ def _diff(zoho: RunningEmulator, db: psycopg.Connection[Any], settings: ServiceS
         if len(erp) != len(rows):
             problems.append(f"{table}: duplicated rows")
         for record_id in sorted(touched.ids[entity]):
-            stored = erp.get(record_id)
-            if stored is None:
-                problems.append(f"{table} {record_id}: missing")
-                continue
-            deleted_at, value = stored
-            if record_id in touched.deleted[entity]:
-                if deleted_at is None:
-                    problems.append(f"{table} {record_id}: deleted in Zoho, live in the ERP")
-                continue
-            current = finance.record(ORG, entity, record_id, product=product)
-            if current is None or deleted_at is not None:
-                problems.append(f"{table} {record_id}: live in Zoho, deleted in the ERP")
-            elif edited_field and value != (current.get(edited_field) or None):  # "" -> NULL
-                problems.append(f"{table} {record_id}: stale {value!r} != {current[edited_field]!r}")
+            problem = _record_problem(zoho, entity, record_id, erp.get(record_id), touched)
+            if problem:
+                problems.append(problem)
     return problems
 
 
-def _trial(zoho: RunningEmulator, database_url: str, db: psycopg.Connection[Any],
-           workdir: Path, n: int, rng: random.Random) -> int:  # fmt: skip
+@dataclass(frozen=True)
+class Campaign:
+    """What every trial shares: Zoho, the database, the log folder."""
+
+    zoho: RunningEmulator
+    database_url: str
+    db: psycopg.Connection[Any]
+    workdir: Path
+
+
+def _trial(campaign: Campaign, n: int, rng: random.Random) -> int:
     """One seeded trial; returns how many kills landed while the inbox held work."""
+    zoho, database_url, db, workdir = (campaign.zoho, campaign.database_url, campaign.db,
+                                       campaign.workdir)  # fmt: skip
     settings = _settings(zoho, n)
     touched = Touched()
     landed = 0
@@ -216,22 +238,38 @@ def _trial(zoho: RunningEmulator, database_url: str, db: psycopg.Connection[Any]
     return landed
 
 
-def test_webhook_worker_crash_quick(zoho: RunningEmulator, database_url: str,
-                                    db: psycopg.Connection[Any], workdir: Path) -> None:  # fmt: skip
-    """Two seeded trials in make test; at least one kill must land on a non-empty inbox."""
+@pytest.fixture
+def campaign(zoho: RunningEmulator, database_url: str, db: psycopg.Connection[Any],
+             workdir: Path) -> Campaign:  # fmt: skip
     db.autocommit = True
+    return Campaign(zoho, database_url, db, workdir)
+
+
+def test_webhook_worker_crash_quick(campaign: Campaign) -> None:
+    """Two seeded trials in make test; at least one kill must land on a non-empty inbox."""
     rng = random.Random(SEED + 7)  # noqa: S311 - seeded chaos, not crypto
-    landed = sum(_trial(zoho, database_url, db, workdir, 900 + i, rng) for i in range(2))
+    landed = sum(_trial(campaign, 900 + i, rng) for i in range(2))
     assert landed >= 1, "no kill landed while the inbox held work"
 
 
 @pytest.mark.chaos_long
-def test_webhook_worker_crash_campaign(zoho: RunningEmulator, database_url: str,
-                                       db: psycopg.Connection[Any], workdir: Path) -> None:  # fmt: skip
+def test_webhook_worker_crash_campaign(campaign: Campaign) -> None:
     """20 trials (CHAOS_TRIALS=200 for the long form), each on fresh schemas."""
-    db.autocommit = True
     trials = int(os.environ.get("CHAOS_TRIALS", "20"))
     rng = random.Random(SEED + 8)  # noqa: S311 - seeded chaos, not crypto
-    landed = sum(_trial(zoho, database_url, db, workdir, 1000 + i, rng) for i in range(trials))
+    landed = sum(_trial(campaign, 1000 + i, rng) for i in range(trials))
     print(f"webhook worker crash campaign: {trials} trials, {landed} kills landed")  # noqa: T201
     assert landed >= trials // 2
+
+
+def test_oracle_sees_missing_stale_and_undeleted_rows(zoho: RunningEmulator) -> None:
+    """The comparison itself must catch each kind of damage, or the campaign proves nothing."""
+    touched = Touched()
+    item = zoho.emulator.finance.create(ORG, "items", fields={"name": "Oracle"})[0]
+    touched.ids["items"].add(item)
+    assert _record_problem(zoho, "items", item, (None, "Oracle"), touched) is None
+    assert "missing" in str(_record_problem(zoho, "items", item, None, touched))
+    assert "stale" in str(_record_problem(zoho, "items", item, (None, "Old name"), touched))
+    zoho.emulator.finance.delete(ORG, "items", ids=[item])
+    touched.deleted["items"].add(item)
+    assert "still live" in str(_record_problem(zoho, "items", item, (None, "Oracle"), touched))
