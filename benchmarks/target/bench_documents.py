@@ -4,9 +4,12 @@
     .venv/bin/python benchmarks/target/bench_documents.py --documents 30000
 
 The mixed file holds invoices, sales orders and purchase orders of one emulator
-organization as tap-zoho emits them: each header (a list row) followed by its line items
-(child stream records carrying `parent_last_modified_time`), about four records per
-document. Loaded into one embedded PostgreSQL by:
+organization EXACTLY as tap-zoho emits them: the tap's own SCHEMA messages (full typed
+schemas, keys, bookmarks) and each header (a list row through the tap's `post_process`)
+followed by its line items (detail lines through the line stream's `post_process`, so
+they carry the document id and `parent_last_modified_time`), about four records per
+document. A sample is validated with the SDK's record validator; the run stops if one
+does not conform. Loaded into one embedded PostgreSQL by:
   1. target-tsh-erp (raw landing of six streams + ERP headers and lines, with the
      removed-line sweep), first load;
   2. target-tsh-erp again on the same file (update run; rows rewritten counted by xmin);
@@ -14,7 +17,8 @@ document. Loaded into one embedded PostgreSQL by:
   4. the floor: parse each line, COPY into a stage, INSERT ... ON CONFLICT into ONE table
      keyed by (stream, key) (no Singer, no SDK, no mapping).
 Same process model and measurements as `bench_target.py` (child processes, VmHWM).
-Targets (issue 5): >= 5x target-postgres, >= 40 % of the floor.
+Targets (issue 5): >= 5x target-postgres, >= 40 % of the floor, update run >= 1.0x the
+first load. The last line printed is one JSON object with every figure.
 """
 
 from __future__ import annotations
@@ -35,10 +39,19 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_target import BIN, rewritten, run_child, xmins  # noqa: E402
+from _tap_output import TapOutput, validated_counts  # noqa: E402
+from bench_target import (  # noqa: E402
+    BIN,
+    GOALS,
+    load_average,
+    print_summary,
+    ratios,
+    rewritten,
+    run_child,
+    xmins,
+)
 
 from target_tsh_erp.database import embedded  # noqa: E402
-from target_tsh_erp.testing import schema_message, to_utc  # noqa: E402
 from zoho_emulator.emulator import Emulator  # noqa: E402
 from zoho_emulator.settings import EmulatorSettings  # noqa: E402
 
@@ -52,49 +65,45 @@ KINDS = {
     "purchaseorders": ("books_purchase_orders", "books_purchase_order_line_items",
                        "purchaseorder_id", "purchase_order_lines"),
 }
-_TIMES = ("created_time", "last_modified_time")
-
-
-def _shaped(record: dict[str, Any]) -> dict[str, Any]:
-    shaped = {"organization_id": ORG, **record}
-    for name in _TIMES:
-        if isinstance(shaped.get(name), str) and shaped[name]:
-            shaped[name] = to_utc(shaped[name])
-    return shaped
+REVISED = "target-tsh-erp revised run (every document newer, lines removed)"
 
 
 def make_file(path: Path, documents: int, *, revised: bool = False) -> dict[str, int]:
-    """Write the mixed file; return records per stream.
+    """Write the mixed file; return records per stream (and `validated`, `removed`).
 
     `revised`: every document one day newer, and each document with two or more lines
     without its first line (the removed-line sweep's work; `counts["removed"]` lines).
     """
     finance = Emulator(EmulatorSettings(seed=5, scale=documents)).finance
     counts: dict[str, int] = {}
+    outputs: list[TapOutput] = []
     with path.open("wb") as handle:
         for entity, (header_stream, line_stream, id_field, _) in KINDS.items():
-            handle.write(orjson.dumps(schema_message(header_stream)) + b"\n")
-            handle.write(orjson.dumps(schema_message(line_stream)) + b"\n")
+            headers, lines = TapOutput(header_stream), TapOutput(line_stream)
+            outputs += [headers, lines]
+            handle.write(orjson.dumps(headers.schema_message()) + b"\n")
+            handle.write(orjson.dumps(lines.schema_message()) + b"\n")
             rows = finance.records(ORG, entity)
             details = finance.records(ORG, entity, detail=True)
             for row, detail in zip(rows, details, strict=True):
-                header = _shaped(row)
-                if header[id_field] != detail[id_field]:
+                if row[id_field] != detail[id_field]:
                     msg = f"{entity}: list and detail orders differ"
                     raise RuntimeError(msg)
                 items = detail.get("line_items") or []
                 if revised:
-                    header["last_modified_time"] = (
-                        datetime.fromisoformat(header["last_modified_time"]) + timedelta(days=1)
-                    ).isoformat()
+                    row = {**row, "last_modified_time": (  # noqa: PLW2901 - a revised copy
+                        datetime.fromisoformat(row["last_modified_time"]) + timedelta(days=1)
+                    ).isoformat()}
                     if len(items) >= 2:  # keep at least one line
                         items = items[1:]
                         counts["removed"] = counts.get("removed", 0) + 1
+                header = headers.record(row, {"organization_id": ORG})
+                context = {"organization_id": ORG, id_field: str(header[id_field]),
+                           "parent_last_modified_time": header.get("last_modified_time")}
                 messages = [{"type": "RECORD", "stream": header_stream, "record": header}]
                 messages += [
                     {"type": "RECORD", "stream": line_stream,
-                     "record": {"organization_id": ORG, id_field: header[id_field], **line,
-                                "parent_last_modified_time": header["last_modified_time"]}}
+                     "record": lines.record(line, context)}
                     for line in items
                 ]
                 for message in messages:
@@ -103,6 +112,7 @@ def make_file(path: Path, documents: int, *, revised: bool = False) -> dict[str,
                 counts[line_stream] = counts.get(line_stream, 0) + len(messages) - 1
             state = {"type": "STATE", "value": {"bookmarks": {header_stream: {"done": True}}}}
             handle.write(orjson.dumps(state) + b"\n")
+    counts["validated"] = sum(validated_counts(outputs).values())
     return counts
 
 
@@ -184,75 +194,76 @@ def main() -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="bench-documents-"))
     try:
-        run(args, work)
+        summary = run(args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    print(f"live ERP lines equal lines sent: {summary['checks']}")
+    print_summary(summary)
 
 
-def run(args: argparse.Namespace, work: Path) -> None:
-    """Generate the file, load it with every loader, print rates and ratios."""
+def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    """Generate the file, load it with every loader; return every figure."""
     data = work / "documents.singer"
     counts = make_file(data, args.documents)
+    validated = counts.pop("validated")
     records = sum(counts.values())
-    print(f"file: {records} records ({counts}), {data.stat().st_size / 1e6:.1f} MB")
+    size_mb = data.stat().st_size / 1e6
+    print(f"file: {records} records ({counts}), {size_mb:.1f} MB (the tap's schemas;"
+          f" {validated} records validated against them)", flush=True)
     results: dict[str, dict[str, float]] = {}
     erp_tables = [f"erp.{spec[3]}" for spec in KINDS.values()]
     erp_tables += ["erp.invoices", "erp.sales_orders", "erp.purchase_orders"]
     raw_tables = [f"zoho_raw.{name}" for spec in KINDS.values() for name in spec[:2]]
+    checks: dict[str, int] = {}
     with embedded(work / "pgdata") as database:
         url = database.url
         config = work / "tsh.json"
         config.write_text(json.dumps({"database_url": url,
                                       "batch_size_rows": args.batch_size_rows}))
         tsh = [str(BIN / "target-tsh-erp"), "--config", str(config)]
-        seconds, rss = run_child(tsh, data)
-        results["target-tsh-erp first load"] = {"seconds": seconds, "rss_mb": rss}
+        results["target-tsh-erp first load"] = run_child(tsh, data)
         erp_before = _xmins_of(url, erp_tables)
         raw_before = _xmins_of(url, raw_tables)
-        seconds, rss = run_child(tsh, data)
         results["target-tsh-erp update run"] = {
-            "seconds": seconds, "rss_mb": rss,
+            **run_child(tsh, data),
             "erp_rows_rewritten": sum(rewritten(url, t, erp_before[t]) for t in erp_tables),
             "raw_rows_rewritten": sum(rewritten(url, t, raw_before[t]) for t in raw_tables),
         }
-        lines = sum(counts[spec[1]] for spec in KINDS.values())
-        print(f"live ERP lines {_live_lines(url, erp_tables[:3])} of {lines} sent")
+        checks["lines_sent"] = sum(counts[spec[1]] for spec in KINDS.values())
+        checks["live_erp_lines"] = _live_lines(url, erp_tables[:3])
         revised = work / "revised.singer"
         revised_counts = make_file(revised, args.documents, revised=True)
-        seconds, rss = run_child(tsh, revised)
-        results["target-tsh-erp revised run (every document newer, lines removed)"] = {
-            "seconds": seconds, "rss_mb": rss}
-        print(f"revised file: {revised_counts.pop('removed', 0)} lines removed; live ERP"
-              f" lines {_live_lines(url, erp_tables[:3])} of"
-              f" {sum(revised_counts[spec[1]] for spec in KINDS.values())} sent")
+        revised_counts.pop("validated")
+        checks["revised_lines_removed"] = revised_counts.pop("removed", 0)
+        results[REVISED] = {**run_child(tsh, revised), "records": sum(revised_counts.values())}
+        checks["revised_lines_sent"] = sum(revised_counts[spec[1]] for spec in KINDS.values())
+        checks["revised_live_erp_lines"] = _live_lines(url, erp_tables[:3])
         if not args.skip_target_postgres:
             tp_config = work / "tp.json"
             tp_config.write_text(json.dumps({
                 "sqlalchemy_url": url.replace("postgresql://", "postgresql+psycopg://"),
                 "use_copy": True, "default_target_schema": "bench_tp",
             }))
-            seconds, rss = run_child(
+            results["target-postgres (use_copy)"] = run_child(
                 [str(BIN / "target-postgres"), "--config", str(tp_config)], data
             )
-            results["target-postgres (use_copy)"] = {"seconds": seconds, "rss_mb": rss}
-        seconds, rss = run_child([sys.executable, __file__, "--floor", str(data), url], data)
-        results["floor: COPY + upsert, one table"] = {"seconds": seconds, "rss_mb": rss}
-    for name, result in results.items():
-        size = sum(revised_counts.values()) if "revised" in name else records
-        result["rows_per_s"] = size / result["seconds"]
-    width = max(map(len, results))
-    for name, result in results.items():
-        extra = "".join(f", {k} {int(v)}" for k, v in result.items() if k.endswith("rewritten"))
-        print(f"{name:<{width}}  {result['rows_per_s']:>9,.0f} rows/s  "
-              f"{result['seconds']:7.1f} s  peak RSS {result['rss_mb']:6.0f} MB{extra}")
-    tsh_rate = results["target-tsh-erp first load"]["rows_per_s"]
-    floor_rate = results["floor: COPY + upsert, one table"]["rows_per_s"]
-    print(f"target-tsh-erp / floor: {tsh_rate / floor_rate:.0%} (target >= 40%)")
-    if "target-postgres (use_copy)" in results:
-        tp_rate = results["target-postgres (use_copy)"]["rows_per_s"]
-        print(f"target-tsh-erp / target-postgres: {tsh_rate / tp_rate:.1f}x (target >= 5x)")
-    update_rate = results["target-tsh-erp update run"]["rows_per_s"]
-    print(f"update run / first load: {update_rate / tsh_rate:.2f} (target >= 1.0)")
+        results["floor: COPY + upsert, one table"] = run_child(
+            [sys.executable, __file__, "--floor", str(data), url], data
+        )
+    for result in results.values():
+        result["rows_per_s"] = round(result.get("records", records) / result["seconds"], 1)
+    for label, sent, live in (("first", "lines_sent", "live_erp_lines"),
+                              ("revised", "revised_lines_sent", "revised_live_erp_lines")):
+        if checks[sent] != checks[live]:
+            msg = f"{label} file: {checks[live]} live ERP lines, {checks[sent]} sent"
+            raise RuntimeError(msg)
+    return {
+        "benchmark": "bench_documents", "documents_per_kind": args.documents,
+        "records": records, "records_per_stream": counts, "file_mb": round(size_mb, 1),
+        "batch_size_rows": args.batch_size_rows, "validated_records": validated,
+        "checks": checks, "results": results, "ratios": ratios(results), "goals": GOALS,
+        "load_average_end": load_average(),
+    }
 
 
 if __name__ == "__main__":
