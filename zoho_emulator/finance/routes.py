@@ -17,11 +17,17 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from zoho_emulator.finance.catalog import ENTITIES, Endpoint, EntitySpec
+from zoho_emulator.finance.customfields import control_routes
 from zoho_emulator.finance.generators.parties import contact_persons
 from zoho_emulator.finance.orgs import BY_ID, ORGANIZATIONS, Organization
 from zoho_emulator.finance.pages import PageCache, page_key
 from zoho_emulator.finance.params import InvalidParameterError, ListQuery, parse_list_query
-from zoho_emulator.responses import JSON_MEDIA_TYPE, finance_error, json_response
+from zoho_emulator.responses import (
+    FINANCE_NOT_AUTHORIZED,
+    JSON_MEDIA_TYPE,
+    finance_error,
+    json_response,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
@@ -137,6 +143,7 @@ class FinanceRoutes:
                 f"{prefix}/organizations/{{organization_id}}", self.organization, methods=["GET"]
             ),
             Route(f"{prefix}/itemdetails", self.item_details, methods=["GET"]),
+            Route(f"{prefix}/settings/preferences", self.preferences, methods=["GET"]),
             Route(
                 f"{prefix}/contacts/{{contact_id}}/contactpersons",
                 self.contact_persons,
@@ -302,6 +309,34 @@ class FinanceRoutes:
 
         return handler
 
+    async def preferences(self, request: Request) -> Response:
+        """`GET /settings/preferences`: the organization's custom fields per module.
+
+        Zoho's answer also carries the organization's many module preferences; the
+        emulator serves the part clients read (`customfields`) and a few settings.
+        """
+
+        def build(organization_id: str) -> Response:
+            settings = self.data.custom_fields
+            if settings.is_denied(organization_id, self.product):
+                return finance_error(*FINANCE_NOT_AUTHORIZED)
+            organization = BY_ID[organization_id]
+            return json_response(
+                {
+                    **SUCCESS,
+                    "preferences": {
+                        "organization_id": organization_id,
+                        "time_zone": organization.time_zone,
+                        "currency_code": organization.currency_code,
+                        "is_discount_before_tax": True,
+                        "discount_type": "item_level",
+                    },
+                    "customfields": settings.definitions(organization_id, self.product),
+                }
+            )
+
+        return await self._serve(request, "/settings/preferences", build)
+
     async def item_details(self, request: Request) -> Response:
         """`GET /itemdetails?item_ids=a,b,c`: item details in one call."""
 
@@ -376,4 +411,5 @@ def routes(emulator: Emulator) -> list[Route]:
     return [
         *FinanceRoutes(emulator, "books").routes(),
         *FinanceRoutes(emulator, "inventory").routes(),
+        *control_routes(emulator),
     ]

@@ -15,6 +15,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from zoho_emulator.finance.catalog import BY_NAME, ENTITIES, EntitySpec, Predicate
+from zoho_emulator.finance.customfields import (
+    CustomFieldSettings,
+    UnknownEntityError,
+    organization_fields,
+)
 from zoho_emulator.finance.generators.common import GenContext, Record
 from zoho_emulator.finance.orgs import BY_ID, ORGANIZATIONS
 from zoho_emulator.finance.rand import key_of
@@ -25,6 +30,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from zoho_emulator.clock import Clock
+
+__all__ = ["EntityState", "FinanceData", "Overlay", "UnknownEntityError"]
 
 PATTERN_PERIOD = 100
 TIME_COLUMNS = {"created_time": 0, "date": 0, "journal_date": 0, "last_modified_time": 1}
@@ -54,8 +61,6 @@ class EntityState:
     version: int = 0
 
 
-class UnknownEntityError(KeyError):
-    """An entity name the emulator does not serve."""
 
 
 class FinanceData:
@@ -73,6 +78,8 @@ class FinanceData:
         self.listeners: list[Callable[[str, str, str, Record], None]] = []
         self.has_subscribers: Callable[[], bool] = lambda: bool(self.listeners)
         """Whether any listener wants changed records (building them is not free)."""
+        self.custom_fields = CustomFieldSettings(self)
+        """Custom-field definitions per organization (`/settings/preferences`), `add`."""
         for organization in ORGANIZATIONS:
             for spec in ENTITIES:
                 self._states[(organization.organization_id, spec.name)] = self._new_state(
@@ -92,6 +99,7 @@ class FinanceData:
         count = self._count(spec)
         first_digit = 4 + key_of(self.seed, organization_id) % 6
         prefix = f"{first_digit}{key_of(self.seed, organization_id, 'prefix') % 1000:03d}"
+        fields = organization_fields(organization_id, spec.name)
         context = GenContext(
             organization=organization,
             entity=spec.name,
@@ -102,10 +110,20 @@ class FinanceData:
             id_prefix=prefix,
             pattern=pattern_for(spec, key),
             classes=tuple(attributes for _, attributes in spec.classes),
-            custom_fields=spec.custom_fields,
+            custom_fields=fields,
             lookup=self,
+            fields_key=hash(fields),
         )
         return EntityState(spec, context, next_index=count)
+
+    def touch(self, state: EntityState) -> None:
+        """Mark an entity's records as changed without a record mutation.
+
+        A custom field was added: cached selections and pages are keyed by this version,
+        so none of them can serve records without the new field.
+        """
+        with self._lock:
+            state.version += 1
 
     # -- lookups ---------------------------------------------------------------------
 

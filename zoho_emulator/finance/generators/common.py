@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from zoho_emulator.finance.rand import (
@@ -62,6 +63,14 @@ class GenContext:
     lookup: Lookup
     extra: dict[str, Any] = field(default_factory=dict)
     others: dict[str, GenContext] = field(default_factory=dict)
+    fields_key: int = 0
+    """Identifies `custom_fields` in the value cache: one entity's fields differ between
+    organizations and emulators (a test adds one), and cached values must not leak."""
+
+    def set_custom_fields(self, fields: tuple[CustomField, ...]) -> None:
+        """Replace the entity's custom fields (an admin added one in this organization)."""
+        self.custom_fields = fields
+        self.fields_key = hash(fields)
 
     def record_id(self, index: int) -> str:
         """Zoho-style numeric string id (org-seeded prefix, entity code, index)."""
@@ -171,24 +180,66 @@ def phone(organization: Organization, bits: int) -> str:
     return f"+1 {200 + bits % 700}-555-{(bits >> 12) % 10_000:04d}"
 
 
-def _field_value(definition: CustomField, random: int) -> tuple[Any, str]:
-    """(value, formatted value) of one custom field for some random bits."""
+DECIMAL_TYPES = frozenset({"decimal", "amount", "percent"})
+TEXT_PREFIXES = {"email": "buyer{}@example.com", "url": "https://example.com/ref/{}"}
+DAYS = 2 * 12 * 28
+"""Dates: year, month and day drawn from one number."""
+DATE_TIMES = DAYS * 12
+"""Datetimes: a date and an office hour (08:00 to 19:00)."""
+
+
+def _date(random: int) -> str:
+    return f"20{24 + random % 2}-{random // 2 % 12 + 1:02d}-{random // 24 % 28 + 1:02d}"
+
+
+def _field_value(  # noqa: PLR0911 - one return per data type
+    definition: CustomField, random: int, organization: Organization
+) -> tuple[Any, str]:
+    """(value, formatted value) of one custom field for some random bits.
+
+    The value's JSON type follows the field's data_type (reference 6, item 7); the
+    formatted text is what Zoho flattens into the `cf_<name>` key.
+    """
+    kind = definition.data_type
+    if definition.choices and kind == "multiselect":
+        chosen = [c for bit, c in enumerate(definition.choices) if (random + 1) >> bit & 1]
+        return chosen, ", ".join(chosen)
     if definition.choices:
         choice = definition.choices[random % len(definition.choices)]
         return choice, choice
-    if definition.data_type == "date":
-        date = f"20{24 + random % 2}-{random // 2 % 12 + 1:02d}-{random // 24 % 28 + 1:02d}"
+    if kind == "date":
+        date = _date(random)
         return date, date
+    if kind == "date_time":
+        day = datetime.fromisoformat(_date(random % DAYS))
+        moment = day.replace(hour=8 + random // DAYS % 12, tzinfo=organization.zone)
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S%z")
+        return text, text
+    if kind == "check_box":
+        checked = random % 2 == 1
+        return checked, "true" if checked else "false"
     number = random % definition.number_range
-    return number, str(number)
+    if kind in DECIMAL_TYPES:
+        amount = round(number / 100, 2)
+        return amount, f"{amount:,.2f}"
+    if kind == "number":
+        return number, str(number)
+    text = TEXT_PREFIXES.get(kind, "{}").format(number)
+    return text, text
 
 
 def _variety(definition: CustomField) -> int:
     """How many distinct random inputs matter for a field (for the cache key)."""
+    if definition.choices and definition.data_type == "multiselect":
+        return int(2 ** len(definition.choices)) - 1  # every non-empty subset
     if definition.choices:
         return len(definition.choices)
     if definition.data_type == "date":
-        return 2 * 12 * 28  # year, month and day drawn from one number
+        return DAYS
+    if definition.data_type == "date_time":
+        return DATE_TIMES
+    if definition.data_type == "check_box":
+        return 2
     return definition.number_range
 
 
@@ -203,7 +254,7 @@ def custom_field_values(context: GenContext, bits: Bits, record: Record) -> None
         record["custom_fields"] = []
         return
     random_bits = bits(0xCF00)
-    key = (context.key, *(
+    key = (context.key, context.fields_key, *(
         (random_bits >> (position * 12)) % _variety(definition)
         for position, definition in enumerate(fields, start=1)
     ))  # fmt: skip
@@ -213,8 +264,8 @@ def custom_field_values(context: GenContext, bits: Bits, record: Record) -> None
             _VALUE_LISTS.clear()
         flat: Record = {}
         values: list[Record] = []
-        for position, (definition, random) in enumerate(zip(fields, key[1:], strict=True), 1):
-            value, formatted = _field_value(definition, random)
+        for position, (definition, random) in enumerate(zip(fields, key[2:], strict=True), 1):
+            value, formatted = _field_value(definition, random, context.organization)
             flat[definition.api_name] = formatted
             flat[f"{definition.api_name}_unformatted"] = value
             values.append(
@@ -229,6 +280,7 @@ def custom_field_values(context: GenContext, bits: Bits, record: Record) -> None
 
 _TEMPLATES: dict[tuple[str, int], Record] = {}
 _VALUE_LISTS: dict[tuple[int, ...], tuple[Record, list[Record]]] = {}
+"""Keyed by (entity key, fields key, random choices); cleared when it grows too big."""
 MAX_CACHED_VALUE_LISTS = 50_000
 
 
@@ -258,12 +310,17 @@ def _template(definition: CustomField, position: int) -> Record:
 
 
 def custom_fields_for(
-    entity: str, *fields: tuple[str, str, str, tuple[str, ...] | int]
+    entity: str, *fields: tuple[str, str, str, tuple[str, ...] | int], scope: str = ""
 ) -> tuple[CustomField, ...]:
-    """Declare an entity's custom fields: (label, api_name, data_type, choices | range)."""
+    """Declare an entity's custom fields: (label, api_name, data_type, choices | range).
+
+    `scope` (an organization id) gives a field declared for one organization its own
+    id, as Zoho numbers each organization's fields apart.
+    """
     declared = []
     for position, (label, api_name, data_type, spec) in enumerate(fields, start=1):
-        customfield_id = str(460_000_000_000_000 + key_of(entity, api_name) % 1_000_000_000)
+        key = key_of(scope, entity, api_name) if scope else key_of(entity, api_name)
+        customfield_id = str(460_000_000_000_000 + key % 1_000_000_000)
         if isinstance(spec, int):
             declared.append(CustomField(customfield_id, label, api_name, data_type, (), spec))
         else:
