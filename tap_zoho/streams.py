@@ -43,6 +43,11 @@ RECENT_KEY = "zoho_recent_details"
 """Partition-state key of a detail child: {record id: last_modified_time} of headers whose
 detail was fetched within `lookback_seconds` of the bookmark (so the overlap window does
 not cost a detail call per run)."""
+UNFINISHED_KEY = "zoho_unfinished_details"
+"""Partition-state key of a detail child after a pass stopped early (daily quota):
+{record id: last_modified_time} of headers whose detail was emitted in that pass, so the
+next run skips exactly those (same id, same modification time) and goes further."""
+PROGRESS_MARKERS = "progress_markers"
 
 
 class ZohoStream(Stream):
@@ -123,15 +128,19 @@ class ZohoStream(Stream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         organization_id = str((context or {}).get("organization_id", "-"))
         progress = self.progress(organization_id)
+        listed_everything = False
         try:
             for record in self.zoho_records(context or {}, progress):
                 progress.record()
                 yield record
+            listed_everything = True
         except ZohoQuotaExhaustedError as exhausted:
             self.zoho_tap.quota_stopped(self.name, exhausted)
         finally:
-            if self.client.governor.quota(self.product, organization_id).exhausted:
+            quota_gone = self.client.governor.quota(self.product, organization_id).exhausted
+            if quota_gone:
                 self.forget_partition_progress(context)
+            self.partition_ended(organization_id, completed=listed_everything and not quota_gone)
         if self.partition_ends_with_call:
             progress.finish()
             del self._progress[organization_id]
@@ -161,6 +170,14 @@ class ZohoStream(Stream):
     def zoho_records(self, context: Context, progress: StreamProgress) -> Iterator[dict[str, Any]]:
         """The stream's raw records for one partition (subclasses implement)."""
         raise NotImplementedError
+
+    def partition_ended(self, organization_id: str, *, completed: bool) -> None:
+        """A hook: one organization's partition ended, complete or stopped early.
+
+        Headers tell their detail children here whether the pass over the listing
+        finished, which decides whether the children's unfinished-pass memory becomes a
+        bookmark or is kept for the next run.
+        """
 
     def forget_partition_progress(self, context: Context | None) -> None:
         """A partition stopped early: keep its old bookmark so the next run redoes it."""
@@ -302,13 +319,28 @@ class DetailChildStream(ZohoStream):
         super().__init__(tap)
         self._previous_recent: dict[str, dict[str, str]] = {}
         self._floor: dict[str, tuple[str | None, str | None]] = {}
+        self._pass: dict[str, dict[str, str]] = {}
 
     def accepts(self, record: dict[str, Any]) -> bool:  # noqa: ARG002 - a hook
         """Whether a header has detail for this stream at all (shipments need one)."""
         return True
 
     def wants(self, organization_id: str, record_id: str, modified: str | None) -> bool:
-        """Whether a header changed since this stream last fetched its detail."""
+        """Whether a header changed since this stream last emitted its detail.
+
+        A header whose detail an earlier, unfinished pass already emitted at this very
+        modification time is skipped (and counted as done in this pass): that is what
+        lets a run stopped by the daily quota resume after the headers it finished
+        instead of spending the next day's quota on the same ones.
+        """
+        if not self._changed(organization_id, record_id, modified):
+            return False
+        if modified is not None and self._unfinished(organization_id).get(record_id) == modified:
+            self.remember(organization_id, record_id, modified)
+            return False
+        return True
+
+    def _changed(self, organization_id: str, record_id: str, modified: str | None) -> bool:
         bookmark, overlap_start = self._bounds(organization_id)
         if bookmark is None or modified is None or overlap_start is None:
             return True
@@ -317,6 +349,22 @@ class DetailChildStream(ZohoStream):
         if modified < overlap_start:
             return False
         return self._previous_recent[organization_id].get(record_id) != modified
+
+    def _unfinished(self, organization_id: str) -> dict[str, str]:
+        """This run's pass memory for an organization, seeded from an unfinished pass.
+
+        It is taken out of the state while the run works, so the STATE messages the SDK
+        writes after every header stay small; `partition_ended` puts it back (stopped
+        early) or folds it into the bookmark (complete). A run killed outright resumes
+        from the pass memory of the last clean stop: some details are fetched again,
+        none is skipped.
+        """
+        memory = self._pass.get(organization_id)
+        if memory is None:
+            state = self.get_context_state({"organization_id": organization_id})
+            memory = dict(state.pop(UNFINISHED_KEY, None) or {})
+            self._pass[organization_id] = memory
+        return memory
 
     def _bounds(self, organization_id: str) -> tuple[str | None, str | None]:
         bounds = self._floor.get(organization_id)
@@ -332,9 +380,10 @@ class DetailChildStream(ZohoStream):
         return bounds
 
     def remember(self, organization_id: str, record_id: str, modified: str | None) -> None:
-        """The detail of a header was fetched: keep it if it is near the newest seen."""
+        """The detail of a header was emitted: note it for this pass and for the overlap."""
         if modified is None:
             return
+        self._unfinished(organization_id)[record_id] = modified
         state = self.get_context_state({"organization_id": organization_id})
         recent: dict[str, str] = state.setdefault(RECENT_KEY, {})
         recent[record_id] = modified
@@ -350,6 +399,41 @@ class DetailChildStream(ZohoStream):
         if context is not None:
             state = self.get_context_state(self._state_context(context))
             state[RECENT_KEY] = self._previous_recent.get(context["organization_id"], {})
+
+    def end_pass(self, organization_id: str, *, completed: bool) -> None:
+        """The parent finished listing an organization (or stopped): settle the pass.
+
+        Complete: every listed header was offered, so every header up to the newest one
+        whose detail this pass emitted is done; the bookmark moves there even if the
+        detail was emitted by an earlier, stopped run (the SDK's own marker only sees
+        this run's records). Stopped: keep what was emitted for the next run. Never
+        skips a header: the memory only holds headers whose detail records were all
+        written, keyed by the modification time they had.
+        """
+        memory = self._pass.pop(organization_id, None)
+        if memory is None:
+            return
+        state = self.get_context_state({"organization_id": organization_id})
+        if completed:
+            if memory:
+                markers = state.setdefault(
+                    PROGRESS_MARKERS, {"Note": "Progress is not resumable if interrupted."}
+                )
+                newest = max(memory.values())
+                current = markers.get("replication_key_value")
+                if current is None or str(current) < newest:
+                    markers["replication_key"] = PARENT_MODIFIED
+                    markers["replication_key_value"] = newest
+        else:
+            _, overlap_start = self._bounds(organization_id)
+            kept = {
+                record_id: modified
+                for record_id, modified in memory.items()
+                if overlap_start is None or modified >= overlap_start
+            }
+            if kept:
+                state[UNFINISHED_KEY] = kept
+        self.state_manager.is_flushed = False
 
     @override
     def post_process(self, row: dict[str, Any], context: Context | None = None) -> dict[str, Any]:
@@ -374,6 +458,12 @@ class DetailChildStream(ZohoStream):
 
 class HeaderStream(ListStream):
     """A list stream whose headers have detail children (line items, persons, ...)."""
+
+    @override
+    def partition_ended(self, organization_id: str, *, completed: bool) -> None:
+        for child in self.child_streams:
+            if isinstance(child, DetailChildStream):
+                child.end_pass(organization_id, completed=completed)
 
     @override
     def generate_child_contexts(

@@ -60,12 +60,6 @@ FAULTS: tuple[Fault, ...] = (
 
 
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("daily cap", "books"): (
-        "tap-zoho: no progress across days once the remaining work of one stream exceeds"
-        " what is left of the day's quota after the fixed per-run cost (one list call per"
-        " stream and org, full-table lists re-read): from day 5 every run re-fetches the"
-        " same purchase-order details and stops at books_purchase_order_line_items; the"
-        " parent bookmark never advances (15 calls/day/org, scale 5; 30/day completes)"),
     ("daily cap", "crm"): (
         "tap-zoho: with 30 CRM credits per rolling day every daily resume repeats discovery"
         " (15 credits) and the same streams, then stops cleanly at crm_invoices again; it"
