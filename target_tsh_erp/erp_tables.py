@@ -33,6 +33,11 @@ class ParentRef:
             may arrive before parents); False links only to a parent that exists.
         same_organization: the parent lives in the child's organization.
         placeholder_columns: child column -> parent column copied into a placeholder.
+        fills: a child column set to the parent's Zoho id when the parent exists, NULL
+            otherwise. For a child that names its parent by an id several parent tables
+            share: a contact person's record says which contact it belongs to, not
+            whether that contact is a customer or a vendor, so both links are resolved
+            from the stored contacts (and filled in later if the contact arrives later).
     """
 
     fk_column: str
@@ -40,6 +45,7 @@ class ParentRef:
     zoho_id_column: str
     placeholder: bool = True
     placeholder_columns: tuple[tuple[str, str], ...] = ()
+    fills: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +145,10 @@ TABLES: tuple[TableSpec, ...] = (
         (("contact_zoho_id", TEXT), ("customer_zoho_id", TEXT), ("vendor_zoho_id", TEXT),
          ("salutation", TEXT), ("first_name", TEXT), ("last_name", TEXT), ("email", TEXT),
          ("phone", TEXT), ("mobile", TEXT), ("is_primary", BOOL)),
-        refs=(ParentRef("customer_id", "customers", "customer_zoho_id"),
-              ParentRef("vendor_id", "vendors", "vendor_zoho_id")),
+        refs=(ParentRef("customer_id", "customers", "contact_zoho_id", placeholder=False,
+                        fills="customer_zoho_id"),
+              ParentRef("vendor_id", "vendors", "contact_zoho_id", placeholder=False,
+                        fills="vendor_zoho_id")),
         document_column="contact_zoho_id",
     ),
     TableSpec(

@@ -712,12 +712,45 @@ class ErpWriter:
                 if spec.document_column:
                     cursor.execute(self._removed_lines_sql(spec))
                     written += max(cursor.rowcount, 0)
+                for child, statement in self._late_parent_sql(spec):
+                    cursor.execute(statement)
+                    if cursor.rowcount > 0:
+                        result.erp_written[child] += cursor.rowcount
+                        touched.add(child)
                 cursor.execute(statements[-1])
                 if written:
                     result.erp_written[spec.name] += written
                     touched.add(spec.name)
         if touched & LINK_TABLES:
             link_customers_to_crm(connection, self.settings.erp_schema)
+
+    def _late_parent_sql(self, parent: TableSpec) -> list[tuple[str, sql.Composed]]:
+        """Link children that arrived before this parent, for refs that `fill` a column.
+
+        Such refs insert no placeholder (the child cannot tell which parent table it
+        belongs to), so a child stored first keeps a NULL link; when the parent is
+        merged, the children naming it get the link and the filled Zoho id, exactly what
+        the merge would resolve now, so their next delivery rewrites nothing. Only the
+        parents in this batch's stage are looked up (index on the child's id column).
+        """
+        statements: list[tuple[str, sql.Composed]] = []
+        for child in TABLES:
+            for ref in child.refs:
+                if ref.parent != parent.name or ref.fills is None:
+                    continue
+                statements.append((child.name, sql.SQL(
+                    "UPDATE {erp}.{child} t SET {fk} = p.id, {fills} = p.zoho_id,"
+                    " updated_at = now() FROM {stage} s JOIN {erp}.{parent} p"
+                    "   ON p.organization_id = s.organization_id AND p.zoho_id = s.zoho_id"
+                    " WHERE t.organization_id = p.organization_id AND t.{ref_id} = p.zoho_id"
+                    "   AND t.{fk} IS NULL"
+                ).format(
+                    erp=self._erp, child=sql.Identifier(child.name),
+                    parent=sql.Identifier(parent.name), fk=sql.Identifier(ref.fk_column),
+                    fills=sql.Identifier(ref.fills), ref_id=sql.Identifier(ref.zoho_id_column),
+                    stage=sql.Identifier(f"_tsh_stage_{parent.name}"),
+                )))
+        return statements
 
     def _removed_lines_sql(self, spec: TableSpec) -> sql.Composed:
         """Soft-delete ERP lines no longer in their document (see `_raw_removed_lines_sql`).
@@ -742,6 +775,30 @@ class ErpWriter:
             doc=sql.Identifier(str(spec.document_column)), erp=erp, table=table,
             stage=sql.Identifier(f"_tsh_stage_{spec.name}"),
         )
+
+    def _parent_joins(
+        self, spec: TableSpec
+    ) -> tuple[list[sql.Composable], dict[str, sql.Composable]]:
+        """LEFT JOINs to each parent, and the values they resolve per child column.
+
+        A foreign key is the parent's surrogate id; a `fills` column is the parent's
+        Zoho id (NULL when no such parent is stored).
+        """
+        joins: list[sql.Composable] = []
+        resolved: dict[str, sql.Composable] = {}
+        for index, ref in enumerate(spec.refs):
+            alias = sql.Identifier(f"p{index}")
+            resolved[ref.fk_column] = sql.SQL("{}.id").format(alias)
+            if ref.fills:
+                resolved[ref.fills] = sql.SQL("{}.zoho_id").format(alias)
+            joins.append(
+                sql.SQL(
+                    " LEFT JOIN {}.{} {a} ON {a}.organization_id = s.organization_id"
+                    " AND {a}.zoho_id = s.{}"
+                ).format(self._erp, sql.Identifier(ref.parent),
+                         sql.Identifier(ref.zoho_id_column), a=alias)
+            )
+        return joins, resolved
 
     def _merge_statements(self, spec: TableSpec, *, deduplicate: bool) -> list[sql.Composed]:
         """Placeholder inserts for parents, the guarded upsert, the stage cleanup."""
@@ -773,23 +830,12 @@ class ErpWriter:
         data_columns = [name for name, _ in spec.columns]
         compared = ["source_modified_at", "deleted_at", *data_columns]
         insert_columns = [*spec.column_names, *(ref.fk_column for ref in spec.refs)]
+        joins, resolved = self._parent_joins(spec)
         select_values: list[sql.Composable] = [
-            sql.SQL("s.{}").format(sql.Identifier(name)) for name in spec.column_names
+            resolved.get(name, sql.SQL("s.{}").format(sql.Identifier(name)))
+            for name in insert_columns
         ]
-        joins: list[sql.Composable] = []
-        resolved: dict[str, sql.Composable] = {}
-        for index, ref in enumerate(spec.refs):
-            alias = sql.Identifier(f"p{index}")
-            select_values.append(sql.SQL("{}.id").format(alias))
-            resolved[ref.fk_column] = sql.SQL("{}.id").format(alias)
-            joins.append(
-                sql.SQL(
-                    " LEFT JOIN {}.{} {a} ON {a}.organization_id = s.organization_id"
-                    " AND {a}.zoho_id = s.{}"
-                ).format(erp, sql.Identifier(ref.parent), sql.Identifier(ref.zoho_id_column),
-                         a=alias)
-            )
-            compared.append(ref.fk_column)
+        compared += [ref.fk_column for ref in spec.refs]
 
         def incoming(name: str) -> sql.Composable:
             if name in spec.enrich_columns:

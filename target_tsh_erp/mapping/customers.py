@@ -1,8 +1,10 @@
 """Customers, vendors, contact persons and their CRM links (the seed's CustomerProcessor).
 
-Books/Inventory contacts become `customers` or `vendors` by `contact_type`; the nested
-`contact_persons` become `contact_persons` rows. CRM Accounts and Contacts land in
-`crm_accounts`/`crm_contacts`; the writer links a customer to them by Books'
+Books/Inventory contacts become `customers` or `vendors` by `contact_type`. Contact
+persons come from the tap's child stream `books_contact_persons` (the contacts are list
+rows, which carry no persons) or from a contact's nested `contact_persons` (a detail
+payload, e.g. a webhook); both give the same `contact_persons` row. CRM Accounts and
+Contacts land in `crm_accounts`/`crm_contacts`; the writer links a customer to them by Books'
 `zcrm_account_id`/`zcrm_contact_id`, else by the documented name/email rule (see
 `target_tsh_erp.links`).
 """
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from target_tsh_erp.mapping.common import (
     CRM_MODIFIED,
+    LINE_MODIFIED,
     MODIFIED,
     MappingError,
     Row,
@@ -30,7 +33,7 @@ from target_tsh_erp.mapping.common import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["map_contact", "map_crm_account", "map_crm_contact"]
+__all__ = ["map_contact", "map_contact_person", "map_crm_account", "map_crm_contact"]
 
 CONTACT_TYPES = frozenset({"customer", "vendor"})
 
@@ -74,20 +77,41 @@ def map_contact(record: Mapping[str, Any], stream: str) -> list[Row]:
             msg = "'contact_persons' items must be objects"
             raise MappingError(msg)
         person_row = base_row(record, stream, require(person, "contact_person_id"), MODIFIED)
+        person_row.update(_person_columns(person, contact_id))
         person_row.update(
-            contact_zoho_id=contact_id,
             customer_zoho_id=contact_id if contact_type == "customer" else None,
             vendor_zoho_id=contact_id if contact_type == "vendor" else None,
-            salutation=as_text(person, "salutation"),
-            first_name=as_text(person, "first_name"),
-            last_name=as_text(person, "last_name"),
-            email=as_text(person, "email"),
-            phone=as_text(person, "phone"),
-            mobile=as_text(person, "mobile"),
-            is_primary=as_bool(person, "is_primary_contact"),
         )
         rows.append(Row("contact_persons", person_row))
     return rows
+
+
+def map_contact_person(record: Mapping[str, Any], stream: str) -> list[Row]:
+    """A `books_contact_persons` record -> one `contact_persons` row.
+
+    The record names its contact (`contact_id`) but not whether that contact is a
+    customer or a vendor: the writer resolves both links from the stored contacts
+    (`ParentRef.fills`), so nothing here guesses. Dated by the contact's
+    `parent_last_modified_time`, like line items, so a person dropped from its contact
+    is soft-deleted by the removed-lines sweep.
+    """
+    contact_id = require(record, "contact_id")
+    row = base_row(record, stream, require(record, "contact_person_id"), LINE_MODIFIED)
+    row.update(_person_columns(record, contact_id))
+    return [Row("contact_persons", row)]
+
+
+def _person_columns(person: Mapping[str, Any], contact_id: str) -> dict[str, Any]:
+    return {
+        "contact_zoho_id": contact_id,
+        "salutation": as_text(person, "salutation"),
+        "first_name": as_text(person, "first_name"),
+        "last_name": as_text(person, "last_name"),
+        "email": as_text(person, "email"),
+        "phone": as_text(person, "phone"),
+        "mobile": as_text(person, "mobile"),
+        "is_primary": as_bool(person, "is_primary_contact"),
+    }
 
 
 def map_crm_account(record: Mapping[str, Any], stream: str) -> list[Row]:

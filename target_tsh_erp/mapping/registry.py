@@ -11,7 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from target_tsh_erp.mapping.common import CRM_MODIFIED, LINE_MODIFIED, MODIFIED
-from target_tsh_erp.mapping.customers import map_contact, map_crm_account, map_crm_contact
+from target_tsh_erp.mapping.customers import (
+    map_contact,
+    map_contact_person,
+    map_crm_account,
+    map_crm_contact,
+)
 from target_tsh_erp.mapping.invoices import map_invoice, map_invoice_line
 from target_tsh_erp.mapping.opportunities import map_deal
 from target_tsh_erp.mapping.payments import map_customer_payment
@@ -42,6 +47,7 @@ _BY_ENTITY: dict[str, Mapper] = {
     "warehouses": map_warehouse,
     "locations": map_warehouse,
     "contacts": map_contact,
+    "contact_persons": map_contact_person,
     "sales_orders": map_sales_order,
     "salesorders": map_sales_order,
     "sales_order_line_items": map_sales_order_line,
@@ -81,7 +87,7 @@ def modification_field(stream: str, bookmark_properties: list[str] | None = None
     """
     if stream == DELETED_RECORDS_STREAM:
         return "deleted_time"
-    if stream.endswith(("_line_items", "_item_stock")):
+    if stream.endswith(("_line_items", "_item_stock", "_contact_persons")):
         return LINE_MODIFIED
     if stream.startswith("crm_"):
         return CRM_MODIFIED
@@ -107,6 +113,7 @@ _ENTITY_IDS = {
     "warehouses": "warehouse_id",
     "locations": "location_id",
     "contacts": "contact_id",
+    "contact_persons": "contact_person_id",
     "sales_orders": "salesorder_id",
     "salesorders": "salesorder_id",
     "purchase_orders": "purchaseorder_id",
