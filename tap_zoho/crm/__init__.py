@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from tap_zoho.api.errors import ZohoAPIError
 from tap_zoho.crm.api import CrmApi
-from tap_zoho.crm.discovery import discover_modules, modules_from_catalog
+from tap_zoho.crm.discovery import CrmDiscoveryFailedError, discover_modules, modules_from_catalog
 from tap_zoho.crm.settings import EDITION_CONCURRENCY, with_crm_settings
 from tap_zoho.crm.streams import (
     CrmDeletedRecordsStream,
@@ -63,6 +63,11 @@ def crm_streams(tap: TapZoho) -> list[Stream]:
     else:
         try:
             modules = discover_modules(api, tap.config.get("crm_modules"))
+        except CrmDiscoveryFailedError as failed:
+            # One line, exit 1: a traceback would bury which call failed, and a catalog
+            # without CRM would look like a CRM without modules.
+            logger.error("%s", failed)  # noqa: TRY400 - the message is the whole story
+            raise SystemExit(1) from None
         except ZohoAPIError as error:
             logger.warning(
                 "CRM skipped: its metadata is refused (HTTP %s, Zoho code %s: %s)",

@@ -15,13 +15,14 @@ metadata call at all.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from tap_zoho.api.errors import ZohoAPIError
+from tap_zoho.api.errors import ZohoAPIError, ZohoRetryExhaustedError
 from tap_zoho.crm.schema import CrmField, CrmModule, module_from_schema
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from singer_sdk.singerlib.catalog import Catalog
 
@@ -34,9 +35,35 @@ HTTP_UNAUTHORIZED = 401
 HTTP_SERVER_ERROR = 500
 
 
+class CrmDiscoveryFailedError(ZohoRetryExhaustedError):
+    """A CRM metadata call kept failing (5xx, resets, bad JSON) after every retry.
+
+    Not a module's fault, so no module can be skipped for it: discovery cannot finish.
+    The message names the call and Zoho's last answer, and never a secret (paths and
+    module names only), so the tap can print it as the run's one line.
+    """
+
+
+@contextmanager
+def _naming(call: str) -> Iterator[None]:
+    """Say which metadata call outlasted the client's retries, not just the path."""
+    try:
+        yield
+    except CrmDiscoveryFailedError:
+        raise
+    except ZohoRetryExhaustedError as error:
+        msg = (
+            f"Zoho CRM discovery failed: {call} kept failing after every retry ({error}). "
+            "Zoho's CRM servers or the network are failing, not the credentials; nothing of "
+            "CRM was synced. Run again later; state is unchanged."
+        )
+        raise CrmDiscoveryFailedError(msg) from None
+
+
 def discover_modules(api: CrmApi, wanted: Iterable[str] | None = None) -> list[CrmModule]:
     """Modules and subforms the token can read, with their fields."""
-    listing = api.get("/settings/modules", stream=DISCOVERY, call="metadata")
+    with _naming("GET /crm/v8/settings/modules (the module list)"):
+        listing = api.get("/settings/modules", stream=DISCOVERY, call="metadata")
     supported = [module for module in listing.get("modules") or [] if module.get("api_supported")]
     if wanted:
         wanted_lower = {name.lower() for name in wanted}
@@ -44,7 +71,8 @@ def discover_modules(api: CrmApi, wanted: Iterable[str] | None = None) -> list[C
         for name in sorted(wanted_lower - known):
             logger.warning("crm_modules names %r, which is not an api_supported module", name)
         supported = [m for m in supported if str(m.get("api_name", "")).lower() in wanted_lower]
-    organization_id = api.organization_id()
+    with _naming("GET /crm/v8/org (the CRM organization)"):
+        organization_id = api.organization_id()
     modules: list[CrmModule] = []
     for entry in supported:
         api_name = str(entry["api_name"])
@@ -72,9 +100,10 @@ def discover_modules(api: CrmApi, wanted: Iterable[str] | None = None) -> list[C
 def _fields(api: CrmApi, module: str, parent: str | None = None) -> tuple[CrmField, ...] | None:
     what = f"subform {module} of {parent}" if parent else f"module {module}"
     try:
-        body = api.get(
-            "/settings/fields", stream=DISCOVERY, params={"module": module}, call="metadata"
-        )
+        with _naming(f"GET /crm/v8/settings/fields?module={module} (fields of {what})"):
+            body = api.get(
+                "/settings/fields", stream=DISCOVERY, params={"module": module}, call="metadata"
+            )
     except ZohoAPIError as error:
         if not module_refused(error):
             raise
