@@ -11,7 +11,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
-from tap_zoho import books, inventory
+from tap_zoho import books, custom_fields, inventory
 from tap_zoho.access_check import AccessCheck
 from tap_zoho.api.client import UnifiedZohoClient
 from tap_zoho.api.errors import ZohoAuthError, ZohoQuotaExhaustedError
@@ -19,6 +19,8 @@ from tap_zoho.crm import crm_streams, with_crm_settings
 from tap_zoho.settings import CONFIG_SCHEMA, resolve
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import click
     from singer_sdk import Stream
 
@@ -92,7 +94,10 @@ class TapZoho(Tap):
         products = self.config.get("products") or list(PRODUCT_STREAMS)
         streams: list[Stream] = []
         for product in products:
-            streams.extend(stream(self) for stream in PRODUCT_STREAMS.get(product, ()))
+            built = [stream(self) for stream in PRODUCT_STREAMS.get(product, ())]
+            if built:
+                self.add_custom_fields(product, built)
+            streams.extend(built)
         if "crm" in products:
             try:
                 streams.extend(crm_streams(self))
@@ -103,6 +108,25 @@ class TapZoho(Tap):
                 # and what to do; a traceback would only bury it.
                 raise SystemExit(1) from None
         return streams
+
+    def add_custom_fields(self, product: str, streams: Sequence[Stream]) -> None:
+        """Type each organization's custom fields as `cf_*` columns of their streams.
+
+        Without a catalog: one settings call per organization of the product (see
+        `tap_zoho.custom_fields`). With one: its `cf_*` properties, and no call, so a
+        catalog run costs no request before its streams start.
+        """
+        catalog = self.input_catalog
+        if catalog is not None:
+            custom_fields.apply_catalog(streams, catalog)
+            return
+        try:
+            found = custom_fields.discover(self, product)
+        except ZohoAuthError:
+            # The token manager already logged the one line saying what Zoho refused and
+            # what to do; a traceback would only bury it.
+            raise SystemExit(1) from None
+        custom_fields.apply_discovered(streams, found)
 
     @override
     @classmethod

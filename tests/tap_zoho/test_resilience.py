@@ -7,7 +7,8 @@ import pytest
 from tap_zoho.api import UnifiedZohoClient, auth
 from tap_zoho.api.errors import ZohoTokenThrottledError
 from tap_zoho.api.retry import RetryPolicy
-from tap_zoho.testing import emulator_config, run_tap
+from tap_zoho.tap import TapZoho
+from tap_zoho.testing import emulator_config, run_tap, select_only
 from zoho_emulator.faults import FaultKind, FaultRule
 from zoho_emulator.testing import run_emulator
 
@@ -31,6 +32,13 @@ def emulator(**settings):
     return run_emulator(**{"scale": 6, "requests_per_minute": 0, "daily_limit": 0, **settings})
 
 
+def discovered(config, streams):
+    """The catalog a separate discovery run gives (as Meltano runs it before a sync): it
+    costs one custom-field call per organization and one access token, which the tests
+    below keep out of what they count."""
+    return select_only(TapZoho(config=config).catalog_dict, streams)
+
+
 def test_token_refreshed_ahead_of_expiry_mid_run():
     # 37 calls at 150 ms outlast a 5 s token; its 0.5 s refresh margin is wide enough that
     # a loaded machine does not send a token that expires in flight (that 401 would be
@@ -47,12 +55,13 @@ def test_token_refreshed_ahead_of_expiry_mid_run():
 def test_revoked_token_is_refreshed_once_and_the_call_retried():
     with emulator() as zoho:
         config = emulator_config(zoho.base_url, products=["books"])
-        clean = keyed(run_tap(config, streams=BOOKS_SUBSET))
+        catalog = discovered(config, BOOKS_SUBSET)
+        clean = keyed(run_tap(config, catalog=catalog))
         zoho.emulator.stats.reset()
         zoho.emulator.faults.add(
             FaultRule(FaultKind.REVOKE_TOKENS, route_glob="books:auth", after=15, remaining=1)
         )
-        result = run_tap(config, streams=BOOKS_SUBSET)
+        result = run_tap(config, catalog=catalog)
         stats = zoho.emulator.stats.snapshot()
     assert stats["responses_by_status"].get("401") == 1
     assert stats["tokens_minted"] == 2
@@ -62,10 +71,13 @@ def test_revoked_token_is_refreshed_once_and_the_call_retried():
 def test_refresh_throttle_backs_off_then_recovers():
     with emulator(token_mint_limit=1, token_mint_window=3) as zoho:
         config = emulator_config(zoho.base_url, products=["books"])
+        catalog = discovered(config, {"books_invoices", "books_invoice_line_items"})
+        zoho.emulator.clock.advance(3)  # the discovery's token leaves the mint window
+        zoho.emulator.stats.reset()
         zoho.emulator.faults.add(
             FaultRule(FaultKind.REVOKE_TOKENS, route_glob="books:auth", after=3, remaining=1)
         )
-        result = run_tap(config, streams={"books_invoices", "books_invoice_line_items"})
+        result = run_tap(config, catalog=catalog)
         stats = zoho.emulator.stats.snapshot()
     assert stats["tokens_minted"] == 2
     assert stats["token_requests"] >= 3
@@ -73,12 +85,22 @@ def test_refresh_throttle_backs_off_then_recovers():
     assert len(result.records["books_invoices"]) == 12
 
 
-def test_refresh_throttle_that_never_lifts_fails_clearly(monkeypatch):
+def test_refresh_throttle_that_never_lifts_fails_clearly(monkeypatch, caplog):
     monkeypatch.setattr(auth, "THROTTLE_FIRST_WAIT", 0.01)
+    with emulator() as healthy:
+        catalog = discovered(
+            emulator_config(healthy.base_url, products=["books"]), {"books_invoices"}
+        )
     with emulator(token_mint_limit=0) as zoho:
         config = emulator_config(zoho.base_url, products=["books"])
         with pytest.raises(ZohoTokenThrottledError, match="10 tokens per 10"):
-            run_tap(config, streams={"books_invoices"})
+            run_tap(config, catalog=catalog)
+        # Without a catalog the custom-field discovery meets it first: exit 1, one line.
+        caplog.clear()
+        with pytest.raises(SystemExit) as stopped:
+            TapZoho(config=config)
+    assert stopped.value.code == 1
+    assert caplog.text.count("keeps throttling access-token creation") == 1
 
 
 def test_429_storm_and_5xx_burst_lose_nothing():
@@ -147,10 +169,11 @@ def test_daily_budget_reserve_is_left_unused():
 def test_zoho_daily_limit_code_45_stops_cleanly_with_reset_time():
     with emulator(daily_limit=2) as zoho:
         config = emulator_config(zoho.base_url, products=["books"], organization_ids=["10234695"])
-        other = UnifiedZohoClient.from_config(config)  # another process spent the day's quota
-        for _ in range(2):
-            other.get_json("books", "/users", organization_id="10234695")
-        result = run_tap(config, streams={"books_invoices", "books_bills"})
+        catalog = discovered(config, {"books_invoices", "books_bills"})  # 1 of the day's 2
+        other = UnifiedZohoClient.from_config(config)  # another process spent the rest
+        other.get_json("books", "/users", organization_id="10234695")
+        zoho.emulator.stats.reset()
+        result = run_tap(config, catalog=catalog)
         stats = zoho.emulator.stats.snapshot()
     assert stats["responses_by_status"].get("429") == 1  # one 45, then no further calls
     assert "daily API quota for organization 10234695" in result.logs
