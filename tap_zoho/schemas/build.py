@@ -152,6 +152,22 @@ def nullable(prop: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def organization_specific(records: list[dict[str, Any]]) -> set[str]:
+    """`cf_*` keys that only some of the sampled organizations' records carry.
+
+    Those are one organization's own custom fields: the tap discovers them per
+    organization at run time (`tap_zoho.custom_fields`), and committing them would hand
+    them to every organization's catalog.
+    """
+    seen_in: defaultdict[str, set[str]] = defaultdict(set)
+    for record in records:
+        for key in record:
+            if key.startswith("cf_"):
+                seen_in[key].add(str(record.get("organization_id")))
+    organizations = {str(record.get("organization_id")) for record in records}
+    return {key for key, seen in seen_in.items() if seen != organizations}
+
+
 def build_schema(
     stream: ZohoStream, records: list[dict[str, Any]], oas: dict[str, Any]
 ) -> dict[str, Any]:
@@ -167,7 +183,8 @@ def build_schema(
     properties: dict[str, Any] = {}
     for name, prop in sorted(oas.items()):
         properties[name] = nullable(_json_type(prop))
-    for name, seen in sorted(values.items()):
+    own = organization_specific(records)
+    for name, seen in sorted((k, v) for k, v in values.items() if k not in own):
         inferred = infer(name, seen, cf_types)
         if inferred is None:
             properties.setdefault(name, nullable({"type": "string"}))

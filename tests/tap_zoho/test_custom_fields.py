@@ -7,9 +7,14 @@ import logging
 
 import requests
 
+from tap_zoho.books import STREAMS as BOOKS_STREAMS
+from tap_zoho.inventory import STREAMS as INVENTORY_STREAMS
+from tap_zoho.schemas import load_schema
+from tap_zoho.schemas.build import organization_specific
 from tap_zoho.tap import TapZoho
 from tap_zoho.testing import emulator_config, run_tap, select_only
 from tests.tap_zoho.conftest import ORG_IN, ORG_US
+from zoho_emulator.finance.customfields import ORGANIZATION_FIELDS
 
 SETTINGS_ROUTE = "books:/settings/preferences"
 
@@ -158,3 +163,27 @@ def test_a_catalog_run_makes_no_discovery_call_and_keeps_the_columns(zoho):
     us = [r for r in records if r["organization_id"] == ORG_US]
     assert all(isinstance(r["cf_freight_estimate"], int | float) for r in us)
     assert "not in the catalog schema" not in result.logs
+
+
+def test_committed_schemas_hold_no_organization_s_own_field():
+    # Per-organization fields come from discovery; a committed one would reach every org.
+    own = {
+        (entity, spec[1])
+        for entities in ORGANIZATION_FIELDS.values()
+        for entity, specs in entities.items()
+        for spec in specs
+    }
+    checked = 0
+    for cls in (*BOOKS_STREAMS, *INVENTORY_STREAMS):
+        committed = load_schema(cls.name)["properties"]
+        for entity, name in own:
+            if getattr(cls, "entity", None) == entity:
+                checked += 1
+                assert name not in committed, cls.name
+                assert f"{name}_unformatted" not in committed, cls.name
+    assert checked >= len(own)
+    records = [
+        {"organization_id": ORG_IN, "cf_shared": 1, "cf_india": 2, "total": 3},
+        {"organization_id": ORG_US, "cf_shared": 1, "cf_india_unformatted": None},
+    ]
+    assert organization_specific(records) == {"cf_india", "cf_india_unformatted"}
