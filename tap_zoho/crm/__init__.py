@@ -62,7 +62,7 @@ def crm_streams(tap: TapZoho) -> list[Stream]:
             api.remember_organization(module.organization_id)
     else:
         try:
-            modules = discover_modules(api, tap.config.get("crm_modules"))
+            modules = discover_modules(api, tap.config.get("crm_modules"), dict(tap.config))
         except CrmDiscoveryFailedError as failed:
             # One line, exit 1: a traceback would bury which call failed, and a catalog
             # without CRM would look like a CRM without modules.

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from tap_zoho.api.errors import ZohoAPIError, ZohoRetryExhaustedError
+from tap_zoho.crm.metadata_cache import FieldCache, open_cache
 from tap_zoho.crm.schema import CrmField, CrmModule, module_from_schema
 
 if TYPE_CHECKING:
@@ -60,8 +61,15 @@ def _naming(call: str) -> Iterator[None]:
         raise CrmDiscoveryFailedError(msg) from None
 
 
-def discover_modules(api: CrmApi, wanted: Iterable[str] | None = None) -> list[CrmModule]:
-    """Modules and subforms the token can read, with their fields."""
+def discover_modules(
+    api: CrmApi, wanted: Iterable[str] | None = None, cache_config: dict[str, Any] | None = None
+) -> list[CrmModule]:
+    """Modules and subforms the token can read, with their fields.
+
+    With `crm_metadata_cache_dir` in `cache_config`, fields come from the org's metadata
+    cache where it is still valid (see `metadata_cache.py`), and what was read from Zoho
+    is saved even when spent credits stop discovery half-way, so the next run goes on.
+    """
     with _naming("GET /crm/v8/settings/modules (the module list)"):
         listing = api.get("/settings/modules", stream=DISCOVERY, call="metadata")
     supported = [module for module in listing.get("modules") or [] if module.get("api_supported")]
@@ -73,28 +81,53 @@ def discover_modules(api: CrmApi, wanted: Iterable[str] | None = None) -> list[C
         supported = [m for m in supported if str(m.get("api_name", "")).lower() in wanted_lower]
     with _naming("GET /crm/v8/org (the CRM organization)"):
         organization_id = api.organization_id()
+    cache = (
+        open_cache(cache_config, api_base=api.client.base_url("crm"),
+                   organization_id=organization_id)
+        if cache_config else None
+    )  # fmt: skip
     modules: list[CrmModule] = []
-    for entry in supported:
-        api_name = str(entry["api_name"])
-        fields = _fields(api, api_name)
-        if fields is None:
-            continue
-        subforms = tuple(spec.subform_module for spec in fields if spec.subform_module)
-        modules.append(
-            CrmModule(
-                api_name, organization_id, fields,
-                convertable=bool(entry.get("convertable")), subforms=subforms,
-            )
-        )  # fmt: skip
-        for subform in subforms:
-            sub_fields = _fields(api, subform, parent=api_name)
-            if sub_fields is not None:
-                modules.append(CrmModule(subform, organization_id, sub_fields, parent=api_name))
+    try:
+        for entry in supported:
+            api_name = str(entry["api_name"])
+            version = entry.get("modified_time")
+            fields = _cached_fields(api, cache, api_name, version)
+            if fields is None:
+                continue
+            subforms = tuple(spec.subform_module for spec in fields if spec.subform_module)
+            modules.append(
+                CrmModule(
+                    api_name, organization_id, fields,
+                    convertable=bool(entry.get("convertable")), subforms=subforms,
+                )
+            )  # fmt: skip
+            for subform in subforms:
+                sub_fields = _cached_fields(api, cache, subform, version, parent=api_name)
+                if sub_fields is not None:
+                    modules.append(CrmModule(subform, organization_id, sub_fields, parent=api_name))
+    finally:
+        if cache is not None:
+            cache.save()
     logger.info(
-        "CRM discovery: %d modules and subforms in %d credits",
+        "CRM discovery: %d modules and subforms in %d credits%s",
         len(modules), api.credits.of(DISCOVERY).credits,
+        f" ({cache.hits} from the metadata cache {cache.path})" if cache else "",
     )  # fmt: skip
     return modules
+
+
+def _cached_fields(
+    api: CrmApi, cache: FieldCache | None, module: str, version: object, parent: str | None = None
+) -> tuple[CrmField, ...] | None:
+    """A module's fields from the cache while the module is unchanged, else from Zoho."""
+    key = f"{parent}/{module}" if parent else module
+    stamp = None if version is None else str(version)
+    if cache is not None and (fields := cache.fields(key, stamp)) is not None:
+        return fields
+    fields = _fields(api, module, parent)
+    if cache is not None and fields is not None:
+        cache.remember(key, stamp, fields)
+    return fields
 
 
 def _fields(api: CrmApi, module: str, parent: str | None = None) -> tuple[CrmField, ...] | None:

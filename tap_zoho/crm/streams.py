@@ -159,6 +159,11 @@ class CrmModuleStream(CrmStream):
     ) -> None:
         if self._bulk_running:
             return  # bulk rows come in id order; the bookmark becomes the job cut-off
+        if self.api.stopped is not None:
+            # The SDK syncs a record's subform rows before it bookmarks the record: once
+            # credits stopped CRM, this record's rows were not read, so the bookmark stays
+            # before it and the next run reads the record (and its rows) again.
+            return
         super()._increment_stream_state(latest_record, context=context)
 
     @override
