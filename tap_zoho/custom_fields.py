@@ -151,7 +151,14 @@ def discover(tap: TapZoho, product: str) -> DiscoveredFields:
     """
     found = DiscoveredFields(product)
     label = f"{product}_custom_fields"
-    for organization_id in tap.organization_ids(product):
+    try:
+        organization_ids = tap.organization_ids(product)
+    except (ZohoAPIError, ZohoRetryExhaustedError) as error:
+        # The streams list organizations again and fail there, naming the stream, as
+        # they did before discovery called Zoho; discovery only steps aside.
+        _fall_back(product, "(any: they could not be listed)", str(error))
+        return found
+    for organization_id in organization_ids:
         try:
             body = tap.client.get_json(
                 product, PREFERENCES_PATH, organization_id=organization_id, label=label

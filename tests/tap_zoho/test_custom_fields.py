@@ -14,6 +14,7 @@ from tap_zoho.schemas.build import organization_specific
 from tap_zoho.tap import TapZoho
 from tap_zoho.testing import emulator_config, run_tap, select_only
 from tests.tap_zoho.conftest import ORG_IN, ORG_US
+from zoho_emulator.faults import FaultKind, FaultRule
 from zoho_emulator.finance.customfields import ORGANIZATION_FIELDS
 
 SETTINGS_ROUTE = "books:/settings/preferences"
@@ -147,6 +148,20 @@ def test_a_refused_settings_call_falls_back_with_one_warning(fresh_zoho, caplog)
     assert all(
         "cf_freight_estimate" in {f["api_name"] for f in r["custom_fields"]} for r in us
     )  # the raw array still carries it
+
+
+def test_organizations_that_cannot_be_listed_leave_the_error_to_the_streams(fresh_zoho, caplog):
+    fresh_zoho.emulator.faults.add(
+        FaultRule(FaultKind.SERVER_ERROR, "books:/organizations", remaining=1, status=403)
+    )
+    config = emulator_config(fresh_zoho.base_url, products=["books"])
+    with caplog.at_level(logging.WARNING):
+        catalog = TapZoho(config=config).catalog_dict  # no exception out of discovery
+    warnings = custom_field_warnings(caplog)
+    assert len(warnings) == 1, warnings
+    assert "HTTP 403" in warnings[0]
+    assert "cf_dispatch_priority" not in properties(catalog, "books_invoices")
+    assert SETTINGS_ROUTE not in fresh_zoho.emulator.stats.snapshot()["requests_by_route"]
 
 
 def test_a_catalog_run_makes_no_discovery_call_and_keeps_the_columns(zoho):
