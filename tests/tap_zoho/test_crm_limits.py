@@ -39,8 +39,9 @@ def test_crm_is_not_paced_by_requests_per_minute_and_real_limits_give_no_429():
         assert ids(result.records, stream) == expected, stream
 
 
-def test_books_shaped_rate_limit_headers_are_not_a_crm_quota():
-    # The emulator stamps CRM answers with the Books daily counter (limit 5 here).
+def test_the_books_daily_request_quota_is_not_a_crm_quota():
+    # Books/Inventory's daily request quota is 5 here; CRM has none (it limits credits): a
+    # CRM sync of more than 5 calls gets every record and no quota stop.
     with run_emulator(scale=40, requests_per_minute=0, daily_limit=5, token_mint_limit=100) as zoho:
         crm = Crm.of(zoho.emulator)
         result = run_tap(crm_config(zoho.base_url), streams=STREAMS)

@@ -129,3 +129,20 @@ def test_garbage_never_gets_a_500() -> None:
             assert response.status_code in {200, 204, 400, 401}, response.text
 
         coql()
+
+
+def test_crm_answers_carry_no_books_quota_headers() -> None:
+    # The daily request quota (and its X-Rate-Limit-* headers) is Books/Inventory's; CRM
+    # limits credits and documents no quota header, so its answers must not carry them.
+    with run_emulator(scale=5, daily_limit=50, crm_daily_credits=5, concurrency_limit=0) as running:
+        session = crm_session(running.base_url)
+        crm = session.get(f"{running.base_url}/crm/v8/Leads?fields=Last_Name", timeout=5)
+        books = session.get(f"{running.base_url}/books/v3/organizations", timeout=5)
+        for _ in range(5):
+            session.get(f"{running.base_url}/crm/v8/org", timeout=5)
+        refused = session.get(f"{running.base_url}/crm/v8/org", timeout=5)
+    assert crm.status_code == 200
+    assert "X-Rate-Limit-Remaining" in books.headers  # the kernel does stamp them
+    assert refused.status_code == 429
+    for response in (crm, refused):
+        assert not [name for name in response.headers if name.lower().startswith("x-rate-limit")]

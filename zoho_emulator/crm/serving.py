@@ -1,4 +1,11 @@
-"""The path every CRM request takes: authenticate, then the kernel's meter, then build."""
+"""The path every CRM request takes: authenticate, then the kernel's meter, then build.
+
+CRM answers carry no `X-Rate-Limit-*` headers: those describe Books/Inventory's daily
+request quota, which CRM does not have (it limits credits per rolling 24 h and calls in
+flight, and documents no header for either; `X-API-CREDITS-REMAINING` is named only by
+secondary sources, so it is not invented here). The kernel's meter stamps every product's
+answers with its daily counter; CRM drops them.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,10 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from zoho_emulator.emulator import Emulator
+
+
+FINANCE_QUOTA_HEADERS = ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset")
+"""Books/Inventory's daily-quota headers (reference §3): not CRM's."""
 
 
 def guarded(build: Callable[[], Response]) -> Callable[[], Response]:
@@ -39,6 +50,10 @@ async def serve(
     refusal = emulator.authenticate(request, "crm")
     if refusal is not None:
         return refusal
-    return await emulator.metered(
+    response = await emulator.metered(
         product="crm", org_key=ORG_ID, route=route, build=guarded(build), cost=cost
     )
+    for name in FINANCE_QUOTA_HEADERS:
+        if name in response.headers:
+            del response.headers[name]
+    return response
