@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from typing_extensions import override
 
 from tap_zoho.api.errors import ZohoQuotaExhaustedError
@@ -66,6 +67,7 @@ class ZohoStream(Stream):
         self.normalizer = RecordNormalizer(self.name, self.schema)
         self._progress: dict[str, StreamProgress] = {}
         self._announced_version: int | None = None
+        self._incomplete = False
 
     @override
     def _write_activate_version_message(self, full_table_version: int) -> None:
@@ -85,13 +87,49 @@ class ZohoStream(Stream):
         *,
         write_messages: bool = True,
     ) -> Generator[dict[str, Any], Any, Any]:
-        """Sync every partition, then announce the full-table version if all completed."""
+        """Sync every partition, then announce the table version if all completed.
+
+        Only the stream's own top-level call (no context) opens and closes a version;
+        a detail child is called once per header and is settled by its parent.
+        """
+        whole_run = context is None
+        if whole_run:
+            self._incomplete = False
+            self.open_table_version()
         yield from super()._sync_records(context, write_messages=write_messages)
+        if whole_run:
+            self.close_table_version(
+                complete=self.synced_completely(), write_messages=write_messages
+            )
+
+    def synced_completely(self) -> bool:
+        """Whether every partition ran to its end (no daily quota stop, no early end)."""
+        quota_stopped = any(product == self.product for product, _ in self.zoho_tap.quota_stops)
+        return not quota_stopped and not self._incomplete
+
+    def open_table_version(self) -> None:
+        """A hook: an incremental stream that will emit every current row takes a version.
+
+        Full-table streams get theirs from the SDK (held back by
+        `_write_activate_version_message`).
+        """
+
+    def take_table_version(self) -> None:
+        """Stamp this run's records with a table version, announced once complete.
+
+        Milliseconds (Singer's usual unit), so that two runs started within one second
+        still have increasing versions: a target deletes rows of *older* versions.
+        """
+        version = self.zoho_tap.initialized_at
+        self._stream_version = version
+        self._announced_version = version
+
+    def close_table_version(self, *, complete: bool, write_messages: bool) -> None:
+        """Announce the held-back version after a complete sync; drop it otherwise."""
         version = self._announced_version
         self._announced_version = None
-        quota_stopped = any(product == self.product for product, _ in self.zoho_tap.quota_stops)
-        if write_messages and version is not None and not quota_stopped:
-            super()._write_activate_version_message(version)
+        if write_messages and version is not None and complete:
+            Stream._write_activate_version_message(self, version)  # noqa: SLF001 - the SDK's writer
 
     @property
     def client(self) -> UnifiedZohoClient:
@@ -140,7 +178,9 @@ class ZohoStream(Stream):
             quota_gone = self.client.governor.quota(self.product, organization_id).exhausted
             if quota_gone:
                 self.forget_partition_progress(context)
-            self.partition_ended(organization_id, completed=listed_everything and not quota_gone)
+            completed = listed_everything and not quota_gone
+            self._incomplete = self._incomplete or not completed
+            self.partition_ended(organization_id, completed=completed)
         if self.partition_ends_with_call:
             progress.finish()
             del self._progress[organization_id]
@@ -246,6 +286,28 @@ class ListStream(ZohoStream):
     @replication_key.setter
     def replication_key(self, value: str | None) -> None:
         """The SDK may set it from a catalog; the mode decides."""
+
+    @override
+    def open_table_version(self) -> None:
+        """Reconcile deletions when this run lists every row of every organization.
+
+        Zoho has no deleted-records feed for Books/Inventory, so the only proof that a
+        row is gone is a complete listing without it. That holds when no bookmark (and
+        no `start_date`) narrows the listing: a first run, or Meltano's full refresh
+        (`--full-refresh`, `MELTANO_RUN_FULL_REFRESH`), which starts without state. A
+        listing from `start_date` proves nothing about older rows and takes no version.
+        """
+        if (
+            self.selected
+            and self.replication_method == REPLICATION_INCREMENTAL
+            and self.emit_activate_version_messages
+            and all(self.since(org) is None for org in self.organization_ids())
+        ):
+            self.take_table_version()
+
+    def organization_ids(self) -> list[str]:
+        """The organizations (partitions) this run syncs."""
+        return [str(partition["organization_id"]) for partition in self.partitions or []]
 
     def list_params(self) -> dict[str, Any]:
         """Parameters of every list call (the filter that includes inactive records)."""
@@ -400,6 +462,23 @@ class DetailChildStream(ZohoStream):
             state = self.get_context_state(self._state_context(context))
             state[RECENT_KEY] = self._previous_recent.get(context["organization_id"], {})
 
+    def open_child_version(self, organization_ids: list[str]) -> None:
+        """Take a version when this run emits the detail of every current header.
+
+        True only if nothing narrows it: no `start_date`, no bookmark of this stream and
+        no unfinished pass (whose finished headers this run would skip) in any
+        organization. Then every header the parent lists is fetched, and a line whose
+        version is older than this one belongs to a deleted header (or was removed from
+        its document).
+        """
+        if not (self.selected and self.emit_activate_version_messages) or self.start_date():
+            return
+        for organization_id in organization_ids:
+            state = self.get_context_state({"organization_id": organization_id})
+            if self.bookmark(organization_id) is not None or state.get(UNFINISHED_KEY):
+                return
+        self.take_table_version()
+
     def end_pass(self, organization_id: str, *, completed: bool) -> None:
         """The parent finished listing an organization (or stopped): settle the pass.
 
@@ -464,6 +543,25 @@ class HeaderStream(ListStream):
         for child in self.child_streams:
             if isinstance(child, DetailChildStream):
                 child.end_pass(organization_id, completed=completed)
+
+    @override
+    def open_table_version(self) -> None:
+        super().open_table_version()
+        for child in self.detail_children():
+            child.open_child_version(self.organization_ids())
+
+    @override
+    def close_table_version(self, *, complete: bool, write_messages: bool) -> None:
+        """Settle the children's versions too: their records came through this sync."""
+        super().close_table_version(complete=complete, write_messages=write_messages)
+        for child in self.detail_children():
+            child.close_table_version(
+                complete=complete and child.synced_completely(), write_messages=write_messages
+            )
+
+    def detail_children(self) -> list[DetailChildStream]:
+        """The detail child streams under this header stream."""
+        return [child for child in self.child_streams if isinstance(child, DetailChildStream)]
 
     @override
     def generate_child_contexts(
