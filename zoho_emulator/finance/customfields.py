@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 class UnknownEntityError(KeyError):
     """An organization or entity the emulator does not serve."""
 
+
 CONTROL_PREFIX = "/__emulator/finance/{organization_id}"
 
 MODULES: dict[str, str] = {

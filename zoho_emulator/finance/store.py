@@ -61,8 +61,6 @@ class EntityState:
     version: int = 0
 
 
-
-
 class FinanceData:
     """Books and Inventory records of every organization (shared by both products)."""
 
