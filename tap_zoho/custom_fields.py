@@ -40,6 +40,7 @@ logger = logging.getLogger("tap_zoho.custom_fields")
 PREFERENCES_PATH = "/settings/preferences"
 """The settings call whose `customfields` object lists each module's definitions."""
 CF_PREFIX = "cf_"
+HTTP_UNAUTHORIZED = 401
 UNFORMATTED = "_unformatted"
 
 MODULES: dict[str, str] = {
@@ -169,8 +170,16 @@ def discover(tap: TapZoho, product: str) -> DiscoveredFields:
             tap.quota_stopped(f"{product} custom fields discovery", exhausted)
             continue
         except ZohoAPIError as error:
-            _fall_back(product, organization_id, f"HTTP {error.status}, Zoho code "
-                       f"{error.code}: {error.zoho_message}")  # fmt: skip
+            reason = f"HTTP {error.status}, Zoho code {error.code}: {error.zoho_message}"
+            if error.status == HTTP_UNAUTHORIZED:
+                # A 401 that survived a fresh token: the token lacks the settings scope,
+                # which no organization will grant. Asking the others would mint one
+                # more token each (Zoho allows 10 per 10 minutes) for the same answer.
+                _fall_back(product, organization_id, reason + "; the token lacks the "
+                           "settings scope, so the product's other organizations are not "
+                           "asked either")  # fmt: skip
+                break
+            _fall_back(product, organization_id, reason)
             continue
         except ZohoRetryExhaustedError as error:
             _fall_back(product, organization_id, str(error))

@@ -150,6 +150,22 @@ def test_a_refused_settings_call_falls_back_with_one_warning(fresh_zoho, caplog)
     )  # the raw array still carries it
 
 
+def test_a_token_without_the_settings_scope_is_not_refreshed_per_organization(fresh_zoho, caplog):
+    for organization_id in (ORG_IN, ORG_US):
+        fresh_zoho.emulator.finance.custom_fields.deny(organization_id, "books")
+    config = emulator_config(fresh_zoho.base_url, products=["books"])
+    with caplog.at_level(logging.WARNING):
+        catalog = TapZoho(config=config).catalog_dict
+    stats = fresh_zoho.emulator.stats.snapshot()
+    warnings = custom_field_warnings(caplog)
+    assert len(warnings) == 1, warnings
+    assert "other organizations are not asked" in warnings[0]
+    # The first organization's call, once more after a fresh token; none for the second.
+    assert stats["requests_by_route"][SETTINGS_ROUTE] == 2
+    assert stats["tokens_minted"] == 2
+    assert "cf_dispatch_priority" not in properties(catalog, "books_invoices")
+
+
 def test_organizations_that_cannot_be_listed_leave_the_error_to_the_streams(fresh_zoho, caplog):
     fresh_zoho.emulator.faults.add(
         FaultRule(FaultKind.SERVER_ERROR, "books:/organizations", remaining=1, status=403)
