@@ -178,3 +178,19 @@ def test_denied_settings_call_gets_code_57_for_that_product_and_org_only(zoho) -
     assert preferences(zoho, INVENTORY, ORG_US).status_code == 200
     running.emulator.finance.custom_fields.deny(ORG_US, "books", denied=False)
     assert preferences(zoho, BOOKS, ORG_US).status_code == 200
+
+
+def test_every_added_field_varies_across_records(zoho) -> None:
+    running, session = zoho
+    names = [
+        running.emulator.finance.custom_fields.add(
+            ORG_IN, "bills", f"Extra {n}", "number", number_range=1000
+        )["api_name"]
+        for n in range(6)
+    ]
+    rows = session.get(
+        f"{running.base_url}/books/v3/bills", params={"organization_id": ORG_IN}, timeout=10
+    ).json()["bills"]
+    assert len(rows) >= 10
+    for name in names:  # past the fifth field too (one shared 64-bit draw runs out there)
+        assert len({row[f"{name}_unformatted"] for row in rows}) > 3, name

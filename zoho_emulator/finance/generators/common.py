@@ -180,6 +180,8 @@ def phone(organization: Organization, bits: int) -> str:
     return f"+1 {200 + bits % 700}-555-{(bits >> 12) % 10_000:04d}"
 
 
+SHARED_BITS_FIELDS = 4
+"""Fields whose choices share one 64-bit draw (12 bits each); later ones get their own."""
 DECIMAL_TYPES = frozenset({"decimal", "amount", "percent"})
 TEXT_PREFIXES = {"email": "buyer{}@example.com", "url": "https://example.com/ref/{}"}
 DAYS = 2 * 12 * 28
@@ -255,7 +257,11 @@ def custom_field_values(context: GenContext, bits: Bits, record: Record) -> None
         return
     random_bits = bits(0xCF00)
     key = (context.key, context.fields_key, *(
-        (random_bits >> (position * 12)) % _variety(definition)
+        (
+            random_bits >> (position * 12)
+            if position <= SHARED_BITS_FIELDS
+            else bits(0xCF00 + position) >> 12  # added fields: 64 bits run out at 5
+        ) % _variety(definition)
         for position, definition in enumerate(fields, start=1)
     ))  # fmt: skip
     cached = _VALUE_LISTS.get(key)
