@@ -7,6 +7,7 @@ import logging
 
 import requests
 
+from tap_zoho.api import UnifiedZohoClient
 from tap_zoho.books import STREAMS as BOOKS_STREAMS
 from tap_zoho.inventory import STREAMS as INVENTORY_STREAMS
 from tap_zoho.schemas import load_schema
@@ -16,6 +17,7 @@ from tap_zoho.testing import emulator_config, run_tap, select_only
 from tests.tap_zoho.conftest import ORG_IN, ORG_US
 from zoho_emulator.faults import FaultKind, FaultRule
 from zoho_emulator.finance.customfields import ORGANIZATION_FIELDS
+from zoho_emulator.testing import run_emulator
 
 SETTINGS_ROUTE = "books:/settings/preferences"
 
@@ -164,6 +166,25 @@ def test_a_token_without_the_settings_scope_is_not_refreshed_per_organization(fr
     assert stats["requests_by_route"][SETTINGS_ROUTE] == 2
     assert stats["tokens_minted"] == 2
     assert "cf_dispatch_priority" not in properties(catalog, "books_invoices")
+
+
+def test_a_daily_quota_spent_before_discovery_is_one_clean_stop(caplog):
+    with run_emulator(scale=5, requests_per_minute=0, daily_limit=2) as zoho:
+        config = emulator_config(zoho.base_url, products=["books"], organization_ids=[ORG_IN])
+        other = UnifiedZohoClient.from_config(config)  # another process spent the day
+        for _ in range(2):
+            other.get_json("books", "/users", organization_id=ORG_IN)
+        zoho.emulator.stats.reset()
+        with caplog.at_level(logging.WARNING):
+            result = run_tap(config)
+        stats = zoho.emulator.stats.snapshot()
+    assert stats["responses_by_status"].get("429") == 1
+    assert stats["requests_by_org"][f"books:{ORG_IN}"] == 1  # discovery's call, then none
+    stops = [line for line in caplog.text.splitlines() if "daily API quota" in line]
+    assert len(stops) == 1, stops
+    assert "books custom fields discovery" in stops[0]
+    assert "Traceback" not in caplog.text
+    assert set(result.records) <= {"books_organizations"}  # its call needs no org quota
 
 
 def test_organizations_that_cannot_be_listed_leave_the_error_to_the_streams(fresh_zoho, caplog):
