@@ -49,8 +49,13 @@ FAULTS: tuple[Fault, ...] = (
                                                                   "after": 4}),)),
     Fault("truncated JSON", {}, ((FaultKind.TRUNCATED_JSON, {"remaining": 3, "after": 5}),)),
     Fault("429 storm", {}, ((FaultKind.RATE_LIMIT_STORM, {"remaining": 1, "after": 2}),)),
-    Fault("daily cap", {"daily_limit": 15}, lift_by_clock=86_400, resumes=6,
-          per_product={"crm": {"daily_limit": 0, "crm_daily_credits": 30}}),
+    # Books: 17 calls per day and org, exactly its fixed per-run cost (one list call per
+    # stream and org, full-table lists re-read, custom-field discovery), so that once
+    # every stream has been listed nothing is left for detail calls but what the runs
+    # before saved; a cap below the fixed cost can never finish a run (docs/tap.md).
+    Fault("daily cap", {"daily_limit": 15}, lift_by_clock=86_400, resumes=8,
+          per_product={"books": {"daily_limit": 17},
+                       "crm": {"daily_limit": 0, "crm_daily_credits": 30}}),
     Fault("token revocation", {}, ((FaultKind.REVOKE_TOKENS, {"remaining": 1, "after": 6}),),
           auth_route=True),
     Fault("refresh throttle", {"token_mint_limit": 1, "token_mint_window": 4},
