@@ -67,3 +67,29 @@ def test_only_optional_modules_can_be_enabled(zoho) -> None:
     running, _ = zoho
     with pytest.raises(ValueError, match="not an optional CRM module"):
         Crm.of(running.emulator).enable_modules("Leads")
+
+
+def test_coql_bulk_and_watch_refuse_it_until_enabled(zoho) -> None:
+    running, session = zoho
+    base = running.base_url
+
+    def coql() -> requests.Response:
+        query = {"select_query": "select Name from Price_Tiers limit 5"}
+        return session.post(f"{base}/crm/v8/coql", json=query, timeout=10)
+
+    def bulk() -> requests.Response:
+        return session.post(f"{base}/crm/bulk/v8/read", timeout=10,
+                            json={"query": {"module": {"api_name": "Price_Tiers"}}})  # fmt: skip
+
+    def watch() -> requests.Response:
+        return session.post(f"{base}/crm/v8/actions/watch", timeout=10, json={"watch": [{
+            "channel_id": "1000000068001", "events": ["Price_Tiers.all"],
+            "notify_url": "http://127.0.0.1:9/notify"}]})  # fmt: skip
+
+    assert coql().json()["code"] == "INVALID_QUERY"
+    assert bulk().json()["code"] == "INVALID_DATA"
+    assert watch().json()["watch"][0]["code"] == "INVALID_DATA"
+    Crm.of(running.emulator).enable_modules("Price_Tiers")
+    assert len(coql().json()["data"]) == 5
+    assert bulk().status_code == 201
+    assert watch().status_code == 201

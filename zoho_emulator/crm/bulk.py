@@ -24,7 +24,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from zoho_emulator.crm import coql, errors
-from zoho_emulator.crm.catalog import ID_PREFIX, FieldSpec, ModuleFault, ModuleSpec, find_module
+from zoho_emulator.crm.catalog import ID_PREFIX, FieldSpec, ModuleFault, ModuleSpec
 from zoho_emulator.crm.people import API_USER
 from zoho_emulator.crm.serving import serve
 from zoho_emulator.crm.store import Converted, SortKey
@@ -117,7 +117,7 @@ class BulkReads:
         name = module_ref.get("api_name") if isinstance(module_ref, dict) else module_ref
         if not isinstance(name, str) or not name:
             raise _mandatory("module")
-        module = find_module(name)
+        module = self.crm.module(name)
         if module is None or not module.api_supported or not module.has_records:
             raise errors.CrmError(
                 "INVALID_DATA", "the given module is not supported", 400, {"api_name": "module"}

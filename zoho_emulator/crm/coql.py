@@ -377,6 +377,8 @@ def run(crm: Crm, body: Any) -> Response:  # noqa: ANN401
         raise errors.invalid_param("select_query")
     query = parse(text)
     module = query.module.api_name
+    if crm.module(module) is None:  # an optional module this emulator does not serve
+        raise invalid_query("invalid module", module_name=module)
     order = query.order or [("id", False)]
     primary, descending = order[0]
     sort_by = primary if primary in {"id", "Created_Time", "Modified_Time"} else None

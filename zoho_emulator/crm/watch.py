@@ -200,7 +200,7 @@ class Channels:
                 raise _invalid("events")
             for event in events:
                 module_name, _, operation = str(event).partition(".")
-                module = find_module(module_name)
+                module = self.crm.module(module_name)
                 if module is None or not module.api_supported or not module.has_records:
                     raise _invalid("events")
                 if module.fault is ModuleFault.SCOPE:
