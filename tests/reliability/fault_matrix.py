@@ -49,10 +49,10 @@ FAULTS: tuple[Fault, ...] = (
                                                                   "after": 4}),)),
     Fault("truncated JSON", {}, ((FaultKind.TRUNCATED_JSON, {"remaining": 3, "after": 5}),)),
     Fault("429 storm", {}, ((FaultKind.RATE_LIMIT_STORM, {"remaining": 1, "after": 2}),)),
-    # Books: 17 calls per day and org, exactly its fixed per-run cost (one list call per
-    # stream and org, full-table lists re-read, custom-field discovery), so that once
-    # every stream has been listed nothing is left for detail calls but what the runs
-    # before saved; a cap below the fixed cost can never finish a run (docs/tap.md).
+    # Books: 17 calls per day and org, one more than its fixed per-run cost (16: one list
+    # call per stream and org, full-table lists re-read, custom-field discovery), so that
+    # once every stream has been listed one detail call a day is left; a cap below the
+    # fixed cost can never finish a run (docs/tap.md).
     Fault("daily cap", {"daily_limit": 15}, lift_by_clock=86_400, resumes=8,
           per_product={"books": {"daily_limit": 17},
                        "crm": {"daily_limit": 0, "crm_daily_credits": 30}}),
