@@ -132,3 +132,21 @@ def test_daily_resumes_complete_with_exact_data(cached, budget, days, steady, tm
     assert spent[-1] == steady
     for stream, expected in truth.items():
         assert ids.get(stream) == expected, stream
+
+
+def test_fields_read_before_a_credits_stop_in_discovery_are_kept(tmp_path):
+    # 10 credits a run cannot pay a 15-credit discovery: without what the first run saved,
+    # CRM would be discovered from scratch (and stopped) every run.
+    with emulator() as zoho:
+        config = emulator_config(zoho.base_url, products=["crm"], crm_daily_credits=10,
+                                 crm_metadata_cache_dir=str(tmp_path))  # fmt: skip
+        first_run = TapZoho(config=config)
+        first = {entry["tap_stream_id"] for entry in first_run.catalog_dict["streams"]}
+        meter = zoho.emulator.stats.crm_credits_used
+        second, catalog = discovery_credits(config)
+        metered = zoho.emulator.stats.crm_credits_used - meter
+    assert [product for product, _ in first_run.quota_stops] == ["crm"]
+    assert not first
+    assert "crm_invoices_invoiced_items" in {s["tap_stream_id"] for s in catalog["streams"]}
+    # modules + org + the 5 field calls the first run did not reach
+    assert second == metered == 7
