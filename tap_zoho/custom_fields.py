@@ -184,6 +184,11 @@ def discover(tap: TapZoho, product: str) -> DiscoveredFields:
         except ZohoRetryExhaustedError as error:
             _fall_back(product, organization_id, str(error))
             continue
+        if not isinstance(body.get("customfields"), dict):
+            # Zoho answered without the object we read (UNCONFIRMED shape for Books):
+            # say so rather than silently typing nothing.
+            _fall_back(product, organization_id, "the answer has no customfields object")
+            continue
         for module, name, data_type in definitions_of(body):
             found.add(organization_id, module, name, data_type)
     return found

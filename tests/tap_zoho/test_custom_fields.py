@@ -9,6 +9,7 @@ import requests
 
 from tap_zoho.api import UnifiedZohoClient
 from tap_zoho.books import STREAMS as BOOKS_STREAMS
+from tap_zoho.custom_fields import definitions_of, property_for
 from tap_zoho.inventory import STREAMS as INVENTORY_STREAMS
 from tap_zoho.schemas import load_schema
 from tap_zoho.schemas.build import organization_specific
@@ -239,3 +240,26 @@ def test_committed_schemas_hold_no_organization_s_own_field():
         {"organization_id": ORG_US, "cf_shared": 1, "cf_india_unformatted": None},
     ]
     assert organization_specific(records) == {"cf_india", "cf_india_unformatted"}
+
+
+def test_definitions_are_read_from_api_name_or_placeholder_and_typed():
+    body = {
+        "customfields": {
+            "invoice": [
+                {"api_name": "cf_a", "data_type": "decimal"},
+                {"placeholder": "cf_b", "data_type": "multiselect"},
+                {"label": "no key", "data_type": "number"},
+                {"api_name": "not_cf", "data_type": "number"},
+                "junk",
+            ],
+            "bill": "junk",
+        }
+    }
+    assert list(definitions_of(body)) == [
+        ("invoice", "cf_a", "decimal"),
+        ("invoice", "cf_b", "multiselect"),
+    ]
+    assert list(definitions_of({"preferences": {}})) == []
+    assert property_for("multiselect") == {"type": ["array", "null"], "items": {"type": "string"}}
+    assert property_for("Check_Box") == {"type": ["boolean", "null"]}
+    assert property_for("formula") == {"type": ["string", "null"]}  # unknown: string
