@@ -37,6 +37,11 @@ logger = logging.getLogger("tap_zoho.crm.streams")
 MODIFIED_TIME = "Modified_Time"
 FORMULA_STATE_KEY = "crm_formulas_refreshed_at"
 PARENT_MODIFIED = "parent_modified_time"
+SUBFORMS_READ_KEY = "crm_subforms_read"
+"""Partition-state key: {record id: Modified_Time} of records whose subform rows were read
+and that are still inside the lookback overlap. The overlap re-emits them every run;
+their rows are only read again when the record changed (a subform edit changes the
+record's Modified_Time), so an unchanged run costs no record call."""
 
 
 class CrmStream(VersionAfterCompleteSync):
@@ -164,7 +169,29 @@ class CrmModuleStream(CrmStream):
             # credits stopped CRM, this record's rows were not read, so the bookmark stays
             # before it and the next run reads the record (and its rows) again.
             return
+        if self.subforms_selected:
+            self._remember_subforms_read(latest_record, context)
         super()._increment_stream_state(latest_record, context=context)
+
+    @property
+    def subforms_selected(self) -> bool:
+        """Whether any subform stream of this module is read in this run."""
+        return any(child.selected or child.has_selected_descendents for child in self.child_streams)
+
+    def _remember_subforms_read(self, record: Record, context: Context | None) -> None:
+        modified = utc(record.get(MODIFIED_TIME))
+        if modified is None or not self.replication_key:
+            return
+        state = self.get_context_state(context)
+        read: dict[str, str] = state.setdefault(SUBFORMS_READ_KEY, {})
+        read[str(record["id"])] = str(record[MODIFIED_TIME])
+        # Rows come in Modified_Time order: only the lookback window can be re-emitted,
+        # so the map (and every STATE message) stays as small as that window.
+        oldest = modified - self.lookback
+        for record_id, seen in list(read.items()):
+            moment = utc(seen)
+            if moment is None or moment < oldest:
+                del read[record_id]
 
     @override
     def crm_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
@@ -261,12 +288,17 @@ class CrmModuleStream(CrmStream):
     def generate_child_contexts(
         self, record: Record, context: Context | None
     ) -> Iterable[Context | None]:
-        if any(child.selected or child.has_selected_descendents for child in self.child_streams):
-            yield {
-                "organization_id": self.module.organization_id,
-                "parent_id": str(record["id"]),
-                PARENT_MODIFIED: record.get(MODIFIED_TIME),
-            }
+        if not self.subforms_selected:
+            return
+        read = self.get_context_state(context).get(SUBFORMS_READ_KEY) or {}
+        modified = record.get(MODIFIED_TIME)
+        if modified is not None and read.get(str(record["id"])) == str(modified):
+            return  # re-emitted from the overlap, unchanged: its rows are already out
+        yield {
+            "organization_id": self.module.organization_id,
+            "parent_id": str(record["id"]),
+            PARENT_MODIFIED: modified,
+        }
 
 
 class CrmSubformStream(CrmStream):

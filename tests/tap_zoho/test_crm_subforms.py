@@ -1,0 +1,40 @@
+"""Subform rows cost one record call per changed parent, and none for the overlap.
+
+The lookback overlap re-emits the newest records of every module each run; reading their
+subform rows again would cost a credit per record and per run for rows that cannot have
+changed (a subform edit changes the record's Modified_Time).
+"""
+
+from __future__ import annotations
+
+from tap_zoho.testing import emulator_config, run_tap
+from zoho_emulator.crm import Crm
+from zoho_emulator.testing import run_emulator
+
+STREAMS = {"crm_sales_orders", "crm_sales_orders_ordered_items"}
+RECORD_ROUTE = "crm:/{module}/{id}"
+
+
+def test_only_changed_parents_cost_a_record_call(tmp_path):
+    with run_emulator(scale=8, requests_per_minute=0, daily_limit=0, token_mint_limit=100) as zoho:
+        crm = Crm.of(zoho.emulator)
+        config = emulator_config(zoho.base_url, products=["crm"], crm_modules=["Sales_Orders"],
+                                 crm_metadata_cache_dir=str(tmp_path))  # fmt: skip
+        stats = zoho.emulator.stats.requests_by_route
+        first = run_tap(config, streams=STREAMS)
+        after_first = stats[RECORD_ROUTE]
+        second = run_tap(config, streams=STREAMS, state=first.state)
+        after_second = stats[RECORD_ROUTE]
+        [changed] = crm.update("Sales_Orders", count=1, values={"Subject": "Changed"})
+        third = run_tap(config, streams=STREAMS, state=second.state)
+        after_third = stats[RECORD_ROUTE]
+        record = next(r for r in crm.records("Sales_Orders") if r["id"] == changed)
+        rows = {str(row["id"]) for row in record["Ordered_Items"]}
+    assert after_first == 8
+    assert second.records.get("crm_sales_orders")  # the overlap is re-emitted ...
+    assert after_second == after_first  # ... without reading its subform rows again
+    assert "crm_sales_orders_ordered_items" not in second.records
+    assert after_third - after_second == 1
+    emitted = {r["id"] for r in third.records["crm_sales_orders_ordered_items"]}
+    assert emitted == rows
+    assert {r["parent_id"] for r in third.records["crm_sales_orders_ordered_items"]} == {changed}
