@@ -151,7 +151,26 @@ def _v2(erp: str, raw: str) -> list[sql.Composed]:
     return statements
 
 
-MIGRATIONS: tuple[Callable[[str, str], list[sql.Composed]], ...] = (_v1, _v2)
+def _v3(erp: str, raw: str) -> list[sql.Composed]:  # noqa: ARG001 - raw layer only
+    """A content hash on every raw landing table.
+
+    The writer skips a record whose stored row has the same key, hash, deletion mark
+    and table version (no COPY, no mapping, no merge: most of an update run) and
+    compares hashes instead of detoasting stored records. Rows stored before this
+    version have no hash: the next delivery rewrites each of them once to add it.
+    """
+    return [
+        sql.SQL(
+            "DO $hash$ DECLARE s record; BEGIN"
+            " FOR s IN SELECT table_name FROM {r}._streams LOOP EXECUTE format("
+            "   'ALTER TABLE %I.%I ADD COLUMN IF NOT EXISTS record_hash bytea',"
+            "   {schema}, s.table_name);"
+            " END LOOP; END $hash$"
+        ).format(r=sql.Identifier(raw), schema=sql.Literal(raw))
+    ]
+
+
+MIGRATIONS: tuple[Callable[[str, str], list[sql.Composed]], ...] = (_v1, _v2, _v3)
 """Index i holds version i + 1. Append; never edit a released migration."""
 
 LATEST_VERSION = len(MIGRATIONS)

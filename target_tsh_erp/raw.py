@@ -163,8 +163,11 @@ class RawRegistry:
                 " _raw_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {}{}"
                 " modified_at timestamptz, record jsonb NOT NULL,"
                 " synced_at timestamptz NOT NULL DEFAULT now(),"
-                " deleted_at timestamptz, table_version bigint)"
+                " deleted_at timestamptz, table_version bigint, record_hash bytea)"
             ).format(ident, key_defs, extra)
+        )
+        connection.execute(
+            sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS record_hash bytea").format(ident)
         )
         for column in (*info.key_columns, "organization_id"):
             connection.execute(

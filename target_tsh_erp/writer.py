@@ -19,6 +19,7 @@ rewritten (`IS DISTINCT FROM`). Temp stages are created once per session
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import logging
@@ -240,11 +241,16 @@ class _Batch:
 
 @dataclass(slots=True)
 class _RawPart:
-    """One stream's raw stage rows, ready to COPY."""
+    """One stream's raw stage rows, ready to COPY, and its records to map.
+
+    `mappable` holds (stage ordinal, record, key text) of the records to map; they are
+    mapped only once the rows unchanged since the stored version are known (`execute`).
+    """
 
     info: RawStream
     rows: list[tuple[Any, ...]]
     deduplicate: bool
+    mappable: list[tuple[int, Incoming, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -254,6 +260,8 @@ class PreparedBatch:
     batch: _Batch = field(default_factory=_Batch)
     raw: list[_RawPart] = field(default_factory=list)
     mapped_keys: dict[str, list[str]] = field(default_factory=dict)
+    unchanged: int = 0
+    """Records skipped because their stored raw row already holds exactly them."""
     deletions: list[Incoming] = field(default_factory=list)
     stream_counts: dict[str, int] = field(default_factory=dict)
 
@@ -309,7 +317,8 @@ class ErpWriter:
             sql.SQL(
                 "CREATE TEMP TABLE IF NOT EXISTS {} (ord integer, {},"
                 " organization_id text, modified_at timestamptz, record jsonb,"
-                " deleted_at timestamptz, table_version bigint) ON COMMIT DELETE ROWS"
+                " deleted_at timestamptz, table_version bigint, record_hash bytea)"
+                " ON COMMIT DELETE ROWS"
             ).format(
                 sql.Identifier(_RAW_STAGE),
                 sql.SQL(", ").join(
@@ -348,13 +357,14 @@ class ErpWriter:
         return self.execute(connection, self.prepare(batches), publish_event=publish_event)
 
     def prepare(self, batches: Mapping[str, Sequence[Incoming]]) -> PreparedBatch:
-        """The database-free half of a write: keys, raw rows, mapping, rejects.
+        """The database-free half of a write: keys, JSON text, hashes, raw stage rows.
 
         Pure Python, so a caller may prepare the next batch while the previous one is
-        still executing. Every stream must have been described with `ensure_stream`.
+        still executing. Mapping waits for `execute`, which first learns which records
+        are unchanged and maps only the others. Every stream must have been described
+        with `ensure_stream`.
         """
         prepared = PreparedBatch()
-        batch = prepared.batch
         for stream, items in batches.items():
             if not items:
                 continue
@@ -363,10 +373,7 @@ class ErpWriter:
                 msg = f"stream {stream!r} has no landing table yet: call ensure_stream first"
                 raise ValueError(msg)
             prepared.stream_counts[stream] = len(items)
-            storable, keys = self._stage_raw(info, items, prepared)
-            mapper = mapper_for(stream)
-            if mapper is not None:
-                prepared.mapped_keys[stream] = self._map(stream, mapper, storable, keys, batch)
+            self._stage_raw(info, items, prepared)
             if stream == DELETED_RECORDS_STREAM:
                 prepared.deletions.extend(items)
         return prepared
@@ -385,7 +392,20 @@ class ErpWriter:
             return result
         self._ensure_stages(connection)
         for part in prepared.raw:
-            self._land_raw(connection, part, batch)
+            unchanged = self._unchanged(connection, part)
+            prepared.unchanged += len(unchanged)
+            if unchanged:
+                part.rows = [row for row in part.rows if row[0] not in unchanged]
+                part.mappable = [m for m in part.mappable if m[0] not in unchanged]
+            if part.rows:
+                self._land_raw(connection, part, batch)
+        for part in prepared.raw:
+            mapper = mapper_for(part.info.stream)
+            if mapper is not None:
+                prepared.mapped_keys[part.info.stream] = self._map(
+                    part.info.stream, mapper, [m[1] for m in part.mappable],
+                    [m[2] for m in part.mappable], batch,
+                )
         if prepared.deletions:
             self._apply_crm_deletions(connection, prepared.deletions, batch)
         self._merge(connection, batch)
@@ -402,8 +422,8 @@ class ErpWriter:
 
     def _stage_raw(
         self, info: RawStream, items: Sequence[Incoming], prepared: PreparedBatch
-    ) -> tuple[list[Incoming], list[str]]:
-        """Build a stream's raw stage rows; return the records to map and their keys.
+    ) -> None:
+        """Build a stream's raw stage rows and the list of its records to map.
 
         Every record lands. One with a NUL character is stored (and mapped) without it,
         with a warning; one nested too deep for jsonb is stored fitted (`_fitted`) and
@@ -415,7 +435,7 @@ class ErpWriter:
             msg = f"stream {info.stream!r}: more than {MAX_KEY_PROPERTIES} key properties"
             raise ValueError(msg)
         padding = (None,) * (MAX_KEY_PROPERTIES - key_count)
-        to_map: list[Incoming] = []
+        mappable: list[tuple[int, Incoming, str]] = []
         key_texts: list[str] = []
         staged: list[tuple[Any, ...]] = []
         batch = prepared.batch
@@ -428,12 +448,12 @@ class ErpWriter:
                 logger.warning("Stream %s record %s: NUL characters removed from its values"
                                " (PostgreSQL text and jsonb cannot hold them)",
                                info.stream, key)
+            key_texts.append(key)
             if too_deep:
                 batch.result.rejects.append(Reject(info.stream, key, too_deep))
                 batch.reject_records[info.stream, key] = text
             else:
-                to_map.append(item)
-                key_texts.append(key)
+                mappable.append((position, item, key))
             organization = record.get("organization_id")
             staged.append((
                 position,
@@ -444,10 +464,57 @@ class ErpWriter:
                 text,
                 _checked_timestamp(record.get("_sdc_deleted_at")),
                 item.version,
+                hashlib.blake2b(text.encode(), digest_size=16).digest(),
             ))
         unique = len(set(key_texts)) == len(key_texts)
-        prepared.raw.append(_RawPart(info, staged, deduplicate=not unique))
-        return to_map, key_texts
+        prepared.raw.append(_RawPart(info, staged, deduplicate=not unique, mappable=mappable))
+
+    def _unchanged(self, connection: psycopg.Connection[Any], part: _RawPart) -> set[int]:
+        """Stage ordinals of records whose stored raw row already holds exactly them.
+
+        Same key, same content hash, same deletion mark and table version: landing it
+        would write nothing and mapping it would give the ERP rows already stored (the
+        ERP layer is derived from the raw one; a mapping change is applied by
+        `tsh-erp remap`). Such records skip the COPY, the mapping and the merges, which
+        is most of an update run. One indexed lookup per stream and batch. Keys repeated
+        within the batch are left to the merge, which picks the newest.
+        """
+        info = part.info
+        key_count = len(info.key_columns)
+        if not key_count or not part.rows:
+            return set()
+        rows = part.rows
+        if part.deduplicate:
+            seen = Counter(row[1:1 + key_count] for row in rows)
+            rows = [row for row in rows if seen[row[1:1 + key_count]] == 1]
+        hash_at = 1 + MAX_KEY_PROPERTIES + 5
+        columns = [[row[0] for row in rows]]
+        columns += [[row[1 + index] for row in rows] for index in range(key_count)]
+        columns += [[row[hash_at] for row in rows], [row[hash_at - 2] for row in rows],
+                    [row[hash_at - 1] for row in rows]]
+        key_names = [sql.Identifier(f"k{index + 1}") for index in range(key_count)]
+        found = connection.execute(
+            sql.SQL(
+                "SELECT u.ord FROM unnest(%s::integer[], {arrays}, %s::bytea[],"
+                " %s::text[]::timestamptz[], %s::bigint[])"
+                " AS u(ord, {keys}, record_hash, deleted_at, table_version)"
+                " JOIN {target} o ON {match}"
+                " WHERE o.record_hash = u.record_hash"
+                " AND o.deleted_at IS NOT DISTINCT FROM u.deleted_at"
+                " AND o.table_version IS NOT DISTINCT FROM"
+                "   coalesce(u.table_version, o.table_version)"
+            ).format(
+                arrays=sql.SQL(", ").join(sql.SQL("%s::text[]") for _ in key_names),
+                keys=sql.SQL(", ").join(key_names),
+                target=sql.Identifier(self.settings.raw_schema, info.table),
+                match=sql.SQL(" AND ").join(
+                    sql.SQL("o.{} = u.{}").format(sql.Identifier(column), key)
+                    for column, key in zip(info.key_columns, key_names, strict=True)
+                ),
+            ),
+            columns,
+        ).fetchall()
+        return {row[0] for row in found}
 
     @staticmethod
     def _storable(item: Incoming) -> tuple[Incoming, str, str, bool]:
@@ -484,7 +551,7 @@ class ErpWriter:
             with cursor.copy(
                 sql.SQL(
                     "COPY {} (ord, {}, organization_id, modified_at, record, deleted_at,"
-                    " table_version) FROM STDIN"
+                    " table_version, record_hash) FROM STDIN"
                 ).format(
                     stage,
                     sql.SQL(", ").join(
@@ -549,9 +616,9 @@ class ErpWriter:
             insert_cols.append(sql.Identifier("organization_id"))
             select_cols.append(sql.SQL("s.organization_id"))
         insert_cols += [sql.Identifier(name) for name in
-                        ("modified_at", "record", "deleted_at", "table_version")]
+                        ("modified_at", "record", "deleted_at", "table_version", "record_hash")]
         select_cols += [sql.SQL("s." + name) for name in
-                        ("modified_at", "record", "deleted_at", "table_version")]
+                        ("modified_at", "record", "deleted_at", "table_version", "record_hash")]
         head = sql.SQL("INSERT INTO {} AS t ({}) ").format(
             target, sql.SQL(", ").join(insert_cols)
         )
@@ -570,21 +637,24 @@ class ErpWriter:
                 else stage
             )
             # Unchanged and stale rows never reach ON CONFLICT (no row lock, no write).
+            # Content is compared by its hash (no detoasting of stored records); a row
+            # stored before hashes existed has none and is rewritten once to get it.
             statement = head + sql.SQL(
                 "SELECT {} FROM {source} s"
                 " WHERE NOT EXISTS (SELECT 1 FROM {target} o WHERE {match} AND"
                 "   ((o.modified_at IS NOT NULL AND s.modified_at IS NOT NULL"
                 "     AND s.modified_at < o.modified_at)"
-                "    OR (o.record, o.deleted_at, o.table_version) IS NOT DISTINCT FROM"
-                "       (s.record, s.deleted_at, coalesce(s.table_version, o.table_version))))"
+                "    OR (o.record_hash, o.deleted_at, o.table_version) IS NOT DISTINCT FROM"
+                "       (s.record_hash, s.deleted_at,"
+                "        coalesce(s.table_version, o.table_version))))"
                 " ON CONFLICT ({}) DO UPDATE SET modified_at = excluded.modified_at,"
-                " record = excluded.record, synced_at = now(),"
-                " deleted_at = excluded.deleted_at,"
+                " record = excluded.record, record_hash = excluded.record_hash,"
+                " synced_at = now(), deleted_at = excluded.deleted_at,"
                 " table_version = coalesce(excluded.table_version, t.table_version)"
                 " WHERE (t.modified_at IS NULL OR excluded.modified_at IS NULL"
                 "        OR excluded.modified_at >= t.modified_at)"
-                "   AND (t.record, t.deleted_at, t.table_version) IS DISTINCT FROM"
-                "       (excluded.record, excluded.deleted_at,"
+                "   AND (t.record_hash, t.deleted_at, t.table_version) IS DISTINCT FROM"
+                "       (excluded.record_hash, excluded.deleted_at,"
                 "        coalesce(excluded.table_version, t.table_version))"
             ).format(
                 sql.SQL(", ").join(select_cols),

@@ -56,6 +56,7 @@ from zoho_emulator.emulator import Emulator  # noqa: E402
 from zoho_emulator.settings import EmulatorSettings  # noqa: E402
 
 ORG = "10234695"
+SEED = 5
 KINDS = {
     # emulator entity: (header stream, line stream, id field, ERP line table)
     "invoices": ("books_invoices", "books_invoice_line_items", "invoice_id",
@@ -74,12 +75,13 @@ def make_file(path: Path, documents: int, *, revised: bool = False) -> dict[str,
     `revised`: every document one day newer, and each document with two or more lines
     without its first line (the removed-line sweep's work; `counts["removed"]` lines).
     """
-    finance = Emulator(EmulatorSettings(seed=5, scale=documents)).finance
+    finance = Emulator(EmulatorSettings(seed=SEED, scale=documents)).finance
     counts: dict[str, int] = {}
     outputs: list[TapOutput] = []
     with path.open("wb") as handle:
         for entity, (header_stream, line_stream, id_field, _) in KINDS.items():
-            headers, lines = TapOutput(header_stream), TapOutput(line_stream)
+            headers = TapOutput(header_stream, seed=SEED, organization_id=ORG)
+            lines = TapOutput(line_stream, seed=SEED, organization_id=ORG)
             outputs += [headers, lines]
             handle.write(orjson.dumps(headers.schema_message()) + b"\n")
             handle.write(orjson.dumps(lines.schema_message()) + b"\n")

@@ -50,14 +50,15 @@ from zoho_emulator.settings import EmulatorSettings  # noqa: E402
 BIN = Path(sys.executable).parent
 STREAM = "inventory_items"
 ORG = "10234695"
+SEED = 5
 GOALS = {"vs_target_postgres": 5.0, "vs_floor": 0.40, "update_vs_first": 1.0,
          "rss_mb": 300.0}
 
 
 def make_file(path: Path, records: int) -> dict[str, int]:
     """Write the items file; return records validated per stream."""
-    output = TapOutput(STREAM)
-    finance = Emulator(EmulatorSettings(seed=5, scale=records)).finance
+    output = TapOutput(STREAM, seed=SEED, organization_id=ORG)
+    finance = Emulator(EmulatorSettings(seed=SEED, scale=records)).finance
     context = {"organization_id": ORG}
     written = 0
     with path.open("wb") as handle:
