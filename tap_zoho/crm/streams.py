@@ -42,6 +42,7 @@ SUBFORMS_READ_KEY = "crm_subforms_read"
 and that are still inside the lookback overlap. The overlap re-emits them every run;
 their rows are only read again when the record changed (a subform edit changes the
 record's Modified_Time), so an unchanged run costs no record call."""
+SUBFORMS_READ_MAX = 1_000
 
 
 class CrmStream(VersionAfterCompleteSync):
@@ -184,14 +185,20 @@ class CrmModuleStream(CrmStream):
             return
         state = self.get_context_state(context)
         read: dict[str, str] = state.setdefault(SUBFORMS_READ_KEY, {})
-        read[str(record["id"])] = str(record[MODIFIED_TIME])
+        record_id = str(record["id"])
+        read.pop(record_id, None)  # re-inserted last: the map stays in Modified_Time order
+        read[record_id] = str(record[MODIFIED_TIME])
         # Rows come in Modified_Time order: only the lookback window can be re-emitted,
-        # so the map (and every STATE message) stays as small as that window.
+        # so the oldest entries go first, and a mass edit inside one window cannot grow
+        # the map (and every STATE message) past SUBFORMS_READ_MAX: beyond it an
+        # overlap record costs its call again, never its rows.
         oldest = modified - self.lookback
-        for record_id, seen in list(read.items()):
-            moment = utc(seen)
-            if moment is None or moment < oldest:
-                del read[record_id]
+        while read:
+            first = next(iter(read))
+            moment = utc(read[first])
+            if moment is not None and moment >= oldest and len(read) <= SUBFORMS_READ_MAX:
+                break
+            del read[first]
 
     @override
     def crm_records(self, context: Context | None) -> Iterable[dict[str, Any]]:

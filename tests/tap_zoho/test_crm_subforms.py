@@ -31,6 +31,10 @@ def test_only_changed_parents_cost_a_record_call(tmp_path):
         record = next(r for r in crm.records("Sales_Orders") if r["id"] == changed)
         rows = {str(row["id"]) for row in record["Ordered_Items"]}
     assert after_first == 8
+    # only the records inside the lookback window stay remembered (here: the newest)
+    [partition] = first.state["bookmarks"]["crm_sales_orders"]["partitions"]
+    newest = first.records["crm_sales_orders"][-1]
+    assert partition["crm_subforms_read"] == {newest["id"]: newest["Modified_Time"]}
     assert second.records.get("crm_sales_orders")  # the overlap is re-emitted ...
     assert after_second == after_first  # ... without reading its subform rows again
     assert "crm_sales_orders_ordered_items" not in second.records
