@@ -53,6 +53,12 @@ class InvalidSchemaMessageError(ProtocolError, InvalidJSONSchema):
     """A SCHEMA message the target cannot create a landing table from."""
 
 
+def _shown(line: str | bytes) -> str:
+    """The start of a line for an error message (text, whatever the input stream gives)."""
+    start = line[:200]
+    return start.decode(errors="replace") if isinstance(start, bytes) else start
+
+
 class LineReader(GenericSingerReader[str]):
     """Reads Singer messages line by line, keeping the current line number."""
 
@@ -64,19 +70,19 @@ class LineReader(GenericSingerReader[str]):
         self.on_error: Callable[[], None] | None = None
 
     @property
-    def default_input(self) -> Any:  # noqa: ANN401 - a text stream
-        """Standard input."""
-        return sys.stdin
+    def default_input(self) -> Any:  # noqa: ANN401 - a binary stream
+        """Standard input as bytes: orjson parses UTF-8 bytes without a decoding pass."""
+        return sys.stdin.buffer
 
-    def deserialize_json(self, line: str) -> dict[str, Any]:
+    def deserialize_json(self, line: str | bytes) -> dict[str, Any]:
         """One message, or a protocol error naming the line."""
         try:
             message = orjson.loads(line)
         except orjson.JSONDecodeError as error:
-            msg = f"line {self.line_number}: malformed JSON ({error}): {line[:200]!r}"
+            msg = f"line {self.line_number}: malformed JSON ({error}): {_shown(line)!r}"
             raise MalformedLineError(msg) from None
         if not isinstance(message, dict) or "type" not in message:
-            msg = f"line {self.line_number}: not a Singer message (no 'type'): {line[:200]!r}"
+            msg = f"line {self.line_number}: not a Singer message (no 'type'): {_shown(line)!r}"
             raise MalformedLineError(msg)
         return message
 

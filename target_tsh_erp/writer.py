@@ -488,31 +488,32 @@ class ErpWriter:
             seen = Counter(row[1:1 + key_count] for row in rows)
             rows = [row for row in rows if seen[row[1:1 + key_count]] == 1]
         hash_at = 1 + MAX_KEY_PROPERTIES + 5
-        columns = [[row[0] for row in rows]]
-        columns += [[row[1 + index] for row in rows] for index in range(key_count)]
-        columns += [[row[hash_at] for row in rows], [row[hash_at - 2] for row in rows],
-                    [row[hash_at - 1] for row in rows]]
-        key_names = [sql.Identifier(f"k{index + 1}") for index in range(key_count)]
+        # One JSON document of (ord, keys..., hash, deleted_at, version) rows: orjson
+        # writes it in C, where psycopg would adapt every array element in Python.
+        payload = orjson.dumps([
+            [row[0], *row[1:1 + key_count], row[hash_at].hex(), row[hash_at - 2],
+             row[hash_at - 1]]
+            for row in rows
+        ]).decode()
         found = connection.execute(
             sql.SQL(
-                "SELECT u.ord FROM unnest(%s::integer[], {arrays}, %s::bytea[],"
-                " %s::text[]::timestamptz[], %s::bigint[])"
-                " AS u(ord, {keys}, record_hash, deleted_at, table_version)"
+                "SELECT (u.e->>0)::integer FROM jsonb_array_elements(%s::jsonb) AS u(e)"
                 " JOIN {target} o ON {match}"
-                " WHERE o.record_hash = u.record_hash"
-                " AND o.deleted_at IS NOT DISTINCT FROM u.deleted_at"
+                " WHERE o.record_hash = decode(u.e->>{hash}, 'hex')"
+                " AND o.deleted_at IS NOT DISTINCT FROM (u.e->>{deleted})::timestamptz"
                 " AND o.table_version IS NOT DISTINCT FROM"
-                "   coalesce(u.table_version, o.table_version)"
+                "   coalesce((u.e->>{version})::bigint, o.table_version)"
             ).format(
-                arrays=sql.SQL(", ").join(sql.SQL("%s::text[]") for _ in key_names),
-                keys=sql.SQL(", ").join(key_names),
                 target=sql.Identifier(self.settings.raw_schema, info.table),
                 match=sql.SQL(" AND ").join(
-                    sql.SQL("o.{} = u.{}").format(sql.Identifier(column), key)
-                    for column, key in zip(info.key_columns, key_names, strict=True)
+                    sql.SQL("o.{} = u.e->>{}").format(sql.Identifier(column),
+                                                      sql.Literal(index + 1))
+                    for index, column in enumerate(info.key_columns)
                 ),
+                hash=sql.Literal(key_count + 1), deleted=sql.Literal(key_count + 2),
+                version=sql.Literal(key_count + 3),
             ),
-            columns,
+            (payload,),
         ).fetchall()
         return {row[0] for row in found}
 
