@@ -26,17 +26,22 @@ if TYPE_CHECKING:
 
 
 class VersionAfterCompleteSync(Stream):
-    """Hold a full-table version back until the stream synced all its partitions.
+    """Hold a table version back until the stream synced all its partitions.
 
     A stream using it names its `product` and keeps the tap as `zoho_tap`, whose
     `quota_stops` say whether a daily quota or the CRM credits stopped that product in
-    this run: then the sync was not complete and no version is announced.
+    this run: then the sync was not complete and no version is announced. The API
+    (`open_table_version`, `take_table_version`, `synced_completely`,
+    `close_table_version`, `_incomplete`) is the one `ZohoStream` uses, so that class can
+    inherit this one and drop its own copy.
     """
 
     product: ClassVar[str]
     """Zoho product of the stream (`books`, `inventory`, `crm`), as quota stops name it."""
     zoho_tap: TapZoho
-    _held_version: int | None = None
+    _announced_version: int | None = None
+    _incomplete: bool = False
+    """Set by a stream whose partition ended early for a reason other than a quota stop."""
 
     @override
     @property
@@ -48,7 +53,7 @@ class VersionAfterCompleteSync(Stream):
     @override
     def _write_activate_version_message(self, full_table_version: int) -> None:
         """Remember the version the SDK wants to announce before the records."""
-        self._held_version = full_table_version
+        self._announced_version = full_table_version
 
     @override
     def _sync_records(
@@ -57,13 +62,45 @@ class VersionAfterCompleteSync(Stream):
         *,
         write_messages: bool = True,
     ) -> Generator[dict[str, Any], Any, Any]:
-        """Sync every partition, then announce the held version if the sync was complete."""
-        yield from super()._sync_records(context, write_messages=write_messages)
-        version = self._held_version
-        self._held_version = None
-        if write_messages and version is not None and not self.product_quota_stopped():
-            super()._write_activate_version_message(version)
+        """Sync every partition, then announce the held version if the sync was complete.
 
-    def product_quota_stopped(self) -> bool:
-        """Whether a quota (or credit) stop of this stream's product ended part of the run."""
-        return any(product == self.product for product, _ in self.zoho_tap.quota_stops)
+        Only the stream's own top-level call (no context) opens and closes a version; a
+        child stream is called once per parent record and is settled by its parent.
+        """
+        whole_run = context is None
+        if whole_run:
+            self._incomplete = False
+            self.open_table_version()
+        yield from super()._sync_records(context, write_messages=write_messages)
+        if whole_run:
+            self.close_table_version(
+                complete=self.synced_completely(), write_messages=write_messages
+            )
+
+    def synced_completely(self) -> bool:
+        """Whether every partition ran to its end (no quota or credit stop, no early end)."""
+        quota_stopped = any(product == self.product for product, _ in self.zoho_tap.quota_stops)
+        return not quota_stopped and not self._incomplete
+
+    def open_table_version(self) -> None:
+        """A hook: an incremental stream that will emit every current row takes a version.
+
+        Full-table streams get theirs from the SDK (held by `_write_activate_version_message`).
+        """
+
+    def take_table_version(self) -> None:
+        """Stamp this run's records with a table version, announced once complete.
+
+        Milliseconds (Singer's usual unit), so that two runs started within one second
+        still have increasing versions: a target deletes rows of *older* versions.
+        """
+        version = self.zoho_tap.initialized_at
+        self._stream_version = version
+        self._announced_version = version
+
+    def close_table_version(self, *, complete: bool, write_messages: bool) -> None:
+        """Announce the held version after a complete sync; drop it otherwise."""
+        version = self._announced_version
+        self._announced_version = None
+        if write_messages and version is not None and complete:
+            super()._write_activate_version_message(version)
