@@ -17,18 +17,18 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from singer_sdk import Stream
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from typing_extensions import override
 
 from tap_zoho.api.errors import ZohoQuotaExhaustedError
+from tap_zoho.crm.full_table import VersionAfterCompleteSync
 from tap_zoho.normalize import RecordNormalizer, utc_datetime, zoho_timestamp
 from tap_zoho.progress import StreamProgress
 from tap_zoho.schemas import load_schema
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Iterable, Iterator
+    from collections.abc import Iterable, Iterator
 
     from singer_sdk.helpers.types import Context
 
@@ -51,8 +51,13 @@ next run skips exactly those (same id, same modification time) and goes further.
 PROGRESS_MARKERS = "progress_markers"
 
 
-class ZohoStream(Stream):
-    """Schema, client, partitions, normalization and clean quota stops."""
+class ZohoStream(VersionAfterCompleteSync):
+    """Schema, client, partitions, normalization and clean quota stops.
+
+    Table versions (ACTIVATE_VERSION only after a complete sync; incremental streams
+    take one when they list every row) come from `VersionAfterCompleteSync`, shared with
+    the CRM streams.
+    """
 
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     """`RecordNormalizer` conforms every record to the schema already."""
@@ -66,70 +71,6 @@ class ZohoStream(Stream):
         self.zoho_tap = tap
         self.normalizer = RecordNormalizer(self.name, self.schema)
         self._progress: dict[str, StreamProgress] = {}
-        self._announced_version: int | None = None
-        self._incomplete = False
-
-    @override
-    def _write_activate_version_message(self, full_table_version: int) -> None:
-        """Hold the full-table version back until the stream has synced completely.
-
-        The SDK announces it before the records. A target that soft-deletes the rows an
-        announced version did not carry would then hide every row until its record
-        arrives again, and for good if the run stops early (a daily quota). Sent after
-        a complete sync, it means what a target needs: every current row has been seen.
-        """
-        self._announced_version = full_table_version
-
-    @override
-    def _sync_records(
-        self,
-        context: Context | None = None,
-        *,
-        write_messages: bool = True,
-    ) -> Generator[dict[str, Any], Any, Any]:
-        """Sync every partition, then announce the table version if all completed.
-
-        Only the stream's own top-level call (no context) opens and closes a version;
-        a detail child is called once per header and is settled by its parent.
-        """
-        whole_run = context is None
-        if whole_run:
-            self._incomplete = False
-            self.open_table_version()
-        yield from super()._sync_records(context, write_messages=write_messages)
-        if whole_run:
-            self.close_table_version(
-                complete=self.synced_completely(), write_messages=write_messages
-            )
-
-    def synced_completely(self) -> bool:
-        """Whether every partition ran to its end (no daily quota stop, no early end)."""
-        quota_stopped = any(product == self.product for product, _ in self.zoho_tap.quota_stops)
-        return not quota_stopped and not self._incomplete
-
-    def open_table_version(self) -> None:
-        """A hook: an incremental stream that will emit every current row takes a version.
-
-        Full-table streams get theirs from the SDK (held back by
-        `_write_activate_version_message`).
-        """
-
-    def take_table_version(self) -> None:
-        """Stamp this run's records with a table version, announced once complete.
-
-        Milliseconds (Singer's usual unit), so that two runs started within one second
-        still have increasing versions: a target deletes rows of *older* versions.
-        """
-        version = self.zoho_tap.initialized_at
-        self._stream_version = version
-        self._announced_version = version
-
-    def close_table_version(self, *, complete: bool, write_messages: bool) -> None:
-        """Announce the held-back version after a complete sync; drop it otherwise."""
-        version = self._announced_version
-        self._announced_version = None
-        if write_messages and version is not None and complete:
-            Stream._write_activate_version_message(self, version)  # noqa: SLF001 - the SDK's writer
 
     @property
     def client(self) -> UnifiedZohoClient:
@@ -145,11 +86,6 @@ class ZohoStream(Stream):
     def lookback(self) -> timedelta:
         """Overlap applied to every incremental filter."""
         return timedelta(seconds=int(self.config.get("lookback_seconds", 300)))
-
-    @override
-    @property
-    def emit_activate_version_messages(self) -> bool:
-        return bool(self.config.get("emit_activate_version_messages", True))
 
     @override
     @property
