@@ -64,15 +64,7 @@ FAULTS: tuple[Fault, ...] = (
 )
 
 
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("daily cap", "crm"): (
-        "harness: the tap runs without a catalog and without crm_metadata_cache_dir (as"
-        " `meltano run` rediscovers every run for this pip_url-less plugin), so a CRM run"
-        " with nothing new costs 32 credits (15 discovery + 17 sync) > 30 a day: no resume"
-        " can complete. With crm_metadata_cache_dir discovery costs 5 and the load completes"
-        " on day 3 at 30/day; without it, on day 2 at 40/day (tests/tap_zoho/"
-        "test_crm_metadata_cache.py). Flips when the harness passes crm_metadata_cache_dir"),
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 """Cells that fail today, with what happens; a test flips when one gets fixed."""
 
 
