@@ -201,17 +201,19 @@ def _trial(campaign: Campaign, n: int, rng: random.Random) -> int:
                 _mutate(zoho, rng, touched, f"trial {n} kill {kill}")
                 assert webhooks.wait_idle(60), "the emulator could not deliver its webhooks"
                 worker = _worker(settings, database_url, workdir / f"worker-{n}.log")
-                # Kill mid-drain: once the worker has started applying, after a seeded
-                # delay of up to a few of its batches (a kill before start-up proves little).
-                backlog = _pending(db, settings)
-                deadline = time.monotonic() + 30
-                while _pending(db, settings) == backlog and time.monotonic() < deadline:
-                    time.sleep(0.01)
-                time.sleep(rng.uniform(0.0, 0.3))
-                had_work = _pending(db, settings) != 0
-                worker.send_signal(signal.SIGKILL)
-                worker.wait(timeout=10)
-                landed += had_work
+                try:
+                    # Kill mid-drain: once the worker has started applying, after a seeded
+                    # delay of up to a few of its batches (a kill before start-up proves
+                    # little).
+                    backlog = _pending(db, settings)
+                    deadline = time.monotonic() + 30
+                    while _pending(db, settings) == backlog and time.monotonic() < deadline:
+                        time.sleep(0.01)
+                    time.sleep(rng.uniform(0.0, 0.3))
+                    landed += _pending(db, settings) != 0
+                finally:
+                    worker.send_signal(signal.SIGKILL)
+                    worker.wait(timeout=10)
             _mutate(zoho, rng, touched, f"trial {n} final")
             assert webhooks.wait_idle(60), "the emulator could not deliver its webhooks"
             refused = [d for d in webhooks.deliveries if d.status not in {200, 202}]
