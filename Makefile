@@ -40,11 +40,13 @@ bench-quick: $(STAMP)
 
 # The crash campaign and fault matrix at length (a short form runs in `make test`).
 # Per-test timeouts sized for the campaigns (the suite-wide 600 s is for make test).
+CHAOS_OUT = benchmarks/results/$(shell date -u +%F)-chaos
 chaos: $(STAMP)
-	$(BIN)/pytest -q -m chaos_long --timeout=3600 tests/reliability
+	CHAOS_RESULTS=$(CHAOS_OUT).jsonl FAULT_MATRIX_RESULTS=$(CHAOS_OUT).jsonl $(BIN)/pytest -q -m chaos_long --timeout=3600 tests/reliability
 
 chaos-long: $(STAMP)
-	CHAOS_TRIALS=200 $(BIN)/pytest -q -m chaos_long --timeout=21600 tests/reliability
+	CHAOS_TRIALS=200 CHAOS_RESULTS=$(CHAOS_OUT)-long.jsonl \
+		FAULT_MATRIX_RESULTS=$(CHAOS_OUT)-long.jsonl $(BIN)/pytest -q -m chaos_long --timeout=21600 tests/reliability
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

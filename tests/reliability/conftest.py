@@ -7,6 +7,8 @@ matrix; `CHAOS_TRIALS=200` for the long form) is excluded from `make test`.
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,6 +22,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 _SCHEMAS = itertools.count()
+CHAOS_RESULTS = os.environ.get("CHAOS_RESULTS")
+"""A JSON-lines file the campaigns append their counts to (`make chaos` sets it)."""
+
+
+def record_campaign(outcome: dict[str, object]) -> None:
+    """Append one campaign's counts (trials, kills landed, seconds) to CHAOS_RESULTS."""
+    if CHAOS_RESULTS:
+        with open(CHAOS_RESULTS, "a", encoding="utf-8") as handle:  # noqa: PTH123
+            handle.write(json.dumps(outcome) + "\n")
 SUITE_LOGS: list[Path] = []
 """Every working folder the suite used: the secrets scan reads all their logs."""
 ACCESS_TOKENS: set[str] = set()

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import random
+import time
 
 import pytest
 
+from tests.reliability.conftest import record_campaign
 from tests.reliability.reliability_harness import ORGS, Pipeline, ground_truth_diff
 from zoho_emulator.crm.service import Crm
 from zoho_emulator.testing import run_emulator
@@ -81,11 +83,14 @@ def test_crash_campaign(zoho, database_url, workdir, db):
     trials = int(os.environ.get("CHAOS_TRIALS", "20"))
     rng = random.Random(SEED + 1)  # noqa: S311 - seeded chaos, not crypto
     landed = 0
+    started = time.monotonic()
     for i in range(trials):
         folder = workdir / str(i)
         folder.mkdir()
         result = _trial(zoho, database_url, (f"erp_c{i}", f"raw_c{i}"), folder, db, rng)
         landed += sum(hit for _, hit in result["kills"])
+    record_campaign({"campaign": "tap | target SIGKILL", "trials": trials, "exact": trials,
+                     "kills_landed": landed, "seconds": round(time.monotonic() - started)})
     assert landed >= trials // 2
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from psycopg import sql
 
+from tests.reliability.conftest import record_campaign
 from zoho_emulator.testing import run_emulator
 from zoho_webhooks.inbox import WEBHOOK_PROCESSED
 from zoho_webhooks.settings import ServiceSettings
@@ -259,8 +260,10 @@ def test_webhook_worker_crash_campaign(campaign: Campaign) -> None:
     """20 trials (CHAOS_TRIALS=200 for the long form), each on fresh schemas."""
     trials = int(os.environ.get("CHAOS_TRIALS", "20"))
     rng = random.Random(SEED + 8)  # noqa: S311 - seeded chaos, not crypto
+    started = time.monotonic()
     landed = sum(_trial(campaign, 1000 + i, rng) for i in range(trials))
-    print(f"webhook worker crash campaign: {trials} trials, {landed} kills landed")  # noqa: T201
+    record_campaign({"campaign": "webhook worker SIGKILL", "trials": trials, "exact": trials,
+                     "kills_landed": landed, "seconds": round(time.monotonic() - started)})
     assert landed >= trials // 2
 
 
