@@ -39,7 +39,18 @@ def _mutate(zoho, rng: random.Random) -> None:
     crm.update("Deals", [rng.choice(ids)], {"Description": f"edited {rng.random()}"})
 
 
-def _trial(zoho, database_url, schemas, workdir, db, rng: random.Random) -> dict:  # noqa: PLR0913, PLR0917
+@pytest.fixture(scope="module")
+def full_run_seconds(zoho, database_url, logs_root) -> float:
+    """How long one clean first run takes here: kills are timed within it, so they land."""
+    folder = logs_root / "crash-baseline"
+    folder.mkdir(exist_ok=True)
+    outcome = Pipeline(zoho.base_url, database_url, "erp_cbase", "raw_cbase", folder).run()
+    assert outcome.tap_rc == 0, outcome.tap_log[-2000:]
+    return outcome.seconds
+
+
+def _trial(zoho, database_url, schemas, workdir, db, rng: random.Random,  # noqa: PLR0913, PLR0917
+           run_seconds: float) -> dict:  # fmt: skip
     erp, raw = schemas
     pipeline = Pipeline(zoho.base_url, database_url, erp, raw, workdir)
     state = None
@@ -50,7 +61,7 @@ def _trial(zoho, database_url, schemas, workdir, db, rng: random.Random) -> dict
         # tap process mints one.
         zoho.emulator.clock.advance(600)
         victim = rng.choice(("tap", "target"))
-        outcome = pipeline.run(state, kill=victim, kill_after=rng.uniform(0.5, 6.0))
+        outcome = pipeline.run(state, kill=victim, kill_after=rng.uniform(0.1, 1.0) * run_seconds)
         assert not outcome.has_traceback or outcome.killed, outcome.tap_log[-2000:]
         kills.append((victim, outcome.killed is not None))
         state = outcome.last_state or state
@@ -65,7 +76,8 @@ def _trial(zoho, database_url, schemas, workdir, db, rng: random.Random) -> dict
     return {"kills": kills}
 
 
-def test_crash_and_resume_quick(zoho, database_url, schemas, workdir, db):
+def test_crash_and_resume_quick(zoho, database_url, schemas, workdir, db,  # noqa: PLR0913, PLR0917
+                                full_run_seconds):  # fmt: skip
     """Two seeded trials in make test (three kills at most)."""
     rng = random.Random(SEED)  # noqa: S311 - seeded chaos, not crypto
     erp, raw = schemas
@@ -73,12 +85,13 @@ def test_crash_and_resume_quick(zoho, database_url, schemas, workdir, db):
     for i in range(2):
         folder = workdir / str(i)
         folder.mkdir()
-        landed.append(_trial(zoho, database_url, (f"{erp}_{i}", f"{raw}_{i}"), folder, db, rng))
+        landed.append(_trial(zoho, database_url, (f"{erp}_{i}", f"{raw}_{i}"), folder, db, rng,
+                             full_run_seconds))
     assert any(hit for trial in landed for _, hit in trial["kills"]), "no kill landed"
 
 
 @pytest.mark.chaos_long
-def test_crash_campaign(zoho, database_url, workdir, db):
+def test_crash_campaign(zoho, database_url, workdir, db, full_run_seconds):
     """20 trials (CHAOS_TRIALS=200 for the long form), each on fresh schemas."""
     trials = int(os.environ.get("CHAOS_TRIALS", "20"))
     rng = random.Random(SEED + 1)  # noqa: S311 - seeded chaos, not crypto
@@ -87,7 +100,8 @@ def test_crash_campaign(zoho, database_url, workdir, db):
     for i in range(trials):
         folder = workdir / str(i)
         folder.mkdir()
-        result = _trial(zoho, database_url, (f"erp_c{i}", f"raw_c{i}"), folder, db, rng)
+        result = _trial(zoho, database_url, (f"erp_c{i}", f"raw_c{i}"), folder, db, rng,
+                        full_run_seconds)
         landed += sum(hit for _, hit in result["kills"])
     record_campaign({"campaign": "tap | target SIGKILL", "trials": trials, "exact": trials,
                      "kills_landed": landed, "seconds": round(time.monotonic() - started)})
