@@ -1015,19 +1015,41 @@ class ErpWriter:
     def soft_delete_unseen(
         self, connection: psycopg.Connection[Any], stream: str, version: int
     ) -> ApplyResult:
-        """ACTIVATE_VERSION: soft-delete raw and ERP rows of older table versions."""
+        """ACTIVATE_VERSION: soft-delete raw and ERP rows of older table versions.
+
+        Scoped twice, because a version only speaks for what its listing covered:
+        - to the organizations that have rows in this version: with one job per
+          organization (the scale-out), one job's version must not soft-delete the rows
+          of organizations another job syncs;
+        - when the version is a millisecond epoch (tap-zoho's and the Singer convention:
+          the time the full listing began), to rows Zoho last changed before that time:
+          a row the webhook service wrote during the refresh was not in the listing
+          because it changed after it, not because it was deleted.
+        An organization whose listing came back empty has no row in the version and so is
+        not reconciled (a rare case the next full refresh with any row settles).
+        """
         batch = _Batch()
         result = batch.result
         info = self.registry.known(connection, stream)
         if info is None:
             return result
+        table = sql.Identifier(self.settings.raw_schema, info.table)
+        listed = [row[0] for row in connection.execute(
+            sql.SQL("SELECT DISTINCT organization_id FROM {} WHERE table_version = %s")
+            .format(table), (version,))]  # fmt: skip
+        if not listed:
+            return result
         now = datetime.now(UTC)
         found = connection.execute(
             sql.SQL(
                 "UPDATE {} SET deleted_at = %s WHERE (table_version IS NULL OR table_version < %s)"
-                " AND deleted_at IS NULL RETURNING record"
-            ).format(sql.Identifier(self.settings.raw_schema, info.table)),
-            (now, version),
+                " AND deleted_at IS NULL"
+                " AND (organization_id = ANY(%s) OR (organization_id IS NULL AND %s))"
+                " AND (%s::timestamptz IS NULL OR modified_at IS NULL OR modified_at < %s)"
+                " RETURNING record"
+            ).format(table),
+            (now, version, [org for org in listed if org is not None], None in listed,
+             *(_listing_began(version, now),) * 2),
         ).fetchall()
         result.raw_written = len(found)
         if found:
@@ -1102,3 +1124,13 @@ def apply_records(  # noqa: PLR0913 - keyword-only options of a public API
     info = active.ensure_stream(connection, stream_name, key_properties)
     items = [Incoming(dict(record)) for record in records]
     return active.write(connection, {info.stream: items})
+
+
+_EPOCH_MS_FLOOR = 946_684_800_000  # 2000-01-01: smaller versions are counters, not times
+
+
+def _listing_began(version: int, now: datetime) -> datetime | None:
+    """The time a millisecond-epoch table version stands for; None for a plain counter."""
+    if _EPOCH_MS_FLOOR <= version <= (now.timestamp() + 86_400) * 1000:
+        return datetime.fromtimestamp(version / 1000, UTC)
+    return None

@@ -145,6 +145,37 @@ def test_activate_version_soft_deletes_rows_not_seen(conn, writer, settings):
                              " ORDER BY zoho_id") == [("a", False), ("b", True)]
 
 
+def test_activate_version_leaves_organizations_outside_the_version_alone(conn, writer, settings):
+    """One job per organization: org A's full refresh must not soft-delete org B's rows."""
+    writer.ensure_stream(conn, "books_items")
+    other = {"organization_id": "20987654"}
+    writer.write(conn, {"books_items": [Incoming(item("a"), 1), Incoming(item("b"), 1),
+                                        Incoming({**item("c"), **other}, 1)]})  # fmt: skip
+    writer.write(conn, {"books_items": [Incoming(item("a"), 2)]})
+    result = writer.soft_delete_unseen(conn, "books_items", 2)
+    assert result.raw_written == 1
+    assert q(conn, settings, "SELECT organization_id, zoho_id, deleted_at IS NOT NULL"
+                             " FROM {erp}.products ORDER BY 2") == [
+        (ORG, "a", False), (ORG, "b", True), ("20987654", "c", False)]
+    assert writer.soft_delete_unseen(conn, "books_items", 3).raw_written == 0, (
+        "a version with no rows speaks for no organization")
+
+
+def test_activate_version_spares_rows_zoho_changed_after_the_listing_began(
+    conn, writer, settings,
+):
+    """A webhook write during a full refresh is newer than the listing, not deleted."""
+    began = 1_780_000_000_000  # ms epoch: 2026-05-28T20:26:40Z, the listing's start
+    writer.ensure_stream(conn, "books_items")
+    writer.write(conn, {"books_items": [Incoming(item("a"), began),
+                                        Incoming(item("old", t="2026-05-01T00:00:00Z"))]})
+    webhook = item("new", t="2026-05-29T09:00:00Z")  # changed after the listing began
+    writer.write(conn, {"books_items": [Incoming(webhook)]})
+    assert writer.soft_delete_unseen(conn, "books_items", began).raw_written == 1
+    assert q(conn, settings, "SELECT zoho_id, deleted_at IS NOT NULL FROM {erp}.products"
+                             " ORDER BY zoho_id") == [("a", False), ("new", False), ("old", True)]
+
+
 def test_crm_links_by_zcrm_id_then_by_name(conn, writer, settings):
     contacts = [
         {"organization_id": ORG, "contact_id": "c1", "contact_type": "customer",
