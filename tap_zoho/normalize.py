@@ -148,7 +148,8 @@ class RecordNormalizer:
             try:
                 record[name] = convert(value)
             except _Surprise:
-                self._warn(name, value)
+                if not _from_unformatted(record, name, convert):
+                    self._warn(name, value)
         return record
 
     def _drop_unknown(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -171,6 +172,25 @@ class RecordNormalizer:
             "(reported once per field)",
             self.stream_name, name, type(value).__name__,
         )  # fmt: skip
+
+
+def _from_unformatted(
+    record: dict[str, Any], name: str, convert: Callable[[Any], Any]
+) -> bool:
+    """Type a custom field from its `_unformatted` twin when Zoho's flat key will not do.
+
+    Zoho flattens a custom field's *formatted* text into `cf_<name>` (a multi-select as
+    `"a, b"`, an amount with the org's currency format) and its typed value into
+    `cf_<name>_unformatted`; the typed `cf_*` column takes the latter.
+    """
+    twin = record.get(f"{name}_unformatted") if name.startswith("cf_") else None
+    if twin is None:
+        return False
+    try:
+        record[name] = convert(twin)
+    except _Surprise:
+        return False
+    return True
 
 
 def zoho_timestamp(moment: datetime) -> str:
