@@ -16,6 +16,7 @@ from typing import Any
 
 from tap_zoho import books, inventory
 from tap_zoho.api.entities import ENTITIES
+from tap_zoho.custom_fields import CF_PREFIX, UNFORMATTED, property_for
 from tap_zoho.normalize import RecordNormalizer
 from tap_zoho.schemas import load_schema
 from tap_zoho.streams import PARENT_MODIFIED, LineItemStream, ListStream
@@ -110,6 +111,29 @@ def normalizer(stream: str) -> RecordNormalizer:
     return RecordNormalizer(stream, load_schema(stream))
 
 
+@cache
+def _custom_field_normalizer(name: str, data_type: str) -> RecordNormalizer:
+    prop = property_for(data_type)
+    return RecordNormalizer(name, {"properties": {name: prop, name + UNFORMATTED: prop}})
+
+
+def custom_field_columns(record: dict[str, Any], normal: dict[str, Any]) -> None:
+    """Add the organization's own `cf_*` columns the committed schema does not know.
+
+    The batch path types them from the organization's settings at discovery; a webhook
+    payload carries each field's `data_type` in its `custom_fields` array, so the same
+    typed columns come out here without a settings call (and the raw row a webhook
+    writes equals the one the next batch sync writes).
+    """
+    for entry in record.get("custom_fields") or []:
+        name = entry.get("api_name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.startswith(CF_PREFIX) or name in normal:
+            continue
+        values = {name: record.get(name), name + UNFORMATTED: record.get(name + UNFORMATTED,
+                                                                        entry.get("value"))}
+        normal.update(_custom_field_normalizer(name, str(entry.get("data_type") or ""))(values))
+
+
 def shape(
     spec: EntityStreams,
     organization_id: str,
@@ -127,6 +151,7 @@ def shape(
     modified = record.get(LAST_MODIFIED)
     stamp = deleted_at.astimezone(UTC).isoformat() if deleted_at else None
     normal = normalizer(spec.stream)(header)
+    custom_field_columns(header, normal)
     if stamp:
         normal[DELETED_MARK] = stamp
     out = [StreamRecords(spec.stream, spec.primary_keys, [normal])]
