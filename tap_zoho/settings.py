@@ -58,6 +58,19 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property("emit_activate_version_messages", th.BooleanType, default=True,
                 description="Emit ACTIVATE_VERSION for full-table streams so a target can "
                 "soft-delete rows that vanished from Zoho."),
+    th.Property("metadata_cache_dir", th.StringType,
+                description="Folder where discovery keeps metadata between runs: CRM field "
+                "metadata and Books/Inventory custom-field definitions, per organization "
+                "(names and types only: no records, no secrets). Meltano rediscovers before "
+                "every run; with the folder that costs 2 CRM credits plus changed modules "
+                "and no Books/Inventory quota request, instead of one credit per CRM module "
+                "and one request per product and organization. Unset: every discovery "
+                "asks Zoho. With Meltano, e.g. "
+                "${MELTANO_PROJECT_ROOT}/.meltano/run/tap-zoho/metadata."),
+    th.Property("metadata_cache_hours", th.NumberType, default=24,
+                description="Ask Zoho again for cached metadata older than this many hours "
+                "(the tap machine's clock), even if Zoho reports no change: a custom field "
+                "added in Zoho shows within this long (0 turns the cache off)."),
 ).to_dict()  # fmt: skip
 
 

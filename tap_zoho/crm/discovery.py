@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from tap_zoho.api.errors import ZohoAPIError, ZohoRetryExhaustedError
-from tap_zoho.crm.metadata_cache import FieldCache, open_cache
+from tap_zoho.crm.metadata_cache import FieldCache, open_field_cache
 from tap_zoho.crm.schema import CrmField, CrmModule, module_from_schema
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def discover_modules(
 ) -> list[CrmModule]:
     """Modules and subforms the token can read, with their fields.
 
-    With `crm_metadata_cache_dir` in `cache_config`, fields come from the org's metadata
+    With `metadata_cache_dir` in `cache_config`, fields come from the org's metadata
     cache where it is still valid (see `metadata_cache.py`), and what was read from Zoho
     is saved even when spent credits stop discovery half-way, so the next run goes on.
     """
@@ -82,7 +82,7 @@ def discover_modules(
     with _naming("GET /crm/v8/org (the CRM organization)"):
         organization_id = api.organization_id()
     cache = (
-        open_cache(cache_config, api_base=api.client.base_url("crm"),
+        open_field_cache(cache_config, api_base=api.client.base_url("crm"),
                    organization_id=organization_id)
         if cache_config else None
     )  # fmt: skip

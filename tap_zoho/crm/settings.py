@@ -40,15 +40,6 @@ CRM_CONFIG_PROPERTIES = th.PropertiesList(
                 description="Credits of crm_daily_credits to leave unused; when only the "
                 "reserve is left the tap stops cleanly with resumable state and says "
                 "when credits free up."),
-    th.Property("crm_metadata_cache_dir", th.StringType,
-                description="Folder where discovery keeps each CRM org's field metadata "
-                "between runs (no records, no secrets), so a discovery costs 2 credits "
-                "plus modules that changed, instead of one per module and subform. "
-                "Unset: every discovery reads all field metadata. With Meltano, e.g. "
-                "${MELTANO_PROJECT_ROOT}/.meltano/run/tap-zoho/crm-metadata."),
-    th.Property("crm_metadata_cache_hours", th.NumberType, default=24,
-                description="Re-read a module's cached fields after this many hours even "
-                "if Zoho reports no change to the module (0 turns the cache off)."),
     th.Property("crm_bulk_poll_max_seconds", th.IntegerType, default=3600,
                 description="Give up waiting for a Bulk Read job after this long (the "
                 "job id stays in state; the next run resumes it)."),

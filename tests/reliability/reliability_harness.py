@@ -102,7 +102,7 @@ class Pipeline:
                   "refresh_token": DEMO_REFRESH_TOKEN, "accounts_url": self.base_url,
                   "products": list(self.products), "requests_per_minute": 0,
                   # As the project's meltano.yml configures the tap.
-                  "crm_metadata_cache_dir": str(self.work / "crm-metadata"),
+                  "metadata_cache_dir": str(self.work / "metadata"),
                   **self.tap_overrides}  # fmt: skip
         path.write_text(json.dumps(config))
         path.chmod(0o600)

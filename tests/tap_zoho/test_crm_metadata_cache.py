@@ -45,7 +45,7 @@ def discovery_credits(config: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 def test_a_warm_cache_reads_only_the_module_list_the_org_and_refused_modules(tmp_path):
     with emulator() as zoho:
         config = emulator_config(zoho.base_url, products=["crm"],
-                                 crm_metadata_cache_dir=str(tmp_path))  # fmt: skip
+                                 metadata_cache_dir=str(tmp_path))  # fmt: skip
         cold, cold_catalog = discovery_credits(config)
         meter = zoho.emulator.stats.crm_credits_used
         warm, warm_catalog = discovery_credits(config)
@@ -67,18 +67,18 @@ def test_a_warm_cache_reads_only_the_module_list_the_org_and_refused_modules(tmp
 def test_old_or_broken_entries_are_read_from_zoho_again(tmp_path):
     with emulator() as zoho:
         config = emulator_config(zoho.base_url, products=["crm"],
-                                 crm_metadata_cache_dir=str(tmp_path))  # fmt: skip
+                                 metadata_cache_dir=str(tmp_path))  # fmt: skip
         discovery_credits(config)
         path = next(tmp_path.iterdir())
         body = json.loads(path.read_text())
         old = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
-        body["modules"]["Deals"]["fetched_at"] = old
+        body["entries"]["Deals"]["fetched_at"] = old
         path.write_text(json.dumps(body))
         one_stale, _ = discovery_credits(config)
         path.write_text("{not json")
         broken, _ = discovery_credits(config)
         rewritten, _ = discovery_credits(config)
-        off, _ = discovery_credits({**config, "crm_metadata_cache_hours": 0})
+        off, _ = discovery_credits({**config, "metadata_cache_hours": 0})
     assert one_stale == 6
     assert broken == 15
     assert rewritten == 5
@@ -118,7 +118,7 @@ def test_daily_resumes_complete_with_exact_data(cached, budget, days, steady, tm
     # The fault matrix's "daily cap x crm": 30 credits per rolling day, scale 5. Without the
     # cache a run with nothing to read costs 15 (discovery) + 17 = 32 > 30: it never ends.
     with emulator(crm_daily_credits=budget) as zoho:
-        extra = {"crm_metadata_cache_dir": str(tmp_path)} if cached else {}
+        extra = {"metadata_cache_dir": str(tmp_path)} if cached else {}
         config = emulator_config(zoho.base_url, products=["crm"], **extra)
         spent, ids = resume_daily(zoho, config, runs=6)
         crm = Crm.of(zoho.emulator)
@@ -139,7 +139,7 @@ def test_fields_read_before_a_credits_stop_in_discovery_are_kept(tmp_path):
     # CRM would be discovered from scratch (and stopped) every run.
     with emulator() as zoho:
         config = emulator_config(zoho.base_url, products=["crm"], crm_daily_credits=10,
-                                 crm_metadata_cache_dir=str(tmp_path))  # fmt: skip
+                                 metadata_cache_dir=str(tmp_path))  # fmt: skip
         first_run = TapZoho(config=config)
         first = {entry["tap_stream_id"] for entry in first_run.catalog_dict["streams"]}
         meter = zoho.emulator.stats.crm_credits_used

@@ -19,7 +19,7 @@ def test_only_changed_parents_cost_a_record_call(tmp_path):
     with run_emulator(scale=8, requests_per_minute=0, daily_limit=0, token_mint_limit=100) as zoho:
         crm = Crm.of(zoho.emulator)
         config = emulator_config(zoho.base_url, products=["crm"], crm_modules=["Sales_Orders"],
-                                 crm_metadata_cache_dir=str(tmp_path))  # fmt: skip
+                                 metadata_cache_dir=str(tmp_path))  # fmt: skip
         stats = zoho.emulator.stats.requests_by_route
         first = run_tap(config, streams=STREAMS)
         after_first = stats[RECORD_ROUTE]
