@@ -92,6 +92,12 @@ def test_second_run_resumes_from_meltano_state_and_loads_only_changes(
     # Details are fetched per changed header: from scratch that is every invoice of both
     # orgs; from Meltano's state only the two paid ones (and the lookback's neighbours).
     assert first["books:/invoices/{id}"] == 2 * SCALE
+    # Meltano discovers before every run; the metadata cache (meltano.yml) makes the
+    # second run's discovery read no organization's custom-field definitions again.
+    for product in ("books", "inventory"):
+        assert first[f"{product}:/settings/preferences"] == len(ORGS)
+        assert f"{product}:/settings/preferences" not in second
+    assert len(list((project.root / ".meltano/run/tap-zoho/metadata").iterdir())) == 2 * len(ORGS)
     assert second.get("books:/invoices/{id}", 0) <= 4
     assert second.get("books:/salesorders/{id}", 0) <= 3
     assert sum(second.values()) < sum(first.values()) / 5
