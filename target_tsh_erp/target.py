@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["TargetTshErp"]
 
 DEFAULT_BATCH_SIZE_ROWS = 5000
-MAX_BATCH_BYTES = 24 * 1024 * 1024
+MAX_BATCH_BYTES = 12 * 1024 * 1024
 """Input bytes held before a flush whatever `batch_size_rows` says: caps memory."""
 
 
@@ -96,7 +96,7 @@ class TargetTshErp(Target):
             default=DEFAULT_BATCH_SIZE_ROWS,
             description=(
                 "Records per transaction (all streams together). Input is also flushed "
-                "every 24 MB, so memory stays bounded whatever this says."
+                "every 12 MB, so memory stays bounded whatever this says."
             ),
         ),
     ).to_dict()

@@ -397,8 +397,6 @@ class ErpWriter:
             if unchanged:
                 part.rows = [row for row in part.rows if row[0] not in unchanged]
                 part.mappable = [m for m in part.mappable if m[0] not in unchanged]
-            if part.rows:
-                self._land_raw(connection, part, batch)
         for part in prepared.raw:
             mapper = mapper_for(part.info.stream)
             if mapper is not None:
@@ -406,6 +404,10 @@ class ErpWriter:
                     part.info.stream, mapper, [m[1] for m in part.mappable],
                     [m[2] for m in part.mappable], batch,
                 )
+            part.mappable = []  # the parsed records are the batch's largest part: free them
+        for part in prepared.raw:
+            if part.rows:
+                self._land_raw(connection, part, batch)
         if prepared.deletions:
             self._apply_crm_deletions(connection, prepared.deletions, batch)
         self._merge(connection, batch)
