@@ -3,6 +3,9 @@
 Used by the Singer target (one transaction per batch), by `tsh-erp remap` and by the
 webhook service (`apply_records`, in the service's own transaction). Per batch:
 
+0. records whose stored raw row has the same key and content hash (`record_hash`),
+   deletion mark and table version are skipped (one indexed lookup per stream): no
+   COPY, no mapping, no merge; this is most of an update run;
 1. every record lands in `<raw>.<stream>` (COPY into a temp stage, then one
    `INSERT ... ON CONFLICT DO UPDATE` per stream);
 2. records of mapped streams become ERP rows (pure mappers); a record that cannot be
