@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tap_zoho.api.auth import TokenManager
 from tap_zoho.tap import TapZoho
-from tap_zoho.testing import emulator_config
+from tap_zoho.testing import emulator_config, run_tap, select_only
 from tests.tap_zoho.conftest import ORG_IN, ORG_US
 
 if TYPE_CHECKING:
@@ -120,3 +120,19 @@ def test_a_refused_settings_call_is_not_cached(fresh_zoho, tmp_path: Path):
     granted, granted_stats = discover(fresh_zoho, config)
     assert granted["books_invoices"]["cf_freight_estimate"] == {"type": ["number", "null"]}
     assert granted_stats["requests_by_route"][BOOKS] == 1  # the refused one, asked again
+
+
+def test_a_catalog_run_neither_calls_nor_touches_the_cache(fresh_zoho, tmp_path: Path):
+    catalog = select_only(
+        TapZoho(config=emulator_config(fresh_zoho.base_url, products=["books"])).catalog_dict,
+        {"books_invoices"},
+    )
+    config = emulator_config(fresh_zoho.base_url, products=["books"],
+                             metadata_cache_dir=str(tmp_path / "metadata"))  # fmt: skip
+    fresh_zoho.emulator.stats.reset()
+    result = run_tap(config, catalog=catalog)
+    assert BOOKS not in fresh_zoho.emulator.stats.snapshot()["requests_by_route"]
+    assert not (tmp_path / "metadata").exists()  # a cold cache stays cold: nothing read
+    india = [r for r in result.records["books_invoices"] if r["organization_id"] == ORG_IN]
+    assert india
+    assert all(isinstance(r["cf_dispatch_priority"], int | float) for r in india)
