@@ -164,7 +164,13 @@ class RawRegistry:
                 " modified_at timestamptz, record jsonb NOT NULL,"
                 " synced_at timestamptz NOT NULL DEFAULT now(),"
                 " deleted_at timestamptz, table_version bigint, record_hash bytea)"
+                " WITH (toast_tuple_target = 8160)"
             ).format(ident, key_defs, extra)
+        )
+        # Records of a few KB stay inline and uncompressed: pglz (the embedded build has
+        # no lz4) on every landed record was the largest PostgreSQL cost of a first load.
+        connection.execute(
+            sql.SQL("ALTER TABLE {} SET (toast_tuple_target = 8160)").format(ident)
         )
         connection.execute(
             sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS record_hash bytea").format(ident)

@@ -321,7 +321,7 @@ class ErpWriter:
                 "CREATE TEMP TABLE IF NOT EXISTS {} (ord integer, {},"
                 " organization_id text, modified_at timestamptz, record jsonb,"
                 " deleted_at timestamptz, table_version bigint, record_hash bytea)"
-                " ON COMMIT DELETE ROWS"
+                " WITH (toast_tuple_target = 8160) ON COMMIT DELETE ROWS"
             ).format(
                 sql.Identifier(_RAW_STAGE),
                 sql.SQL(", ").join(
