@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 from psycopg import sql
@@ -242,18 +242,32 @@ class _Batch:
     reject_records: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
+class _Mapped(NamedTuple):
+    """One record's mapping, made in `prepare` and used in `execute` unless unchanged."""
+
+    position: int
+    """The record's raw stage ordinal (how `execute` knows it is unchanged)."""
+    key: str
+    rows: list[tuple[str, tuple[Any, ...]]]
+    """(ERP table, stage row) pairs, ordinals already taken in record order."""
+    reject: tuple[str, str] | None
+    """Why the mapping refused the record and its JSON (then `rows` is empty)."""
+
+
 @dataclass(slots=True)
 class _RawPart:
-    """One stream's raw stage rows, ready to COPY, and its records to map.
+    """One stream's raw stage rows, ready to COPY, and its records' mappings.
 
-    `mappable` holds (stage ordinal, record, key text) of the records to map; they are
-    mapped only once the rows unchanged since the stored version are known (`execute`).
+    Records are mapped in `prepare`, on the caller's thread, so that the Python work of
+    mapping overlaps the previous batch's statements instead of adding to its writer
+    thread's time; `execute` then drops the mappings of unchanged records.
     """
 
     info: RawStream
     rows: list[tuple[Any, ...]]
     deduplicate: bool
-    mappable: list[tuple[int, Incoming, str]] = field(default_factory=list)
+    mapped: list[_Mapped] | None = None
+    """None for a stream no mapping knows."""
 
 
 @dataclass(slots=True)
@@ -399,15 +413,13 @@ class ErpWriter:
             prepared.unchanged += len(unchanged)
             if unchanged:
                 part.rows = [row for row in part.rows if row[0] not in unchanged]
-                part.mappable = [m for m in part.mappable if m[0] not in unchanged]
-        for part in prepared.raw:
-            mapper = mapper_for(part.info.stream)
-            if mapper is not None:
-                prepared.mapped_keys[part.info.stream] = self._map(
-                    part.info.stream, mapper, [m[1] for m in part.mappable],
-                    [m[2] for m in part.mappable], batch,
+            if part.mapped is not None:
+                prepared.mapped_keys[part.info.stream] = self._collect(
+                    part.info.stream,
+                    (m for m in part.mapped if m.position not in unchanged),
+                    batch,
                 )
-            part.mappable = []  # the parsed records are the batch's largest part: free them
+                part.mapped = None
         for part in prepared.raw:
             if part.rows:
                 self._land_raw(connection, part, batch)
@@ -472,7 +484,12 @@ class ErpWriter:
                 hashlib.blake2b(text.encode(), digest_size=16).digest(),
             ))
         unique = len(set(key_texts)) == len(key_texts)
-        prepared.raw.append(_RawPart(info, staged, deduplicate=not unique, mappable=mappable))
+        mapper = mapper_for(info.stream)
+        mapped = None if mapper is None else [
+            self._map_one(info.stream, mapper, item, key, position, ordinal=batch.ordinal)
+            for position, item, key in mappable
+        ]
+        prepared.raw.append(_RawPart(info, staged, deduplicate=not unique, mapped=mapped))
 
     def _unchanged(self, connection: psycopg.Connection[Any], part: _RawPart) -> set[int]:
         """Stage ordinals of records whose stored raw row already holds exactly them.
@@ -676,7 +693,44 @@ class ErpWriter:
         return statement
 
     @staticmethod
+    def _map_one(  # noqa: PLR0913 - one record and where its rows go
+        stream: str,
+        mapper: Mapper,
+        item: Incoming,
+        key: str,
+        position: int,
+        *,
+        ordinal: Iterator[int],
+    ) -> _Mapped:
+        """Map one record to ERP stage rows, or say why it is rejected."""
+        try:
+            produced = mapper(item.record, stream)
+        except MappingError as error:
+            return _Mapped(position, key, [], (str(error), record_json(item.record)))
+        rows: list[tuple[str, tuple[Any, ...]]] = []
+        for row, row_position in zip(produced, ordinal, strict=False):
+            values = row.values
+            rows.append((row.table, (row_position,
+                                     *[values.get(column) for column in _COLUMNS[row.table]])))
+        return _Mapped(position, key, rows, None)
+
+    @staticmethod
+    def _collect(stream: str, mapped: Iterable[_Mapped], batch: _Batch) -> list[str]:
+        """Put mappings into the batch; return the keys mapped without a reject."""
+        keys: list[str] = []
+        for record in mapped:
+            if record.reject is not None:
+                reason, record_text = record.reject
+                batch.result.rejects.append(Reject(stream, record.key, reason))
+                batch.reject_records[stream, record.key] = record_text
+                continue
+            keys.append(record.key)
+            for table, row in record.rows:
+                batch.rows.setdefault(table, []).append(row)
+        return keys
+
     def _map(
+        self,
         stream: str,
         mapper: Mapper,
         items: Sequence[Incoming],
@@ -684,21 +738,9 @@ class ErpWriter:
         batch: _Batch,
     ) -> list[str]:
         """Map records to ERP rows; return the keys mapped without a reject."""
-        mapped: list[str] = []
-        for item, key in zip(items, keys, strict=True):
-            try:
-                produced = mapper(item.record, stream)
-            except MappingError as error:
-                batch.result.rejects.append(Reject(stream, key, str(error)))
-                batch.reject_records[stream, key] = record_json(item.record)
-                continue
-            mapped.append(key)
-            for row, position in zip(produced, batch.ordinal, strict=False):
-                values = row.values
-                batch.rows.setdefault(row.table, []).append(
-                    (position, *[values.get(column) for column in _COLUMNS[row.table]])
-                )
-        return mapped
+        mapped = [self._map_one(stream, mapper, item, key, index, ordinal=batch.ordinal)
+                  for index, (item, key) in enumerate(zip(items, keys, strict=True))]
+        return self._collect(stream, mapped, batch)
 
     def _apply_crm_deletions(
         self,
