@@ -5,7 +5,8 @@ webhook service (`apply_records`, in the service's own transaction). Per batch:
 
 0. records whose stored raw row has the same key and content hash (`record_hash`),
    deletion mark and table version are skipped (one indexed lookup per stream): no
-   COPY, no mapping, no merge; this is most of an update run;
+   COPY, no merge (their mappings, made in `prepare`, are dropped); this is most of an
+   update run;
 1. every record lands in `<raw>.<stream>` (COPY into a temp stage, then one
    `INSERT ... ON CONFLICT DO UPDATE` per stream);
 2. records of mapped streams become ERP rows (pure mappers); a record that cannot be
@@ -374,12 +375,14 @@ class ErpWriter:
         return self.execute(connection, self.prepare(batches), publish_event=publish_event)
 
     def prepare(self, batches: Mapping[str, Sequence[Incoming]]) -> PreparedBatch:
-        """The database-free half of a write: keys, JSON text, hashes, raw stage rows.
+        """The database-free half of a write: keys, JSON text, hashes, stage and ERP rows.
 
         Pure Python, so a caller may prepare the next batch while the previous one is
-        still executing. Mapping waits for `execute`, which first learns which records
-        are unchanged and maps only the others. Every stream must have been described
-        with `ensure_stream`.
+        still executing. Records are mapped here too, although `execute` will drop the
+        mappings of the records it finds unchanged: mapping there kept PostgreSQL idle
+        while the writer thread mapped, which cost a first load more than mapping the
+        unchanged records of an update run costs it. Every stream must have been
+        described with `ensure_stream`.
         """
         prepared = PreparedBatch()
         for stream, items in batches.items():
