@@ -255,3 +255,19 @@ def test_apply_records_is_inside_the_callers_transaction(conn, writer, settings)
     apply_records(conn, "books_bills", [{"organization_id": ORG, "bill_id": "b"}],
                   writer=writer, key_properties=["organization_id", "bill_id"])
     assert q(conn, settings, "SELECT bill_id FROM {raw}.books_bills") == [("b",)]
+
+
+def test_unchanged_rejected_record_is_not_rejected_again_and_keeps_its_stored_reject(
+    conn, writer, settings
+):
+    bad = item(status="archived")  # not a status the ERP knows: a mapping reject
+    first = apply_records(conn, "books_items", [bad], writer=writer)
+    assert [r.reason for r in first.rejects] == ["unknown item status 'archived'"]
+    stored = "SELECT reason, record->>'status' FROM {raw}.rejects WHERE stream = 'books_items'"
+    assert q(conn, settings, stored) == [("unknown item status 'archived'", "archived")]
+    again = apply_records(conn, "books_items", [bad], writer=writer)
+    assert (again.raw_written, dict(again.erp_written), again.rejects) == (0, {}, [])
+    assert q(conn, settings, stored) == [("unknown item status 'archived'", "archived")]
+    fixed = apply_records(conn, "books_items", [item(t=T2)], writer=writer)
+    assert fixed.erp_written["products"] == 1
+    assert q(conn, settings, stored) == []
