@@ -48,6 +48,7 @@ from bench_target import (  # noqa: E402
     ratios,
     rewritten,
     run_child,
+    run_references,
     xmins,
 )
 
@@ -240,18 +241,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         results[REVISED] = {**run_child(tsh, revised), "records": sum(revised_counts.values())}
         checks["revised_lines_sent"] = sum(revised_counts[spec[1]] for spec in KINDS.values())
         checks["revised_live_erp_lines"] = _live_lines(url, erp_tables[:3])
-        if not args.skip_target_postgres:
-            tp_config = work / "tp.json"
-            tp_config.write_text(json.dumps({
-                "sqlalchemy_url": url.replace("postgresql://", "postgresql+psycopg://"),
-                "use_copy": True, "default_target_schema": "bench_tp",
-            }))
-            results["target-postgres (use_copy)"] = run_child(
-                [str(BIN / "target-postgres"), "--config", str(tp_config)], data
-            )
-        results["floor: COPY + upsert, one table"] = run_child(
-            [sys.executable, __file__, "--floor", str(data), url], data
-        )
+        results |= run_references(work, url, data, floor_script=Path(__file__),
+                                  with_target_postgres=not args.skip_target_postgres)
     for result in results.values():
         result["rows_per_s"] = round(result.get("records", records) / result["seconds"], 1)
     for label, sent, live in (("first", "lines_sent", "live_erp_lines"),

@@ -222,18 +222,8 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             "erp_rows_rewritten": rewritten(url, "erp.products", products),
             "raw_rows_rewritten": rewritten(url, "zoho_raw.inventory_items", raw),
         }
-        if not args.skip_target_postgres:
-            tp_config = work / "tp.json"
-            tp_config.write_text(json.dumps({
-                "sqlalchemy_url": url.replace("postgresql://", "postgresql+psycopg://"),
-                "use_copy": True, "default_target_schema": "bench_tp",
-            }))
-            results["target-postgres (use_copy)"] = run_child(
-                [str(BIN / "target-postgres"), "--config", str(tp_config)], data
-            )
-        results["floor: COPY + upsert, one table"] = run_child(
-            [sys.executable, __file__, "--floor", str(data), url], data
-        )
+        results |= run_references(work, url, data, floor_script=Path(__file__),
+                                  with_target_postgres=not args.skip_target_postgres)
     for result in results.values():
         result["rows_per_s"] = round(args.records / result["seconds"], 1)
     return {
@@ -242,6 +232,29 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "validated_records": validated, "results": results,
         "ratios": ratios(results), "goals": GOALS,
     }
+
+
+def run_references(
+    work: Path, url: str, data: Path, *, floor_script: Path, with_target_postgres: bool
+) -> dict[str, dict[str, Any]]:
+    """The same file through target-postgres (use_copy, its defaults) and the floor.
+
+    `floor_script` is the benchmark whose `--floor FILE URL` loads the file into one table.
+    """
+    results: dict[str, dict[str, Any]] = {}
+    if with_target_postgres:
+        tp_config = work / "tp.json"
+        tp_config.write_text(json.dumps({
+            "sqlalchemy_url": url.replace("postgresql://", "postgresql+psycopg://"),
+            "use_copy": True, "default_target_schema": "bench_tp",
+        }))
+        results["target-postgres (use_copy)"] = run_child(
+            [str(BIN / "target-postgres"), "--config", str(tp_config)], data
+        )
+    results["floor: COPY + upsert, one table"] = run_child(
+        [sys.executable, str(floor_script), "--floor", str(data), url], data
+    )
+    return results
 
 
 def ratios(results: dict[str, dict[str, float]]) -> dict[str, float | None]:
