@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -29,6 +30,27 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def process_env(
+    settings: ServiceSettings, database_url: str, **extra: str
+) -> dict[str, str]:
+    """The environment a `zoho-webhooks` subprocess reads these settings from (tests).
+
+    `extra` adds or overrides `ZOHO_WEBHOOKS_*` variables, e.g. `CLAIM_BATCH="5"`.
+    """
+    return {
+        **os.environ,
+        "ZOHO_WEBHOOK_SECRET": settings.webhook_secret,
+        "ZOHO_WEBHOOKS_DATABASE_URL": database_url,
+        "ZOHO_WEBHOOKS_SCHEMA": settings.service_schema,
+        "ZOHO_WEBHOOKS_ERP_SCHEMA": settings.erp_schema,
+        "ZOHO_WEBHOOKS_RAW_SCHEMA": settings.raw_schema,
+        "ZOHO_WEBHOOKS_NOTIFY_CHANNEL": settings.notify_channel,
+        "ZOHO_WEBHOOKS_POLL_SECONDS": str(settings.poll_seconds),
+        **{f"ZOHO_WEBHOOKS_{name}": value for name, value in extra.items()},
+        **{f"TAP_ZOHO_{key.upper()}": str(value) for key, value in settings.zoho.items()},
+    }
 
 
 def demo_zoho_settings(emulator_url: str) -> dict[str, Any]:

@@ -28,7 +28,12 @@ from tests.reliability.conftest import record_campaign
 from zoho_emulator.testing import run_emulator
 from zoho_webhooks.inbox import WEBHOOK_PROCESSED
 from zoho_webhooks.settings import ServiceSettings
-from zoho_webhooks.testing import DEMO_WEBHOOK_SECRET, demo_zoho_settings, run_service
+from zoho_webhooks.testing import (
+    DEMO_WEBHOOK_SECRET,
+    demo_zoho_settings,
+    process_env,
+    run_service,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -73,17 +78,8 @@ def _settings(zoho: RunningEmulator, n: int) -> ServiceSettings:
 
 
 def _worker(settings: ServiceSettings, database_url: str, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ,
-           "ZOHO_WEBHOOK_SECRET": settings.webhook_secret,
-           "ZOHO_WEBHOOKS_DATABASE_URL": database_url,
-           "ZOHO_WEBHOOKS_SCHEMA": settings.service_schema,
-           "ZOHO_WEBHOOKS_ERP_SCHEMA": settings.erp_schema,
-           "ZOHO_WEBHOOKS_RAW_SCHEMA": settings.raw_schema,
-           "ZOHO_WEBHOOKS_NOTIFY_CHANNEL": settings.notify_channel,
-           "ZOHO_WEBHOOKS_POLL_SECONDS": "0.05",
-           # Small claims: the drain spans many commits, so kills land between and inside them.
-           "ZOHO_WEBHOOKS_CLAIM_BATCH": "5",
-           **{f"TAP_ZOHO_{k.upper()}": str(v) for k, v in settings.zoho.items()}}  # fmt: skip
+    # Small claims: the drain spans many commits, so kills land between and inside them.
+    env = process_env(settings, database_url, CLAIM_BATCH="5")
     with log.open("ab") as sink:
         return subprocess.Popen([str(WORKER), "--log-level", "INFO", "work"], env=env,
                                 stdout=sink, stderr=sink)  # fmt: skip

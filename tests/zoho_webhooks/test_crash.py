@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import requests
 from tests.zoho_webhooks.conftest import ORG
 from tests.zoho_webhooks.support import erp_rows, inbox_rows, outbox, settled, wait_for
 from zoho_webhooks.inbox import WEBHOOK_PROCESSED
-from zoho_webhooks.testing import free_port
+from zoho_webhooks.testing import free_port, process_env
 
 if TYPE_CHECKING:
     import psycopg
@@ -28,15 +27,7 @@ ACKED = {200, 202}
 
 
 def start(settings: ServiceSettings, database_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ,
-           "ZOHO_WEBHOOK_SECRET": settings.webhook_secret,
-           "ZOHO_WEBHOOKS_DATABASE_URL": database_url,
-           "ZOHO_WEBHOOKS_SCHEMA": settings.service_schema,
-           "ZOHO_WEBHOOKS_ERP_SCHEMA": settings.erp_schema,
-           "ZOHO_WEBHOOKS_RAW_SCHEMA": settings.raw_schema,
-           "ZOHO_WEBHOOKS_NOTIFY_CHANNEL": settings.notify_channel,
-           "ZOHO_WEBHOOKS_POLL_SECONDS": "0.05",
-           **{f"TAP_ZOHO_{k.upper()}": str(v) for k, v in settings.zoho.items()}}  # fmt: skip
+    env = process_env(settings, database_url)
     process = subprocess.Popen(
         [str(BIN), "--log-level", "WARNING", "serve", "--port", str(port)], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
