@@ -37,11 +37,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 from psycopg import sql
 
-from target_tsh_erp.erp_tables import TABLES, TABLES_BY_NAME, TableSpec
+from target_tsh_erp.erp_tables import TABLES, TABLES_BY_NAME, ParentRef, TableSpec
 from target_tsh_erp.events import ENTITY_SYNCED, publish
 from target_tsh_erp.links import LINK_TABLES, link_customers_to_crm
 from target_tsh_erp.mapping import MappingError, mapper_for, modification_field
 from target_tsh_erp.mapping.registry import DELETED_RECORDS_STREAM, known_key_properties
+from target_tsh_erp.new_rows import copy_new_rows, key_payload
 from target_tsh_erp.raw import RawRegistry, RawStream
 
 if TYPE_CHECKING:
@@ -269,6 +270,9 @@ class _RawPart:
     deduplicate: bool
     mapped: list[_Mapped] | None = None
     """None for a stream no mapping knows."""
+    stored: set[int] = field(default_factory=set)
+    """Stage ordinals of records whose key is already stored (they are merged, not
+    COPYed straight into the landing table)."""
 
 
 @dataclass(slots=True)
@@ -288,6 +292,9 @@ _COLUMNS = {name: spec.column_names for name, spec in TABLES_BY_NAME.items()}
 _RAW_STAGE = "_tsh_raw_stage"
 MAX_KEY_PROPERTIES = 8
 """Key properties a raw landing table supports (Zoho streams use two or three)."""
+_RAW_ORGANIZATION = 1 + MAX_KEY_PROPERTIES
+"""Where a raw stage row (ord, k1..k8, organization, modified, record, deleted, version,
+hash) holds the organization; the landing table's own columns follow it."""
 _STAGE_TYPES = {"organization_id": "text", "zoho_id": "text", "source_stream": "text",
                 "source_modified_at": "timestamptz", "deleted_at": "timestamptz"}
 
@@ -412,7 +419,9 @@ class ErpWriter:
             return result
         self._ensure_stages(connection)
         for part in prepared.raw:
-            unchanged = self._unchanged(connection, part)
+            stored = self._stored(connection, part)
+            part.stored = set(stored)
+            unchanged = {position for position, same in stored.items() if same}
             prepared.unchanged += len(unchanged)
             if unchanged:
                 part.rows = [row for row in part.rows if row[0] not in unchanged]
@@ -494,20 +503,21 @@ class ErpWriter:
         ]
         prepared.raw.append(_RawPart(info, staged, deduplicate=not unique, mapped=mapped))
 
-    def _unchanged(self, connection: psycopg.Connection[Any], part: _RawPart) -> set[int]:
-        """Stage ordinals of records whose stored raw row already holds exactly them.
+    def _stored(self, connection: psycopg.Connection[Any], part: _RawPart) -> dict[int, bool]:
+        """Stage ordinals of records whose key is stored -> whether it holds exactly them.
 
-        Same key, same content hash, same deletion mark and table version: landing it
-        would write nothing and mapping it would give the ERP rows already stored (the
+        Same key, same content hash, same deletion mark and table version (True): landing
+        it would write nothing and mapping it would give the ERP rows already stored (the
         ERP layer is derived from the raw one; a mapping change is applied by
         `tsh-erp remap`). Such records skip the COPY, the mapping and the merges, which
-        is most of an update run. One indexed lookup per stream and batch. Keys repeated
+        is most of an update run. A record whose key is absent is COPYed straight into
+        the landing table. One indexed lookup per stream and batch. Keys repeated
         within the batch are left to the merge, which picks the newest.
         """
         info = part.info
         key_count = len(info.key_columns)
         if not key_count or not part.rows:
-            return set()
+            return {}
         rows = part.rows
         if part.deduplicate:
             seen = Counter(row[1:1 + key_count] for row in rows)
@@ -522,12 +532,11 @@ class ErpWriter:
         ]).decode()
         found = connection.execute(
             sql.SQL(
-                "SELECT (u.e->>0)::integer FROM jsonb_array_elements(%s::jsonb) AS u(e)"
-                " JOIN {target} o ON {match}"
-                " WHERE o.record_hash = decode(u.e->>{hash}, 'hex')"
+                "SELECT (u.e->>0)::integer, coalesce(o.record_hash = decode(u.e->>{hash}, 'hex')"
                 " AND o.deleted_at IS NOT DISTINCT FROM (u.e->>{deleted})::timestamptz"
                 " AND o.table_version IS NOT DISTINCT FROM"
-                "   coalesce((u.e->>{version})::bigint, o.table_version)"
+                "   coalesce((u.e->>{version})::bigint, o.table_version), false)"
+                " FROM jsonb_array_elements(%s::jsonb) AS u(e) JOIN {target} o ON {match}"
             ).format(
                 target=sql.Identifier(self.settings.raw_schema, info.table),
                 match=sql.SQL(" AND ").join(
@@ -540,7 +549,7 @@ class ErpWriter:
             ),
             (payload,),
         ).fetchall()
-        return {row[0] for row in found}
+        return dict(found)
 
     @staticmethod
     def _storable(item: Incoming) -> tuple[Incoming, str, str, bool]:
@@ -571,29 +580,73 @@ class ErpWriter:
     def _land_raw(
         self, connection: psycopg.Connection[Any], part: _RawPart, batch: _Batch
     ) -> None:
-        """COPY a stream's staged rows and merge them into its landing table."""
-        stage = sql.Identifier(_RAW_STAGE)
+        """Land a stream's rows: new keys by COPY into the table, the rest merged.
+
+        Lines of the documents landed are then swept (`_raw_removed_lines_sql`).
+        """
+        info = part.info
+        key_count = len(info.key_columns)
+        fresh = part.rows
+        if key_count:
+            repeated = (Counter(row[1:1 + key_count] for row in part.rows)
+                        if part.deduplicate else None)
+            fresh = [row for row in part.rows if row[0] not in part.stored
+                     and (repeated is None or repeated[row[1:1 + key_count]] == 1)]
+        rest = part.rows
+        if fresh and copy_new_rows(
+            connection, self._raw_copy_sql(info),
+            [(*row[1:1 + key_count],
+              *(() if info.has_organization_key else (row[_RAW_ORGANIZATION],)),
+              *row[_RAW_ORGANIZATION + 1:]) for row in fresh],
+            table=f"{self.settings.raw_schema}.{info.table}",
+        ):
+            batch.result.raw_written += len(fresh)
+            copied = {row[0] for row in fresh}
+            rest = [row for row in part.rows if row[0] not in copied]
         with connection.cursor() as cursor:
-            with cursor.copy(
-                sql.SQL(
-                    "COPY {} (ord, {}, organization_id, modified_at, record, deleted_at,"
-                    " table_version, record_hash) FROM STDIN"
-                ).format(
-                    stage,
-                    sql.SQL(", ").join(
-                        sql.Identifier(f"k{i}") for i in range(1, MAX_KEY_PROPERTIES + 1)
-                    ),
-                )
-            ) as copy:
-                for row in part.rows:
-                    copy.write_row(row)
-            cursor.execute(self._raw_merge_sql(part.info, deduplicate=part.deduplicate))
-            batch.result.raw_written += max(cursor.rowcount, 0)
-            removed = self._raw_removed_lines_sql(part.info)
+            if rest:
+                self._merge_raw(cursor, part, rest, batch)
+            removed = self._raw_removed_lines_sql(info)
             if removed is not None:
-                cursor.execute(removed)
+                documents = {(row[1], row[2]) for row in part.rows}
+                cursor.execute(removed, (key_payload(documents),))
                 batch.result.raw_written += max(cursor.rowcount, 0)
-            cursor.execute(sql.SQL("DELETE FROM {}").format(stage))
+
+    def _raw_copy_sql(self, info: RawStream) -> sql.Composed:
+        """COPY into the landing table itself, for records whose key is not stored."""
+        columns = [*info.key_columns,
+                   *(() if info.has_organization_key else ("organization_id",)),
+                   "modified_at", "record", "deleted_at", "table_version", "record_hash"]
+        return sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(self.settings.raw_schema, info.table),
+            sql.SQL(", ").join(map(sql.Identifier, columns)),
+        )
+
+    def _merge_raw(
+        self,
+        cursor: psycopg.Cursor[Any],
+        part: _RawPart,
+        rows: Sequence[tuple[Any, ...]],
+        batch: _Batch,
+    ) -> None:
+        """COPY rows into the raw stage and merge them into the landing table."""
+        stage = sql.Identifier(_RAW_STAGE)
+        with cursor.copy(
+            sql.SQL(
+                "COPY {} (ord, {}, organization_id, modified_at, record, deleted_at,"
+                " table_version, record_hash) FROM STDIN"
+            ).format(
+                stage,
+                sql.SQL(", ").join(
+                    sql.Identifier(f"k{i}") for i in range(1, MAX_KEY_PROPERTIES + 1)
+                ),
+            )
+        ) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(self._raw_merge_sql(part.info, deduplicate=part.deduplicate))
+        batch.result.raw_written += max(cursor.rowcount, 0)
+        cursor.execute(sql.SQL("DELETE FROM {}").format(stage))
 
     def _raw_removed_lines_sql(self, info: RawStream) -> sql.Composed | None:
         """Soft-delete raw lines no longer in their document (line-item streams only).
@@ -602,9 +655,9 @@ class ErpWriter:
         document's `parent_last_modified_time`. A stored line dated before the newest
         stored line of the same document is not in that newer version: it was removed.
         Its `modified_at` moves to that version's time, so a stale re-delivery of the old
-        version is older than the stored row and cannot bring it back. Only documents in
-        the stage are swept; lines of the newest version are never touched, so a version
-        split across two batches ends with all its lines live.
+        version is older than the stored row and cannot bring it back. Only the documents
+        landed (the statement's JSON parameter) are swept; lines of the newest version are
+        never touched, so a version split across two batches ends with all its lines live.
         """
         if not info.stream.endswith("_line_items") or len(info.key_columns) != 3:  # noqa: PLR2004 - (organization, document, line)
             return None
@@ -615,13 +668,14 @@ class ErpWriter:
         return sql.SQL(
             "WITH documents AS (SELECT r.organization_id, r.{doc} AS document,"
             "   max(r.modified_at) AS newest FROM {target} r"
-            "   WHERE (r.organization_id, r.{doc}) IN (SELECT DISTINCT k1, k2 FROM {stage})"
+            "   WHERE (r.organization_id, r.{doc}) IN"
+            "     (SELECT u.e->>0, u.e->>1 FROM json_array_elements(%s::json) AS u(e))"
             "   GROUP BY 1, 2)"
             " UPDATE {target} t SET deleted_at = d.newest, modified_at = d.newest,"
             " synced_at = now() FROM documents d"
             " WHERE t.organization_id = d.organization_id AND t.{doc} = d.document"
             "   AND t.deleted_at IS NULL AND t.modified_at < d.newest"
-        ).format(doc=document, target=target, stage=sql.Identifier(_RAW_STAGE))
+        ).format(doc=document, target=target)
 
     def _raw_merge_sql(self, info: RawStream, *, deduplicate: bool) -> sql.Composed:
         """The raw upsert; `deduplicate` keeps the newest of repeated keys in a batch.
@@ -808,6 +862,13 @@ class ErpWriter:
     # ------------------------------------------------------------------ ERP merge
 
     def _merge(self, connection: psycopg.Connection[Any], batch: _Batch) -> None:
+        """Write the batch's ERP rows, parents before children.
+
+        Per table: rows whose natural key is not stored (and occurs once in the batch)
+        are COPYed into the table with their parents resolved here; the rest are staged
+        and merged under the stale-update guard. Then lines removed from the batch's
+        documents are swept and children that arrived before these parents are linked.
+        """
         rows, result = batch.rows, batch.result
         touched: set[str] = set()
         with connection.cursor() as cursor:
@@ -815,37 +876,171 @@ class ErpWriter:
                 table_rows = rows.get(spec.name)
                 if not table_rows:
                     continue
-                self._ensure_erp_stage(connection, spec)
-                stage = sql.Identifier(f"_tsh_stage_{spec.name}")
-                with cursor.copy(
-                    sql.SQL("COPY {} (ord, {}) FROM STDIN").format(
-                        stage, sql.SQL(", ").join(map(sql.Identifier, spec.column_names))
-                    )
-                ) as copy:
-                    for row in table_rows:
-                        copy.write_row(row)
-                natural_keys = {(row[1], row[2]) for row in table_rows}
-                statements = self._merge_statements(
-                    spec, deduplicate=len(natural_keys) != len(table_rows)
-                )
-                for statement in statements[:-2]:
-                    cursor.execute(statement)
-                cursor.execute(statements[-2])
-                written = max(cursor.rowcount, 0)
+                written = self._write_table(connection, cursor, spec, table_rows)
+                keys = key_payload({(row[1], row[2]) for row in table_rows})
                 if spec.document_column:
-                    cursor.execute(self._removed_lines_sql(spec))
+                    at = 1 + spec.column_names.index(spec.document_column)
+                    cursor.execute(self._removed_lines_sql(spec), (key_payload(
+                        {(row[1], row[at]) for row in table_rows if row[at] is not None}),))
                     written += max(cursor.rowcount, 0)
                 for child, statement in self._late_parent_sql(spec):
-                    cursor.execute(statement)
+                    cursor.execute(statement, (keys,))
                     if cursor.rowcount > 0:
                         result.erp_written[child] += cursor.rowcount
                         touched.add(child)
-                cursor.execute(statements[-1])
                 if written:
                     result.erp_written[spec.name] += written
                     touched.add(spec.name)
         if touched & LINK_TABLES:
             link_customers_to_crm(connection, self.settings.erp_schema)
+
+    def _write_table(
+        self,
+        connection: psycopg.Connection[Any],
+        cursor: psycopg.Cursor[Any],
+        spec: TableSpec,
+        table_rows: list[tuple[Any, ...]],
+    ) -> int:
+        """Insert or merge one table's rows; return how many rows were written."""
+        keys = Counter((row[1], row[2]) for row in table_rows)
+        stored = {tuple(found) for found in connection.execute(
+            sql.SQL(
+                "SELECT t.organization_id, t.zoho_id FROM json_array_elements(%s::json) AS u(e)"
+                " JOIN {}.{} t ON t.organization_id = u.e->>0 AND t.zoho_id = u.e->>1"
+            ).format(self._erp, sql.Identifier(spec.name)),
+            (key_payload(keys),),
+        )}
+        fresh = [row for row in table_rows
+                 if keys[row[1], row[2]] == 1 and (row[1], row[2]) not in stored]
+        written = 0
+        rest = table_rows
+        if fresh and copy_new_rows(
+            connection, self._erp_copy_sql(spec), self._with_parents(connection, spec, fresh),
+            table=f"{self.settings.erp_schema}.{spec.name}",
+        ):
+            written = len(fresh)
+            copied = {row[0] for row in fresh}
+            rest = [row for row in table_rows if row[0] not in copied]
+        if not rest:
+            return written
+        self._ensure_erp_stage(connection, spec)
+        stage = sql.Identifier(f"_tsh_stage_{spec.name}")
+        with cursor.copy(
+            sql.SQL("COPY {} (ord, {}) FROM STDIN").format(
+                stage, sql.SQL(", ").join(map(sql.Identifier, spec.column_names))
+            )
+        ) as copy:
+            for row in rest:
+                copy.write_row(row)
+        statements = self._merge_statements(
+            spec, deduplicate=len({(row[1], row[2]) for row in rest}) != len(rest)
+        )
+        for statement in statements[:-1]:
+            cursor.execute(statement)
+        written += max(cursor.rowcount, 0)
+        cursor.execute(statements[-1])
+        return written
+
+    def _erp_copy_sql(self, spec: TableSpec) -> sql.Composed:
+        """COPY into the ERP table itself: mapped columns, then one id per parent link."""
+        return sql.SQL("COPY {}.{} ({}) FROM STDIN").format(
+            self._erp, sql.Identifier(spec.name),
+            sql.SQL(", ").join(map(sql.Identifier, (
+                *spec.column_names, *(ref.fk_column for ref in spec.refs)))),
+        )
+
+    def _with_parents(
+        self,
+        connection: psycopg.Connection[Any],
+        spec: TableSpec,
+        rows: Sequence[tuple[Any, ...]],
+    ) -> list[tuple[Any, ...]]:
+        """Rows ready for `_erp_copy_sql`: parents resolved as the merge resolves them.
+
+        Per link: one lookup of the parents' surrogate ids, then placeholders for those
+        not stored yet (when the link makes them); a `fills` column gets the parent's
+        Zoho id, or NULL when no such parent is stored.
+        """
+        names = spec.column_names
+        values = [list(row[1:]) for row in rows]
+        for ref in spec.refs:
+            at = names.index(ref.zoho_id_column)
+            parents: dict[tuple[str, str], list[Any]] = {}
+            for row in values:
+                if row[at] is not None:
+                    parents[row[0], row[at]] = row  # the last row names the placeholder
+            ids = self._parent_ids(connection, ref.parent, parents)
+            missing = {key: row for key, row in parents.items() if key not in ids}
+            if ref.placeholder and missing:
+                ids |= self._insert_placeholders(connection, spec, ref, missing)
+                # A placeholder another writer inserted meanwhile is not returned.
+                ids |= self._parent_ids(connection, ref.parent,
+                                        [key for key in missing if key not in ids])
+            fills = None if ref.fills is None else names.index(ref.fills)
+            for row in values:
+                parent_id = ids.get((row[0], row[at]))
+                if fills is not None:
+                    row[fills] = row[at] if parent_id is not None else None
+                row.append(parent_id)
+        return [tuple(row) for row in values]
+
+    def _parent_ids(
+        self,
+        connection: psycopg.Connection[Any],
+        parent: str,
+        keys: Iterable[tuple[str, str]],
+    ) -> dict[tuple[str, str], int]:
+        """(organization, Zoho id) -> surrogate id of the stored rows of a parent table."""
+        payload = key_payload(keys)
+        if payload == "[]":
+            return {}
+        return {(found[0], found[1]): found[2] for found in connection.execute(
+            sql.SQL(
+                "SELECT p.organization_id, p.zoho_id, p.id"
+                " FROM json_array_elements(%s::json) AS u(e) JOIN {}.{} p"
+                " ON p.organization_id = u.e->>0 AND p.zoho_id = u.e->>1"
+            ).format(self._erp, sql.Identifier(parent)),
+            (payload,),
+        )}
+
+    def _insert_placeholders(
+        self,
+        connection: psycopg.Connection[Any],
+        spec: TableSpec,
+        ref: ParentRef,
+        parents: Mapping[tuple[str, str], Sequence[Any]],
+    ) -> dict[tuple[str, str], int]:
+        """Placeholder rows for the parents a child names before they arrive; their ids.
+
+        `parents`: (organization, parent Zoho id) -> the child's values (without `ord`)
+        whose `placeholder_columns` name the placeholder, as the merge's placeholders do.
+        """
+        copied = [(spec.column_names.index(child), parent)
+                  for child, parent in ref.placeholder_columns]
+        types = dict(TABLES_BY_NAME[ref.parent].columns)
+        payload = orjson.dumps(
+            [[organization, zoho_id, *(row[index] for index, _ in copied)]
+             for (organization, zoho_id), row in parents.items()],
+            default=_json_default,
+        ).decode()
+        return {(found[0], found[1]): found[2] for found in connection.execute(
+            sql.SQL(
+                "INSERT INTO {}.{} (organization_id, zoho_id, is_placeholder{})"
+                " SELECT u.e->>0, u.e->>1, true{} FROM json_array_elements(%s::json) AS u(e)"
+                " ON CONFLICT (organization_id, zoho_id) DO NOTHING"
+                " RETURNING organization_id, zoho_id, id"
+            ).format(
+                self._erp, sql.Identifier(ref.parent),
+                sql.SQL("").join(sql.SQL(", {}").format(sql.Identifier(parent))
+                                 for _, parent in copied),
+                sql.SQL("").join(
+                    sql.SQL(", (u.e->>{})::{}").format(sql.Literal(2 + index),
+                                                      sql.SQL(types[parent]))
+                    for index, (_, parent) in enumerate(copied)
+                ),
+            ),
+            (payload,),
+        )}
 
     def _late_parent_sql(self, parent: TableSpec) -> list[tuple[str, sql.Composed]]:
         """Link children that arrived before this parent, for refs that `fill` a column.
@@ -854,7 +1049,7 @@ class ErpWriter:
         belongs to), so a child stored first keeps a NULL link; when the parent is
         merged, the children naming it get the link and the filled Zoho id, exactly what
         the merge would resolve now, so their next delivery rewrites nothing. Only the
-        parents in this batch's stage are looked up (index on the child's id column).
+        parents of this batch are looked up (index on the child's id column).
         """
         statements: list[tuple[str, sql.Composed]] = []
         for child in TABLES:
@@ -863,22 +1058,22 @@ class ErpWriter:
                     continue
                 statements.append((child.name, sql.SQL(
                     "UPDATE {erp}.{child} t SET {fk} = p.id, {fills} = p.zoho_id,"
-                    " updated_at = now() FROM {stage} s JOIN {erp}.{parent} p"
-                    "   ON p.organization_id = s.organization_id AND p.zoho_id = s.zoho_id"
+                    " updated_at = now() FROM json_array_elements(%s::json) AS u(e)"
+                    " JOIN {erp}.{parent} p"
+                    "   ON p.organization_id = u.e->>0 AND p.zoho_id = u.e->>1"
                     " WHERE t.organization_id = p.organization_id AND t.{ref_id} = p.zoho_id"
                     "   AND t.{fk} IS NULL"
                 ).format(
                     erp=self._erp, child=sql.Identifier(child.name),
                     parent=sql.Identifier(parent.name), fk=sql.Identifier(ref.fk_column),
                     fills=sql.Identifier(ref.fills), ref_id=sql.Identifier(ref.zoho_id_column),
-                    stage=sql.Identifier(f"_tsh_stage_{parent.name}"),
                 )))
         return statements
 
     def _removed_lines_sql(self, spec: TableSpec) -> sql.Composed:
         """Soft-delete ERP lines no longer in their document (see `_raw_removed_lines_sql`).
 
-        Runs after the upsert, in the batch's transaction, for the documents in the stage.
+        Runs after the upsert, in the batch's transaction, for the batch's documents.
         The newest stored line time of a document is the newest version seen; a line
         dated before it was removed from the document. `source_modified_at` moves to that
         time so a stale copy of the line is rejected by the stale-update guard.
@@ -888,7 +1083,7 @@ class ErpWriter:
             "WITH documents AS (SELECT l.organization_id, l.{doc} AS document,"
             "   max(l.source_modified_at) AS newest FROM {erp}.{table} l"
             "   WHERE (l.organization_id, l.{doc}) IN"
-            "     (SELECT DISTINCT organization_id, {doc} FROM {stage} WHERE {doc} IS NOT NULL)"
+            "     (SELECT u.e->>0, u.e->>1 FROM json_array_elements(%s::json) AS u(e))"
             "   GROUP BY 1, 2)"
             " UPDATE {erp}.{table} t SET deleted_at = d.newest, source_modified_at = d.newest,"
             " synced_at = now(), updated_at = now() FROM documents d"
@@ -896,7 +1091,6 @@ class ErpWriter:
             "   AND t.deleted_at IS NULL AND t.source_modified_at < d.newest"
         ).format(
             doc=sql.Identifier(str(spec.document_column)), erp=erp, table=table,
-            stage=sql.Identifier(f"_tsh_stage_{spec.name}"),
         )
 
     def _parent_joins(
