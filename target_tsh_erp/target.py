@@ -12,11 +12,12 @@ import contextlib
 import gc
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import psycopg
+from psycopg import errors
 from singer_sdk import Target
 from singer_sdk import typing as th
 from typing_extensions import override
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
 __all__ = ["TargetTshErp"]
 
 DEFAULT_BATCH_SIZE_ROWS = 5000
+DEFAULT_WRITER_CONNECTIONS = 2
+DEADLOCK_ATTEMPTS = 3
+"""Transactions a batch may start: a deadlock with a concurrent writer rolls one back."""
 MAX_BATCH_BYTES = 12 * 1024 * 1024
 """Input bytes held before a flush whatever `batch_size_rows` says: caps memory."""
 GC_YOUNG_THRESHOLD = 50_000
@@ -65,6 +69,14 @@ The writer thread mostly waits on PostgreSQL; each time a statement or a COPY ch
 returns it needs the GIL back, which the CPU-bound reading thread gives up only every
 switch interval (5 ms by default), and PostgreSQL sits idle meanwhile.
 """
+
+
+class _Flight(NamedTuple):
+    """A batch being written: its future, its connection, the STATE that followed it."""
+
+    future: Future[ApplyResult]
+    connection: psycopg.Connection[Any]
+    state: dict[str, Any] | None
 
 
 class TargetTshErp(Target):
@@ -116,6 +128,16 @@ class TargetTshErp(Target):
                 "every 12 MB, so memory stays bounded whatever this says."
             ),
         ),
+        th.Property(
+            "writer_connections",
+            th.IntegerType,
+            default=DEFAULT_WRITER_CONNECTIONS,
+            description=(
+                "Batches written at once, each in its own connection and transaction "
+                "(raw landing in parallel, ERP merges one at a time). STATE still follows "
+                "the commit of every record before it. 1 writes one batch at a time."
+            ),
+        ),
     ).to_dict()
 
     def __init__(self, **kwargs: Any) -> None:  # noqa: ANN401 - SDK signature
@@ -129,10 +151,15 @@ class TargetTshErp(Target):
             raw_schema=str(self.config.get("raw_schema") or "zoho_raw"),
             notify_channel=str(self.config.get("notify_channel") or "tds_zoho_events"),
         )
-        self._writer = ErpWriter(self._settings)
+        self._parallel = max(1, int(self.config.get("writer_connections")
+                                    or DEFAULT_WRITER_CONNECTIONS))
+        self._writer = ErpWriter(self._settings, exclusive_erp_phase=self._parallel > 1)
         self._batch_rows = int(self.config.get("batch_size_rows") or DEFAULT_BATCH_SIZE_ROWS)
         self._exit = contextlib.ExitStack()
         self._connection: psycopg.Connection[Any] | None = None
+        self._url = ""
+        self._idle_connections: list[psycopg.Connection[Any]] = []
+        """Writer connections beyond the first, free for the next batch."""
         self._streams: dict[str, RawStream] = {}
         self._pending: dict[str, list[Incoming]] = {}
         self._pending_rows = 0
@@ -142,10 +169,11 @@ class TargetTshErp(Target):
         self._received: Counter[str] = Counter()
         self._started_at = time.monotonic()
         self._failed = False
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="erp-writer")
+        self._executor = ThreadPoolExecutor(max_workers=self._parallel,
+                                            thread_name_prefix="erp-writer")
         self._exit.callback(self._executor.shutdown, wait=True)
-        self._in_flight: Future[ApplyResult] | None = None
-        self._in_flight_state: dict[str, Any] | None = None
+        self._flights: deque[_Flight] = deque()
+        """Batches being written, oldest first: their STATEs are emitted in this order."""
         reader = self.message_reader
         if isinstance(reader, LineReader):
             reader.on_error = self._commit_before_failure
@@ -160,7 +188,8 @@ class TargetTshErp(Target):
             if not url:
                 data_dir = str(self.config.get("embedded_data_dir") or DEFAULT_EMBEDDED_DATA_DIR)
                 url = self._exit.enter_context(embedded(data_dir)).url
-            connection = connect(str(url))
+            self._url = str(url)
+            connection = connect(self._url)
             self._exit.callback(connection.close)
             migrate(connection, self._settings.erp_schema, self._settings.raw_schema)
             with connection.transaction():
@@ -195,7 +224,7 @@ class TargetTshErp(Target):
             return  # a repeated or widened schema: the raw record keeps every field
         if current is not None and self._pending.get(stream):
             self._flush()  # pending records were keyed by the old key
-        self._wait_in_flight()  # the writer thread owns the connection while writing
+        self._wait_in_flight()  # writer threads own the connections while writing
         connection = self.connection
         with connection.transaction():
             self._streams[stream] = self._writer.ensure_stream(connection, stream, keys, bookmarks)
@@ -239,7 +268,7 @@ class TargetTshErp(Target):
             msg = f"line {self._line()}: STATE message without a 'value' object"
             raise MalformedLineError(msg)
         self._unsent_state = value
-        if not self._pending and self._in_flight is None:
+        if not self._pending and not self._flights:
             self._emit_state()  # everything before it is already committed
 
     @override
@@ -267,17 +296,20 @@ class TargetTshErp(Target):
     # ------------------------------------------------------------------ draining
 
     def _flush(self, *, wait: bool = True) -> None:
-        """Hand pending records to the writer thread; STATE follows their commit.
+        """Hand pending records to a writer thread; STATE follows their commit.
 
-        The batch is mapped here (Python) and written by one writer thread (mostly
-        waiting on PostgreSQL), so the next batch is parsed and mapped while the
-        previous one commits. At most one batch is in flight: memory stays bounded.
-        A STATE is emitted only after the transaction holding every record before it
-        has committed. `wait=False` returns without waiting for the new batch.
+        The batch is mapped here (Python) and written by a writer thread (mostly
+        waiting on PostgreSQL), so the next batch is parsed and mapped while earlier
+        ones commit. Up to `writer_connections` batches are in flight, each in its own
+        connection and transaction: one batch's raw landing (most of PostgreSQL's work:
+        parsing jsonb) runs while another merges its ERP rows. Memory stays bounded by
+        that number of batches. A STATE is emitted only after the transactions holding
+        every record before it have committed. `wait=False` returns without waiting for
+        the new batch.
         """
         prepared: PreparedBatch | None = None
         if self._pending:
-            connection = self.connection
+            _ = self.connection  # connected and migrated before any batch
             try:
                 prepared = self._writer.prepare(self._pending)
             except Exception as error:
@@ -286,38 +318,71 @@ class TargetTshErp(Target):
             self._pending = {}
             self._pending_rows = 0
             self._pending_bytes = 0
-        self._wait_in_flight()
         if prepared is None:
+            self._wait_in_flight()
             self._emit_state()
             return
+        while len(self._flights) >= self._parallel:
+            self._wait_oldest()
+        connection = self._free_connection()
         state, self._unsent_state = self._unsent_state, None
-        self._in_flight = self._executor.submit(self._execute, connection, prepared)
-        self._in_flight_state = state
+        future = self._executor.submit(self._execute, connection, prepared)
+        self._flights.append(_Flight(future, connection, state))
         if wait:
             self._wait_in_flight()
+
+    def _free_connection(self) -> psycopg.Connection[Any]:
+        """A writer connection no batch in flight is using (opened on first need)."""
+        busy = {id(flight.connection) for flight in self._flights}
+        for connection in (self.connection, *self._idle_connections):
+            if id(connection) not in busy:
+                return connection
+        connection = connect(self._url)
+        self._exit.callback(connection.close)
+        self._idle_connections.append(connection)
+        return connection
 
     def _execute(
         self, connection: psycopg.Connection[Any], prepared: PreparedBatch
     ) -> ApplyResult:
-        """Writer thread: one batch, one transaction."""
-        with connection.transaction():
-            return self._writer.execute(connection, prepared)
+        """Writer thread: one batch, one transaction (again after a deadlock).
 
-    def _wait_in_flight(self) -> None:
-        """Wait for the batch being written; then emit the STATE that followed it."""
-        future, self._in_flight = self._in_flight, None
-        if future is None:
-            return
+        Concurrent batches rarely meet (their ERP merges take turns), but two raw
+        landings of the same keys in opposite orders can deadlock; PostgreSQL then rolls
+        one back, and that batch is written again from the same prepared rows.
+        """
+        attempt = 1
+        while True:
+            try:
+                with connection.transaction():
+                    return self._writer.execute(connection, prepared)
+            except errors.DeadlockDetected as error:
+                if attempt >= DEADLOCK_ATTEMPTS:
+                    raise
+                attempt += 1
+                self.logger.warning(
+                    "A batch of %s met a concurrent writer (%s): rolled back, writing it"
+                    " again (attempt %d of %d)", dict(prepared.stream_counts),
+                    error.diag.message_primary, attempt, DEADLOCK_ATTEMPTS,
+                )
+
+    def _wait_oldest(self) -> None:
+        """Wait for the oldest batch in flight; then emit the STATE that followed it."""
+        flight = self._flights.popleft()
         try:
-            result = future.result()
+            result = flight.future.result()
         except Exception as error:
             self._writer.registry.forget()
             self._fail(f"{type(error).__name__}: {error}")
             raise
         self._totals.add(result)
-        if self._in_flight_state is not None:
-            self._write_state_message(self._in_flight_state)
-            self._in_flight_state = None
+        if flight.state is not None:
+            self._write_state_message(flight.state)
+
+    def _wait_in_flight(self) -> None:
+        """Wait for every batch in flight, oldest first, emitting their STATEs in order."""
+        while self._flights:
+            self._wait_oldest()
 
     def _emit_state(self) -> None:
         if self._unsent_state is not None:
@@ -335,10 +400,9 @@ class TargetTshErp(Target):
         if self._failed:
             return
         self._failed = True
-        in_flight, self._in_flight = self._in_flight, None
-        if in_flight is not None:
-            with contextlib.suppress(Exception):  # its own error is already being raised
-                in_flight.result()
+        while self._flights:
+            with contextlib.suppress(Exception):  # their errors are already being raised
+                self._flights.popleft().future.result()
         if self._connection is not None and not self._connection.closed:
             with contextlib.suppress(psycopg.Error), self._connection.transaction():
                 publish(self._connection, self._settings.erp_schema,

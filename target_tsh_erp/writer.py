@@ -270,22 +270,31 @@ class _RawPart:
     deduplicate: bool
     mapped: list[_Mapped] | None = None
     """None for a stream no mapping knows."""
-    stored: set[int] = field(default_factory=set)
-    """Stage ordinals of records whose key is already stored (they are merged, not
-    COPYed straight into the landing table)."""
 
 
 @dataclass(slots=True)
 class PreparedBatch:
-    """A batch mapped and staged in memory, not yet written (see `ErpWriter.prepare`)."""
+    """A batch mapped and staged in memory, not yet written (see `ErpWriter.prepare`).
+
+    `ErpWriter.execute` reads it without changing it, so a transaction that failed for
+    a reason worth retrying (a deadlock with a concurrent writer) can run it again.
+    """
 
     batch: _Batch = field(default_factory=_Batch)
+    """What `prepare` found (rejects of records too deep to map, record ordinals)."""
     raw: list[_RawPart] = field(default_factory=list)
-    mapped_keys: dict[str, list[str]] = field(default_factory=dict)
     unchanged: int = 0
-    """Records skipped because their stored raw row already holds exactly them."""
+    """Records the last `execute` skipped: their stored raw row already held them."""
     deletions: list[Incoming] = field(default_factory=list)
     stream_counts: dict[str, int] = field(default_factory=dict)
+
+
+class _Landing(NamedTuple):
+    """One stream's rows to land in one `execute`, and which of them have a stored key."""
+
+    part: _RawPart
+    rows: list[tuple[Any, ...]]
+    stored: set[int]
 
 
 _COLUMNS = {name: spec.column_names for name, spec in TABLES_BY_NAME.items()}
@@ -306,9 +315,24 @@ class ErpWriter:
     transaction are the caller's.
     """
 
-    def __init__(self, settings: WriterSettings | None = None) -> None:
-        """Prepare statement caches for the configured schemas."""
+    def __init__(
+        self, settings: WriterSettings | None = None, *, exclusive_erp_phase: bool = False
+    ) -> None:
+        """Prepare statement caches for the configured schemas.
+
+        `exclusive_erp_phase`: each transaction takes a transaction-scoped advisory lock
+        (one per ERP schema) before its ERP merge, so writers sharing this setting land
+        raw rows in parallel but merge ERP rows one at a time. Their ERP phases touch
+        the same parents (placeholders, shared products) in different orders; merged
+        concurrently they would deadlock, while raw landings rarely share a key.
+        """
         self.settings = settings or WriterSettings()
+        self.exclusive_erp_phase = exclusive_erp_phase
+        self._erp_lock_key = int.from_bytes(
+            hashlib.blake2b(f"target-tsh-erp erp phase {self.settings.erp_schema}".encode(),
+                            digest_size=8).digest(),
+            "big", signed=True,
+        )
         self.registry = RawRegistry(self.settings.raw_schema)
         self._erp = sql.Identifier(self.settings.erp_schema)
         self._raw_sql: dict[tuple[str, tuple[str, ...], bool, bool], sql.Composed] = {}
@@ -412,33 +436,44 @@ class ErpWriter:
         *,
         publish_event: bool = True,
     ) -> ApplyResult:
-        """The database half of a write, in the caller's transaction."""
-        batch = prepared.batch
+        """The database half of a write, in the caller's transaction.
+
+        Leaves `prepared` as it was (but for its `unchanged` count): a rolled-back
+        transaction may execute the same batch again.
+        """
+        found = prepared.batch
+        batch = _Batch(ordinal=found.ordinal,
+                       result=ApplyResult(rejects=list(found.result.rejects)),
+                       reject_records=dict(found.reject_records))
         result = batch.result
         if not prepared.stream_counts:
             return result
         self._ensure_stages(connection)
+        mapped_keys: dict[str, list[str]] = {}
+        landings: list[_Landing] = []
+        prepared.unchanged = 0
         for part in prepared.raw:
             stored = self._stored(connection, part)
-            part.stored = set(stored)
             unchanged = {position for position, same in stored.items() if same}
             prepared.unchanged += len(unchanged)
-            if unchanged:
-                part.rows = [row for row in part.rows if row[0] not in unchanged]
+            rows = ([row for row in part.rows if row[0] not in unchanged] if unchanged
+                    else part.rows)
             if part.mapped is not None:
-                prepared.mapped_keys[part.info.stream] = self._collect(
+                mapped_keys[part.info.stream] = self._collect(
                     part.info.stream,
                     (m for m in part.mapped if m.position not in unchanged),
                     batch,
                 )
-                part.mapped = None
-        for part in prepared.raw:
-            if part.rows:
-                self._land_raw(connection, part, batch)
+            if rows:
+                landings.append(_Landing(part, rows, set(stored)))
+        for landing in landings:
+            self._land_raw(connection, landing, batch)
+        if self.exclusive_erp_phase:
+            connection.execute("SELECT pg_advisory_xact_lock(%s)", (self._erp_lock_key,))
         if prepared.deletions:
             self._apply_crm_deletions(connection, prepared.deletions, batch)
         self._merge(connection, batch)
-        self._record_rejects(connection, batch, prepared.mapped_keys)
+        self._record_rejects(connection, batch, mapped_keys)
         if publish_event and (result.raw_written or result.erp_written):
             publish(
                 connection, self.settings.erp_schema, self.settings.notify_channel,
@@ -578,21 +613,22 @@ class ErpWriter:
         return item, text, reason, nul_removed
 
     def _land_raw(
-        self, connection: psycopg.Connection[Any], part: _RawPart, batch: _Batch
+        self, connection: psycopg.Connection[Any], landing: _Landing, batch: _Batch
     ) -> None:
         """Land a stream's rows: new keys by COPY into the table, the rest merged.
 
         Lines of the documents landed are then swept (`_raw_removed_lines_sql`).
         """
+        part, rows = landing.part, landing.rows
         info = part.info
         key_count = len(info.key_columns)
-        fresh = part.rows
+        fresh = rows
         if key_count:
-            repeated = (Counter(row[1:1 + key_count] for row in part.rows)
+            repeated = (Counter(row[1:1 + key_count] for row in rows)
                         if part.deduplicate else None)
-            fresh = [row for row in part.rows if row[0] not in part.stored
+            fresh = [row for row in rows if row[0] not in landing.stored
                      and (repeated is None or repeated[row[1:1 + key_count]] == 1)]
-        rest = part.rows
+        rest = rows
         if fresh and copy_new_rows(
             connection, self._raw_copy_sql(info),
             [(*row[1:1 + key_count],
@@ -602,13 +638,13 @@ class ErpWriter:
         ):
             batch.result.raw_written += len(fresh)
             copied = {row[0] for row in fresh}
-            rest = [row for row in part.rows if row[0] not in copied]
+            rest = [row for row in rows if row[0] not in copied]
         with connection.cursor() as cursor:
             if rest:
                 self._merge_raw(cursor, part, rest, batch)
             removed = self._raw_removed_lines_sql(info)
             if removed is not None:
-                documents = {(row[1], row[2]) for row in part.rows}
+                documents = {(row[1], row[2]) for row in rows}
                 cursor.execute(removed, (key_payload(documents),))
                 batch.result.raw_written += max(cursor.rowcount, 0)
 
