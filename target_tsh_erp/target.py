@@ -50,6 +50,9 @@ __all__ = ["TargetTshErp"]
 
 DEFAULT_BATCH_SIZE_ROWS = 5000
 DEFAULT_WRITER_CONNECTIONS = 2
+MAX_WRITER_CONNECTIONS = 4
+"""Batches in flight at most: each holds up to `MAX_BATCH_BYTES` of input in memory, and
+ERP merges take turns, so more connections add memory, not speed."""
 DEADLOCK_ATTEMPTS = 3
 """Transactions a batch may start: a deadlock with a concurrent writer rolls one back."""
 MAX_BATCH_BYTES = 12 * 1024 * 1024
@@ -134,8 +137,8 @@ class TargetTshErp(Target):
             default=DEFAULT_WRITER_CONNECTIONS,
             description=(
                 "Batches written at once, each in its own connection and transaction "
-                "(raw landing in parallel, ERP merges one at a time). STATE still follows "
-                "the commit of every record before it. 1 writes one batch at a time."
+                "(raw landing in parallel, ERP merges one at a time; 1 to 4). STATE still "
+                "follows the commit of every record before it. 1 writes one batch at a time."
             ),
         ),
     ).to_dict()
@@ -151,8 +154,8 @@ class TargetTshErp(Target):
             raw_schema=str(self.config.get("raw_schema") or "zoho_raw"),
             notify_channel=str(self.config.get("notify_channel") or "tds_zoho_events"),
         )
-        self._parallel = max(1, int(self.config.get("writer_connections")
-                                    or DEFAULT_WRITER_CONNECTIONS))
+        self._parallel = min(MAX_WRITER_CONNECTIONS, max(1, int(
+            self.config.get("writer_connections") or DEFAULT_WRITER_CONNECTIONS)))
         self._writer = ErpWriter(self._settings, exclusive_erp_phase=self._parallel > 1)
         self._batch_rows = int(self.config.get("batch_size_rows") or DEFAULT_BATCH_SIZE_ROWS)
         self._exit = contextlib.ExitStack()
