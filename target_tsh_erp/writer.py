@@ -468,10 +468,10 @@ class ErpWriter:
                 landings.append(_Landing(part, rows, set(stored)))
         for landing in landings:
             self._land_raw(connection, landing, batch)
+        if prepared.deletions:  # raw rows first: no raw row is locked after the ERP lock
+            self._apply_crm_deletions(connection, prepared.deletions, batch)
         if self.exclusive_erp_phase:
             connection.execute("SELECT pg_advisory_xact_lock(%s)", (self._erp_lock_key,))
-        if prepared.deletions:
-            self._apply_crm_deletions(connection, prepared.deletions, batch)
         self._merge(connection, batch)
         self._record_rejects(connection, batch, mapped_keys)
         if publish_event and (result.raw_written or result.erp_written):

@@ -70,7 +70,9 @@ class Processor:
     ) -> None:
         """The Zoho client is built on first need (Books payloads rarely need one)."""
         self.settings = settings
-        self.writer = ErpWriter(settings.writer_settings)
+        # ERP merges take turns with the target's batches (and other workers'):
+        # concurrent merges lock shared parents in different orders and deadlock.
+        self.writer = ErpWriter(settings.writer_settings, exclusive_erp_phase=True)
         self._client_factory = client_factory
         self._client: UnifiedZohoClient | None = None
         self._crm: CrmRecords | None = None
