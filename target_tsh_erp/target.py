@@ -156,7 +156,9 @@ class TargetTshErp(Target):
         )
         self._parallel = min(MAX_WRITER_CONNECTIONS, max(1, int(
             self.config.get("writer_connections") or DEFAULT_WRITER_CONNECTIONS)))
-        self._writer = ErpWriter(self._settings, exclusive_erp_phase=self._parallel > 1)
+        # ERP merges take turns with this run's other batches, other runs and the
+        # webhook service: merged concurrently they lock shared parents in any order.
+        self._writer = ErpWriter(self._settings, exclusive_erp_phase=True)
         self._batch_rows = int(self.config.get("batch_size_rows") or DEFAULT_BATCH_SIZE_ROWS)
         self._exit = contextlib.ExitStack()
         self._connection: psycopg.Connection[Any] | None = None
