@@ -163,8 +163,8 @@ class TargetTshErp(Target):
         self._exit = contextlib.ExitStack()
         self._connection: psycopg.Connection[Any] | None = None
         self._url = ""
-        self._idle_connections: list[psycopg.Connection[Any]] = []
-        """Writer connections beyond the first, free for the next batch."""
+        self._extra_connections: list[psycopg.Connection[Any]] = []
+        """Writer connections opened beyond the first (the main one), busy or free."""
         self._streams: dict[str, RawStream] = {}
         self._pending: dict[str, list[Incoming]] = {}
         self._pending_rows = 0
@@ -339,12 +339,12 @@ class TargetTshErp(Target):
     def _free_connection(self) -> psycopg.Connection[Any]:
         """A writer connection no batch in flight is using (opened on first need)."""
         busy = {id(flight.connection) for flight in self._flights}
-        for connection in (self.connection, *self._idle_connections):
+        for connection in (self.connection, *self._extra_connections):
             if id(connection) not in busy:
                 return connection
         connection = connect(self._url)
         self._exit.callback(connection.close)
-        self._idle_connections.append(connection)
+        self._extra_connections.append(connection)
         return connection
 
     def _execute(
