@@ -913,13 +913,14 @@ class ErpWriter:
                 if not table_rows:
                     continue
                 written = self._write_table(connection, cursor, spec, table_rows)
-                keys = key_payload({(row[1], row[2]) for row in table_rows})
                 if spec.document_column:
                     at = 1 + spec.column_names.index(spec.document_column)
                     cursor.execute(self._removed_lines_sql(spec), (key_payload(
                         {(row[1], row[at]) for row in table_rows if row[at] is not None}),))
                     written += max(cursor.rowcount, 0)
-                for child, statement in self._late_parent_sql(spec):
+                late_parents = self._late_parent_sql(spec)
+                keys = key_payload({(row[1], row[2]) for row in table_rows}) if late_parents else ""
+                for child, statement in late_parents:
                     cursor.execute(statement, (keys,))
                     if cursor.rowcount > 0:
                         result.erp_written[child] += cursor.rowcount
@@ -939,13 +940,7 @@ class ErpWriter:
     ) -> int:
         """Insert or merge one table's rows; return how many rows were written."""
         keys = Counter((row[1], row[2]) for row in table_rows)
-        stored = {tuple(found) for found in connection.execute(
-            sql.SQL(
-                "SELECT t.organization_id, t.zoho_id FROM json_array_elements(%s::json) AS u(e)"
-                " JOIN {}.{} t ON t.organization_id = u.e->>0 AND t.zoho_id = u.e->>1"
-            ).format(self._erp, sql.Identifier(spec.name)),
-            (key_payload(keys),),
-        )}
+        stored = self._stored_ids(connection, spec.name, keys)
         fresh = [row for row in table_rows
                  if keys[row[1], row[2]] == 1 and (row[1], row[2]) not in stored]
         written = 0
@@ -1005,12 +1000,12 @@ class ErpWriter:
             for row in values:
                 if row[at] is not None:
                     parents[row[0], row[at]] = row  # the last row names the placeholder
-            ids = self._parent_ids(connection, ref.parent, parents)
+            ids = self._stored_ids(connection, ref.parent, parents)
             missing = {key: row for key, row in parents.items() if key not in ids}
             if ref.placeholder and missing:
                 ids |= self._insert_placeholders(connection, spec, ref, missing)
                 # A placeholder another writer inserted meanwhile is not returned.
-                ids |= self._parent_ids(connection, ref.parent,
+                ids |= self._stored_ids(connection, ref.parent,
                                         [key for key in missing if key not in ids])
             fills = None if ref.fills is None else names.index(ref.fills)
             for row in values:
@@ -1020,13 +1015,13 @@ class ErpWriter:
                 row.append(parent_id)
         return [tuple(row) for row in values]
 
-    def _parent_ids(
+    def _stored_ids(
         self,
         connection: psycopg.Connection[Any],
-        parent: str,
+        table: str,
         keys: Iterable[tuple[str, str]],
     ) -> dict[tuple[str, str], int]:
-        """(organization, Zoho id) -> surrogate id of the stored rows of a parent table."""
+        """(organization, Zoho id) -> surrogate id of those keys stored in an ERP table."""
         payload = key_payload(keys)
         if payload == "[]":
             return {}
@@ -1035,7 +1030,7 @@ class ErpWriter:
                 "SELECT p.organization_id, p.zoho_id, p.id"
                 " FROM json_array_elements(%s::json) AS u(e) JOIN {}.{} p"
                 " ON p.organization_id = u.e->>0 AND p.zoho_id = u.e->>1"
-            ).format(self._erp, sql.Identifier(parent)),
+            ).format(self._erp, sql.Identifier(table)),
             (payload,),
         )}
 
