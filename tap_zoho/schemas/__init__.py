@@ -1,6 +1,6 @@
 """JSON schemas of every stream, built by `python -m tap_zoho.schemas.build`.
 
-They merge Zoho's OAS (../shared/zoho-oas) with fields observed in responses; every
+They merge Zoho's OAS (vendor/zoho-oas) with fields observed in responses; every
 property is nullable because Zoho sends `""` or omits fields freely.
 """
 

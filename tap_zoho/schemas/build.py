@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from tap_zoho.tap import TapZoho
 
 SCHEMA_DIR = Path(__file__).parent
-DEFAULT_OAS = Path(__file__).resolve().parents[3] / "shared" / "zoho-oas"
-"""Zoho's specs in ../shared beside the repository."""
+DEFAULT_OAS = Path(__file__).resolve().parents[2] / "vendor" / "zoho-oas"
+"""Zoho's specs, vendored in the repository (run the build from a checkout)."""
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NUMERIC_CF = {"number", "decimal", "amount", "percent"}

@@ -7,20 +7,14 @@ each entry rewrites the schema before validation.
 from __future__ import annotations
 
 import copy
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-OAS_ROOT = Path(
-    os.environ.get(
-        "ZOHO_OAS_DIR",
-        # The specs live next to the repository (`../shared/zoho-oas`), as the issue says.
-        str(Path(__file__).resolve().parents[3] / "shared" / "zoho-oas"),
-    )
-)
+OAS_ROOT = Path(__file__).resolve().parents[2] / "vendor" / "zoho-oas"
+"""Zoho's specs, vendored unchanged in the repository (see vendor/zoho-oas/README.md)."""
 
 MONEY_AND_QUANTITY_AS_STRING = {
     "total",
@@ -94,7 +88,7 @@ SCALAR_TYPES = ["string", "number", "integer", "boolean", "null"]
 
 def _load(path: Path) -> dict[str, Any]:
     if not path.exists():
-        msg = f"Zoho OAS file {path} not found: set ZOHO_OAS_DIR to the zoho-oas folder"
+        msg = f"Zoho OAS file {path} not found in vendor/zoho-oas"
         raise FileNotFoundError(msg)
     with path.open() as handle:
         return yaml.safe_load(handle)

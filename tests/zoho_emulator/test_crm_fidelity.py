@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import os
 import zipfile
 from functools import cache
 from pathlib import Path
@@ -22,15 +21,8 @@ from test_crm_records import crm_session
 from zoho_emulator.crm import Crm
 from zoho_emulator.testing import run_emulator
 
-# The specs live in ../shared beside the repository (as in CI), or in ZOHO_OAS_DIR.
-OAS_ROOT = (
-    Path(
-        os.environ.get(
-            "ZOHO_OAS_DIR", str(Path(__file__).resolve().parents[3] / "shared" / "zoho-oas")
-        )
-    )
-    / "crm-v8"
-)
+# Zoho's CRM specs, vendored unchanged in the repository (vendor/zoho-oas/README.md).
+OAS_ROOT = Path(__file__).resolve().parents[2] / "vendor" / "zoho-oas" / "crm-v8"
 REMOTE = "https://raw.githubusercontent.com/Zohocorp-Pvt-Ltd/crm-oas/refs/heads/main/v8.0/"
 
 TOLERANCES: dict[str, str] = {
