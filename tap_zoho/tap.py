@@ -15,6 +15,7 @@ from tap_zoho import books, custom_fields, inventory
 from tap_zoho.access_check import AccessCheck
 from tap_zoho.api.client import UnifiedZohoClient
 from tap_zoho.api.errors import ZohoAuthError, ZohoQuotaExhaustedError
+from tap_zoho.assumptions import REGISTER, FallbackLedger
 from tap_zoho.crm import crm_streams, with_crm_settings
 from tap_zoho.settings import CONFIG_SCHEMA, resolve
 
@@ -46,6 +47,11 @@ class TapZoho(Tap):
     def client(self) -> UnifiedZohoClient:
         """The one client every stream of this tap shares."""
         return UnifiedZohoClient.from_config(self.settings)
+
+    @cached_property
+    def fallbacks(self) -> FallbackLedger:
+        """Where Zoho answered other than assumed in this run (see docs/assumptions.md)."""
+        return FallbackLedger(REGISTER)
 
     @cached_property
     def quota_stops(self) -> dict[tuple[str, str], ZohoQuotaExhaustedError]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from zoho_emulator.answers import ANSWERS, PROFILES, UnknownAnswerError, profile, validate
 from zoho_emulator.server import serve
 from zoho_emulator.settings import SCALES, EmulatorSettings, parse_scale
 
@@ -80,6 +81,21 @@ def _parser() -> argparse.ArgumentParser:
         default=_DEFAULTS.token_lifetime,
         help="seconds an access token lives",
     )
+    run.add_argument(
+        "--profile",
+        default="default",
+        choices=sorted(PROFILES),
+        help="a named set of other answers: docs-only answers every behaviour Zoho's docs do "
+        "not promise the other way",
+    )
+    run.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="turn on one other answer (repeatable; added to the profile's): "
+        + ", ".join(sorted(ANSWERS)),
+    )
     return parser
 
 
@@ -88,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         scale = parse_scale(args.scale)
-    except ValueError as error:
+        answers = profile(args.profile) | validate(args.answer)
+    except (ValueError, UnknownAnswerError) as error:
         print(f"zoho-emulator: {error}", file=sys.stderr)  # noqa: T201 - CLI message
         return 2
     settings = EmulatorSettings(
@@ -104,10 +121,12 @@ def main(argv: list[str] | None = None) -> int:
         crm_daily_credits=args.crm_daily_credits,
         latency_ms=args.latency_ms,
         token_lifetime=args.token_lifetime,
+        answers=answers,
     )
     print(  # noqa: T201 - the one line a person starting the server reads
         f"zoho-emulator: serving on http://{args.host}:{args.port} "
-        f"(seed {args.seed}, {scale} records per entity)",
+        f"(seed {args.seed}, {scale} records per entity, profile {args.profile}"
+        f"{', answers ' + ', '.join(sorted(answers)) if answers else ''})",
         flush=True,
     )
     serve(settings, args.host, args.port)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.routing import Route
 
+from zoho_emulator.answers import PROFILES, UnknownAnswerError, profile
 from zoho_emulator.faults import FaultKind, FaultRule
 from zoho_emulator.finance.store import UnknownEntityError
 from zoho_emulator.responses import json_response
@@ -57,6 +58,23 @@ def fault_rule(spec: dict[str, Any]) -> FaultRule:
 
 def routes(emulator: Emulator) -> list[Route]:  # noqa: C901, PLR0915 - one closure per endpoint
     """The control routes of one emulator."""
+
+    async def answers(request: Request) -> Response:
+        """The other-answer switches: GET reads them, POST sets them.
+
+        POST `{"profile": "docs-only", "answers": ["name", ...]}` turns on exactly the
+        profile's switches plus the named ones (both optional; `{}` restores defaults).
+        """
+        if request.method == "POST":
+            spec = await _json(request)
+            try:
+                chosen = profile(str(spec.get("profile", "default")))
+                emulator.answers.set(chosen | set(spec.get("answers") or []))
+            except UnknownAnswerError as error:
+                return _error(str(error))
+        return json_response(
+            {"on": emulator.answers.on(), "profiles": {k: sorted(v) for k, v in PROFILES.items()}}
+        )
 
     async def stats(_: Request) -> Response:
         return json_response(emulator.stats.snapshot())
@@ -172,6 +190,7 @@ def routes(emulator: Emulator) -> list[Route]:  # noqa: C901, PLR0915 - one clos
 
     finance = f"{PREFIX}/finance/{{organization_id}}/{{entity}}"
     return [
+        Route(f"{PREFIX}/answers", answers, methods=["GET", "POST"]),
         Route(f"{PREFIX}/stats", stats, methods=["GET"]),
         Route(f"{PREFIX}/stats/reset", stats_reset, methods=["POST"]),
         Route(f"{PREFIX}/faults", faults, methods=["POST", "DELETE"]),

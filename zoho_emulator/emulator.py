@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from zoho_emulator import responses
+from zoho_emulator.answers import Answers
 from zoho_emulator.clock import Clock
 from zoho_emulator.faults import FaultInjector, FaultKind, FaultRule
 from zoho_emulator.finance.store import FinanceData
@@ -45,6 +46,8 @@ class Emulator:
     def __init__(self, settings: EmulatorSettings) -> None:
         """Build every part from the settings; nothing is served until an app is made."""
         self.settings = settings
+        self.answers = Answers(settings.answers)
+        """Other-answer switches: `emulator.answers("name")` says whether one is on."""
         self.clock = Clock()
         self.stats = Stats()
         self.faults = FaultInjector(settings.seed)

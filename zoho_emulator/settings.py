@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEMO_CLIENT_ID = "1000.DEMOCLIENTID"
 DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 - documented demo default, not a secret
@@ -51,6 +51,8 @@ class EmulatorSettings:
     token_mint_window: int = 600
     max_live_tokens: int = 15
     """Live access tokens per refresh token; minting one more revokes the oldest."""
+    answers: frozenset[str] = field(default_factory=frozenset)
+    """Other-answer switches that are on (`zoho_emulator.answers`; empty = the defaults)."""
 
 
 def parse_scale(value: str) -> int:
