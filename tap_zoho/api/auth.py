@@ -20,7 +20,7 @@ import requests
 from tap_zoho.api.errors import ZohoAuthError, ZohoTokenThrottledError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
 logger = logging.getLogger("tap_zoho.api.auth")
 
@@ -90,6 +90,14 @@ class TokenManager:
                 manager = cls(credentials)
                 cls._registry[credentials.fingerprint] = manager
             return manager
+
+    @classmethod
+    def for_settings(
+        cls, credentials: ZohoCredentials, settings: Mapping[str, Any]
+    ) -> TokenManager:
+        """The manager a tap run uses, chosen from its settings (the token-store seam)."""
+        del settings  # every setting of the token manager lives in `credentials` today
+        return cls.shared(credentials)
 
     @classmethod
     def forget_all(cls) -> None:

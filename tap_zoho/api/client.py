@@ -123,6 +123,7 @@ class UnifiedZohoClient:
         )
         return cls(
             credentials,
+            tokens=TokenManager.for_settings(credentials, config),
             api_domain=config.get("api_domain") or None,
             requests_per_minute=int(config.get("requests_per_minute", 100)),
             daily_budget_reserve=int(config.get("daily_budget_reserve", 0) or 0),
