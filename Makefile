@@ -4,19 +4,35 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint typecheck pytest bench bench-quick chaos chaos-long fmt clean
+.PHONY: lock test demo lint typecheck pytest bench bench-quick chaos chaos-long fmt clean
 
-# uv resolves and installs the same pins as pip in seconds instead of minutes (a cold
-# install of the test extra: 3 s vs 157 s on 2 cores), which keeps `make demo` from
-# nothing under its 3-minute budget. pip stays the fallback should uv be unavailable.
-# (Re)create the virtualenv when it is missing or pyproject.toml changed since the last install.
-$(STAMP): pyproject.toml
+LOCK := requirements.lock
+UV_VERSION := 0.13.9
+
+# Installs come from the committed lock file ($(LOCK): every package of the runtime and
+# the test extra pinned, with hashes), so two installs a month apart are the same. uv
+# installs it in seconds (a cold install of the test extra: 3 s vs 157 s with pip on 2
+# cores); pip is the fallback should uv be unavailable. `make lock` re-resolves it after
+# a change to pyproject.toml's dependencies; `pip check` fails loudly if the two disagree.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e '.[test]' \
-		|| $(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION) || true
+	if $(BIN)/python -m uv --version >/dev/null 2>&1; then \
+		$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -r $(LOCK) && \
+		$(BIN)/python -m uv pip install --quiet --python $(BIN)/python --no-deps -e . ; \
+	else \
+		$(BIN)/python -m pip install --quiet -r $(LOCK) && \
+		$(BIN)/python -m pip install --quiet --no-deps -e . ; \
+	fi
 	$(BIN)/python -m pip check
 	@touch $(STAMP)
+
+# Re-resolve the lock file from pyproject.toml (the newest versions its ranges allow).
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/python -m uv pip compile pyproject.toml --extra test --universal \
+		--python-version 3.11 --generate-hashes --quiet -o $(LOCK)
 
 test: $(STAMP) lint typecheck pytest
 
