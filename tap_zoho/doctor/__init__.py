@@ -1,0 +1,1 @@
+"""`tap-zoho doctor`: check the assumptions register on a real Zoho organization."""
