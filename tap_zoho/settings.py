@@ -67,6 +67,15 @@ CONFIG_SCHEMA = th.PropertiesList(
                 "and one request per product and organization. Unset: every discovery "
                 "asks Zoho. With Meltano, e.g. "
                 "${MELTANO_PROJECT_ROOT}/.meltano/run/tap-zoho/metadata."),
+    th.Property("token_store", th.StringType, secret=True, title="Token Store",
+                description="Where every process and job sharing a self-client keeps its "
+                "access token, so they reuse one token until shortly before it expires "
+                "(Zoho allows 10 mints per 10 minutes per refresh token): a folder (one "
+                "0600 file per credential set, OS-locked so concurrent processes mint "
+                "once), a postgresql:// URL for jobs on several machines (needs psycopg 3, "
+                "not a dependency of tap-zoho), or 'memory' for none. Default: "
+                "${MELTANO_PROJECT_ROOT}/.meltano/run/tap-zoho/tokens when run by "
+                "Meltano, else memory. Secret because a URL may carry a password."),
     th.Property("metadata_cache_hours", th.NumberType, default=24,
                 description="Ask Zoho again for cached metadata older than this many hours "
                 "(the tap machine's clock), even if Zoho reports no change: a custom field "
