@@ -157,6 +157,8 @@ def routes(emulator: Emulator) -> list[Route]:  # noqa: C901, PLR0915 - one clos
                             "url": item.url,
                             "entities": sorted(item.entities or []),
                             "organization_id": item.organization_id,
+                            "method": item.method,
+                            "body_type": item.body_type,
                         }
                         for item in emulator.webhooks.registrations
                     ],
@@ -169,6 +171,8 @@ def routes(emulator: Emulator) -> list[Route]:  # noqa: C901, PLR0915 - one clos
                             "record_id": item.record_id,
                             "status": item.status,
                             "error": item.error,
+                            "method": item.method,
+                            "content_type": item.content_type,
                         }
                         for item in emulator.webhooks.deliveries
                     ],
@@ -176,6 +180,9 @@ def routes(emulator: Emulator) -> list[Route]:  # noqa: C901, PLR0915 - one clos
             )
         try:
             spec = await _json(request)
+            # Like Zoho's webhook settings: method and body type are chosen per webhook;
+            # without a body type, the other-answer switch decides (form when on).
+            form = emulator.answers("webhook-form-deliveries")
             emulator.webhooks.register(
                 str(spec["url"]),
                 entities=spec.get("entities"),
@@ -183,6 +190,9 @@ def routes(emulator: Emulator) -> list[Route]:  # noqa: C901, PLR0915 - one clos
                 organization_id=spec.get("organization_id"),
                 secret=spec.get("secret"),
                 product=str(spec.get("product", "books")),
+                method=str(spec.get("method", "POST")),
+                body_type=spec.get("body_type") or ("form" if form else None),
+                form_fields=spec.get("form_fields"),
             )
         except (KeyError, ValueError, TypeError) as error:
             return _error(f"invalid webhook registration: {error}")

@@ -70,15 +70,14 @@ def _serve(settings: ServiceSettings, args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415 - only `serve` needs it
 
     from zoho_webhooks.app import build_app  # noqa: PLC0415
+    from zoho_webhooks.server import server_config  # noqa: PLC0415
 
     # The in-process worker's mapping holds the GIL in long stretches; a short switch
     # interval keeps acknowledgements (event loop, intake writers) from queueing behind it.
     sys.setswitchinterval(0.0005)
     with database(settings) as url:
         app = build_app(settings, url, run_worker=not args.no_worker)
-        config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
-                                access_log=False, lifespan="on")  # fmt: skip
-        server = uvicorn.Server(config)
+        server = uvicorn.Server(server_config(app, settings, args.host, args.port))
         logger.info("zoho-webhooks serving on http://%s:%d", args.host, args.port)
         server.run()
     return 0

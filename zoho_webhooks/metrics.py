@@ -30,6 +30,8 @@ class ServiceMetrics:
         self.dead_depth = Gauge("zoho_webhooks_dead_letter_depth", "Dead events", registry=r)
         self.oldest_pending = Gauge("zoho_webhooks_oldest_pending_seconds",
                                     "Age of the oldest pending event", registry=r)  # fmt: skip
+        self.workers_alive = Gauge("zoho_webhooks_workers_alive",
+                                   "Worker threads alive in this process", registry=r)  # fmt: skip
         self.latency = Histogram("zoho_webhooks_processing_latency_seconds",
                                  "Receipt to ERP commit", buckets=LATENCY_BUCKETS,
                                  registry=r)  # fmt: skip

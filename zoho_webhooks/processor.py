@@ -20,12 +20,12 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from tap_zoho.api import ZohoError
 from target_tsh_erp.database import connect
 from target_tsh_erp.events import publish
 from target_tsh_erp.writer import ErpWriter, apply_records
 from zoho_webhooks import inbox
 from zoho_webhooks.crm import CrmRecords
+from zoho_webhooks.intake import DELIVERY_MARK
 from zoho_webhooks.records import StreamRecords, by_payload_key, catalog, needs_detail, shape
 
 if TYPE_CHECKING:
@@ -44,9 +44,11 @@ class EventError(Exception):
     """An event that cannot be applied as it is (kept in the inbox with this message)."""
 
 
-_EVENT_ERRORS = (EventError, ZohoError, psycopg.Error, ValueError, KeyError, TypeError,
-                 RuntimeError, OSError, StopIteration)  # fmt: skip
-"""What one event's processing may raise (Zoho client errors are RuntimeError/OSError)."""
+_EVENT_ERRORS = (Exception,)
+"""What one event's processing may raise: anything. A bad event (a date the normaliser
+cannot convert raises OverflowError, say) is retried and dead-lettered with its error
+text; it must never escape to the loop, or one poison event stops the worker for good
+(issue 14 D1). EventError and the tap client's errors are the expected ones."""
 
 
 @dataclass(slots=True)
@@ -233,8 +235,22 @@ class Processor:
         spec = known[key]
         record: dict[str, Any] = dict(document[key])
         organization_id = str(event.organization_id)
+        mark = document.get(DELIVERY_MARK)
+        partial = isinstance(mark, dict) and bool(mark.get("partial"))
         if event.operation == "deleted":
             return shape(spec, organization_id, record, deleted_at=datetime.now(UTC))
+        if partial:
+            # Form entity parameters or a raw template: only the fields the webhook was
+            # configured with, as text. The record is read from Zoho, like CRM's ids.
+            detail = self.client().get_record(
+                spec.product, organization_id, spec.entity, str(record[spec.id_field]),
+                label=f"webhooks:{spec.stream}",
+            )  # fmt: skip
+            if detail is None:
+                logger.info("%s %s is gone from Zoho; nothing to apply", spec.entity,
+                            record[spec.id_field])  # fmt: skip
+                return []
+            return shape(spec, organization_id, detail)
         if needs_detail(spec, record):
             detail = self.client().get_record(
                 spec.product, organization_id, spec.entity, str(record[spec.id_field]),
@@ -276,6 +292,20 @@ def _describe(event: inbox.Claimed, error: BaseException) -> str:
     return f"{head}: {type(error).__name__}: {text}"[:2000]
 
 
+def _log_batch_failure(error: Exception) -> None:
+    """A failure outside any one event: logged; the batch is rolled back and stays pending.
+
+    A database error is expected (a restart, a lost connection): reconnect quietly. Any
+    other is our bug, logged as an error; either way the loop goes on.
+    """
+    if isinstance(error, psycopg.Error):
+        logger.warning("Worker database error (%s); reconnecting", type(error).__name__)
+        return
+    text = str(error).splitlines()[0][:200] if str(error) else ""
+    logger.error("Worker batch failed (%s: %s); rolled back, will retry",
+                 type(error).__name__, text)  # fmt: skip
+
+
 class WorkerLoop:
     """A thread (or the `work` command's main loop) that drains the inbox."""
 
@@ -295,15 +325,20 @@ class WorkerLoop:
         self._listener: psycopg.Connection[Any] | None = None
 
     def run(self) -> None:
-        """Loop until stopped: drain while there is work, wait for a NOTIFY when idle."""
+        """Loop until stopped: drain while there is work, wait for a NOTIFY when idle.
+
+        Nothing ends the loop but `stop`: a database error reconnects, and anything else
+        (a bug outside one event's processing) rolls the batch back, is logged, and the
+        loop goes on after a pause, the batch's events still pending.
+        """
         connection: psycopg.Connection[Any] | None = None
         while not self.stopping.is_set():
             try:
                 if connection is None or connection.closed:
                     connection = connect(self.url)
                 outcome = self.processor.run_once(connection)
-            except psycopg.Error as error:
-                logger.warning("Worker database error (%s); reconnecting", type(error).__name__)
+            except Exception as error:  # noqa: BLE001 - the loop must outlive any batch
+                _log_batch_failure(error)
                 if connection is not None:
                     connection.close()
                 connection = None

@@ -161,8 +161,11 @@ class Runtime:
         self.metrics.oldest_pending.set(queue.oldest_pending_seconds or 0.0)
         last = self.last_success or queue.last_processed_at
         workers_alive = sum(t.is_alive() for t in self.threads if "worker" in t.name)
-        return True, {
-            "status": "ok",
+        self.metrics.workers_alive.set(workers_alive)
+        problems = self._problems(workers_alive, queue.oldest_pending_seconds)
+        return not problems, {
+            "status": "ok" if not problems else "degraded",
+            "problems": problems,
             "database": "reachable",
             "queue_depth": queue.pending,
             "oldest_pending_seconds": queue.oldest_pending_seconds,
@@ -174,3 +177,18 @@ class Runtime:
             "workers": workers_alive,
             "crm_channels": channels,
         }
+
+    def _problems(self, workers_alive: int, oldest_pending: float | None) -> list[str]:
+        """Why the service cannot keep its promise, in words an operator acts on.
+
+        A dead worker or a stuck queue means deliveries are acknowledged and never
+        applied; /health must say so (503), not "ok", or nobody notices (issue 14 D1).
+        """
+        problems = []
+        if self.run_worker and not self.stopping.is_set() and workers_alive == 0:
+            problems.append("no worker thread is alive: events are stored but not applied")
+        limit = self.settings.health_max_pending_age_seconds
+        if limit > 0 and oldest_pending is not None and oldest_pending > limit:
+            problems.append(f"the oldest pending event is {oldest_pending:.0f} s old (limit"
+                            f" {limit:g} s): the worker is not keeping up or is stuck")  # fmt: skip
+        return problems

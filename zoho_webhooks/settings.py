@@ -7,6 +7,7 @@ returned object, never in its `repr` (logs print settings on start-up).
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -42,10 +43,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if not raw:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
-        msg = f"{name} must be a number, got {raw!r}"
-        raise SettingsError(msg) from None
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        msg = f"{name} must be a non-negative number, got {raw!r}"
+        raise SettingsError(msg)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,17 @@ class ServiceSettings:
     crm_events: tuple[str, ...] = DEFAULT_CRM_EVENTS
     crm_channel_ttl_seconds: int = 86_400
     crm_renew_before_seconds: int = 3600
+    header_timeout_seconds: float = 10.0
+    """A request's headers must be complete this long after the connection (or its
+    previous response); else the connection is closed (slow-header clients)."""
+    body_timeout_seconds: float = 30.0
+    """A webhook's whole body must arrive within this; else 408 and the connection closes."""
+    keep_alive_seconds: float = 5.0
+    max_connections: int = 256
+    """Concurrent connections and requests; beyond it uvicorn answers 503 (Zoho retries)."""
+    max_header_bytes: int = 16_384
+    health_max_pending_age_seconds: float = 600.0
+    """/health answers 503 when the oldest pending event is older (the worker is stuck)."""
     zoho: dict[str, Any] = field(repr=False, default_factory=dict)
     """Tap settings (client id, secret, refresh token, accounts URL, ...)."""
 
@@ -105,6 +120,14 @@ class ServiceSettings:
             crm_channel_ttl_seconds=_int(source, "ZOHO_WEBHOOKS_CRM_CHANNEL_TTL_SECONDS", 86_400),
             crm_renew_before_seconds=_int(
                 source, "ZOHO_WEBHOOKS_CRM_RENEW_BEFORE_SECONDS", 3600
+            ),
+            header_timeout_seconds=_float(source, "ZOHO_WEBHOOKS_HEADER_TIMEOUT_SECONDS", 10.0),
+            body_timeout_seconds=_float(source, "ZOHO_WEBHOOKS_BODY_TIMEOUT_SECONDS", 30.0),
+            keep_alive_seconds=_float(source, "ZOHO_WEBHOOKS_KEEP_ALIVE_SECONDS", 5.0),
+            max_connections=_int(source, "ZOHO_WEBHOOKS_MAX_CONNECTIONS", 256),
+            max_header_bytes=_int(source, "ZOHO_WEBHOOKS_MAX_HEADER_BYTES", 16_384),
+            health_max_pending_age_seconds=_float(
+                source, "ZOHO_WEBHOOKS_HEALTH_MAX_PENDING_AGE_SECONDS", 600.0
             ),
             zoho=zoho,
         )

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from zoho_webhooks.app import build_app
+from zoho_webhooks.server import server_config
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -74,9 +75,7 @@ def run_service(
     """Serve the real app under uvicorn in a thread until the block ends."""
     port = free_port()
     app = build_app(settings, database_url, run_worker=run_worker)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, lifespan="on")  # fmt: skip
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(app, settings, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, name="zoho-webhooks-test-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -138,7 +138,7 @@ def test_crm_wrong_token_or_unknown_channel_is_401(
         (b'{"unknown_entity": {"x": 1}}', JSON, 400),
         (b'{"invoice": {"invoice_number": "no id"}}', JSON, 400),
         (b'{"invoice": {"invoice_id": "1\\u0000"}}', JSON, 400),
-        (b"invoice_id=1", "application/x-www-form-urlencoded", 415),
+        (b"invoice_id=1", "application/x-www-form-urlencoded", 401),  # signed as JSON
         (b'{"invoice": {}}', "text/plain", 415),
     ],
 )
