@@ -21,15 +21,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from target_tsh_erp.database import DEFAULT_EMBEDDED_DATA_DIR, connect, embedded
-from target_tsh_erp.migrations import SchemaTooNewError, current_version, migrate
-from target_tsh_erp.remap import remap
+from target_tsh_erp.database import connect, resolved_database_url
+from target_tsh_erp.settings import WriterSettings, env_name
 from target_tsh_erp.status import DEFAULT_RUN_LOG, collect, render_html, render_text
-from target_tsh_erp.writer import WriterSettings
+from target_tsh_erp.store.migrations import SchemaTooNewError, current_version, migrate
+from target_tsh_erp.store.remap import remap
 
 __all__ = ["main"]
 
-_ENV_PREFIX = "TARGET_TSH_ERP_"
 _SETTINGS = ("database_url", "embedded_data_dir", "erp_schema", "raw_schema", "notify_channel")
 
 
@@ -38,7 +37,7 @@ def _settings(config_path: str | None) -> dict[str, Any]:
     if config_path:
         config.update(json.loads(Path(config_path).read_text(encoding="utf-8")))
     for name in _SETTINGS:
-        value = os.environ.get(f"{_ENV_PREFIX}{name.upper()}")
+        value = os.environ.get(env_name(name))
         if value and name not in config:
             config[name] = value
     return config
@@ -81,16 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     config = _settings(args.config)
-    writer_settings = WriterSettings(
-        erp_schema=config.get("erp_schema") or "erp",
-        raw_schema=config.get("raw_schema") or "zoho_raw",
-        notify_channel=config.get("notify_channel") or "tds_zoho_events",
-    )
+    writer_settings = WriterSettings.from_config(config)
     with contextlib.ExitStack() as stack:
-        url = config.get("database_url")
-        if not url:
-            data_dir = config.get("embedded_data_dir") or DEFAULT_EMBEDDED_DATA_DIR
-            url = stack.enter_context(embedded(data_dir)).url
+        url = stack.enter_context(resolved_database_url(config))
         connection = stack.enter_context(connect(url))
         try:
             if args.command == "status":

@@ -15,6 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from target_tsh_erp.settings import (
+    DEFAULT_EMBEDDED_DATA_DIR,
+    InvalidSettingError,
+    database_url,
+)
+
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
@@ -22,12 +28,9 @@ __all__ = [
     "DEFAULT_EMBEDDED_DATA_DIR",
     "EmbeddedDatabase",
     "connect",
-    "database_url_from_config",
     "embedded",
+    "resolved_database_url",
 ]
-
-DEFAULT_EMBEDDED_DATA_DIR = ".meltano/erp-db"
-"""Relative to the working directory: inside the project, ignored by git."""
 
 
 class EmbeddedDatabase:
@@ -70,10 +73,27 @@ def embedded(data_dir: str | os.PathLike[str] | None = None) -> Iterator[Embedde
         database.stop()
 
 
-def database_url_from_config(config: Mapping[str, Any]) -> str | None:
-    """The configured `database_url`, or None when an embedded database must be used."""
-    url = config.get("database_url")
-    return str(url) if url else None
+@contextmanager
+def resolved_database_url(config: Mapping[str, Any]) -> Iterator[str]:
+    """The database URL of a config for the `with` block: the given one, or an embedded one.
+
+    The one place the target and `tsh-erp` decide where their database is. An embedded
+    PostgreSQL started here (in `embedded_data_dir`) runs until the block ends, which is
+    why this is a context manager and not a plain function.
+
+    Raises:
+        InvalidSettingError: `database_url` or `embedded_data_dir` is not text.
+    """
+    url = database_url(config)
+    if url is not None:
+        yield url
+        return
+    data_dir = config.get("embedded_data_dir") or DEFAULT_EMBEDDED_DATA_DIR
+    if not isinstance(data_dir, str):
+        msg = f"must be a folder path, got {data_dir!r}"
+        raise InvalidSettingError(setting="embedded_data_dir", problem=msg)
+    with embedded(data_dir) as database:
+        yield database.url
 
 
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:

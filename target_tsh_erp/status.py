@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
-from target_tsh_erp.events import SYNC_COMPLETED, SYNC_FAILED, SYNC_STARTED
+from target_tsh_erp.store.events import SYNC_COMPLETED, SYNC_FAILED, SYNC_STARTED
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

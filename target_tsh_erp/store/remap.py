@@ -14,10 +14,13 @@ from psycopg import sql
 from target_tsh_erp.erp_tables import TABLES
 from target_tsh_erp.links import link_customers_to_crm
 from target_tsh_erp.mapping import mapper_for
-from target_tsh_erp.writer import ApplyResult, ErpWriter, WriterSettings
+from target_tsh_erp.store.batch import ApplyResult
+from target_tsh_erp.store.writer import ErpWriter
 
 if TYPE_CHECKING:
     import psycopg
+
+    from target_tsh_erp.settings import WriterSettings
 
 __all__ = ["remap"]
 

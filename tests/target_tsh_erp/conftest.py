@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from target_tsh_erp.database import connect, embedded
-from target_tsh_erp.migrations import migrate
-from target_tsh_erp.writer import ErpWriter, WriterSettings
+from target_tsh_erp.settings import WriterSettings
+from target_tsh_erp.store import ErpWriter
+from target_tsh_erp.store.migrations import migrate
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

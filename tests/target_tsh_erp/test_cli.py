@@ -9,7 +9,7 @@ import sys
 import orjson
 from psycopg import sql
 
-from target_tsh_erp.migrations import LATEST_VERSION
+from target_tsh_erp.store.migrations import LATEST_VERSION
 from target_tsh_erp.testing import schema_message, synthetic_item
 
 TSH_ERP = [sys.executable, "-c", "from target_tsh_erp.cli import main; raise SystemExit(main())"]

@@ -16,8 +16,8 @@ import orjson
 from psycopg import sql
 
 from tap_zoho.testing import emulator_config, run_tap
+from target_tsh_erp.store import apply_records
 from target_tsh_erp.target import TargetTshErp
-from target_tsh_erp.writer import apply_records
 from zoho_emulator.testing import run_emulator
 
 ORG = "10234695"

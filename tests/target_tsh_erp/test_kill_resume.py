@@ -15,9 +15,9 @@ import orjson
 from psycopg import sql
 
 from target_tsh_erp.database import connect
-from target_tsh_erp.migrations import migrate
+from target_tsh_erp.settings import WriterSettings
+from target_tsh_erp.store.migrations import migrate
 from target_tsh_erp.testing import singer_lines, synthetic_item
-from target_tsh_erp.writer import WriterSettings
 
 TARGET = [sys.executable, "-c",
           "from target_tsh_erp.target import TargetTshErp; TargetTshErp.cli()"]

@@ -15,13 +15,13 @@ import pytest
 from psycopg import sql
 
 from target_tsh_erp.database import connect
-from target_tsh_erp.new_rows import copy_new_rows
-from target_tsh_erp.writer import ApplyResult, ErpWriter, apply_records
+from target_tsh_erp.store import ApplyResult, ErpWriter, apply_records
+from target_tsh_erp.store.new_rows import copy_new_rows
 
 if TYPE_CHECKING:
     import psycopg
 
-    from target_tsh_erp.writer import WriterSettings
+    from target_tsh_erp.settings import WriterSettings
 
 ORG = "10234695"
 T1 = "2025-01-01T00:00:00+00:00"

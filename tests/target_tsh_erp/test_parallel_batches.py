@@ -20,14 +20,14 @@ import orjson
 from psycopg import sql
 
 from target_tsh_erp.database import connect
+from target_tsh_erp.store import ErpWriter, Incoming, apply_records
 from target_tsh_erp.target import TargetTshErp
-from target_tsh_erp.writer import ErpWriter, Incoming, apply_records
 
 if TYPE_CHECKING:
     import psycopg
     import pytest
 
-    from target_tsh_erp.writer import WriterSettings
+    from target_tsh_erp.settings import WriterSettings
 
 ORG = "10234695"
 ITEMS_SCHEMA = {"type": "SCHEMA", "stream": "inventory_items", "key_properties":

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from psycopg import sql
 
-from target_tsh_erp.migrations import migrate
+from target_tsh_erp.store import apply_records
+from target_tsh_erp.store.migrations import migrate
 from target_tsh_erp.target import TargetTshErp
 from target_tsh_erp.testing import emulator_streams, singer_lines
-from target_tsh_erp.writer import apply_records
 from zoho_emulator.emulator import Emulator
 from zoho_emulator.settings import EmulatorSettings
 

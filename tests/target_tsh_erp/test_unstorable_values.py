@@ -9,7 +9,7 @@ from typing import Any
 
 from psycopg import sql
 
-from target_tsh_erp.writer import MAX_STORED_DEPTH, apply_records
+from target_tsh_erp.store import MAX_STORED_DEPTH, apply_records
 
 T1 = "2025-01-01T00:00:00+00:00"
 ORG = "10234695"

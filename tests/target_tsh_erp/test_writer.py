@@ -7,9 +7,9 @@ import pytest
 from psycopg import sql
 
 from target_tsh_erp.database import connect
-from target_tsh_erp.migrations import LATEST_VERSION, SchemaTooNewError, migrate
-from target_tsh_erp.remap import remap
-from target_tsh_erp.writer import Incoming, MissingKeyError, apply_records
+from target_tsh_erp.store import Incoming, MissingKeyError, apply_records
+from target_tsh_erp.store.migrations import LATEST_VERSION, SchemaTooNewError, migrate
+from target_tsh_erp.store.remap import remap
 
 T1 = "2025-01-01T00:00:00+00:00"
 T2 = "2025-01-02T00:00:00+00:00"
