@@ -26,6 +26,7 @@ from tap_zoho.crm.streams import (
 if TYPE_CHECKING:
     from singer_sdk import Stream
 
+    from tap_zoho.crm.schema import CrmModule
     from tap_zoho.tap import TapZoho
 
 logger = logging.getLogger("tap_zoho.crm")
@@ -74,6 +75,7 @@ def crm_streams(tap: TapZoho) -> list[Stream]:
                 error.status, error.code, error.zoho_message,
             )  # fmt: skip
             return []
+    _report_unknown_json_types(tap, modules)
     streams: list[Stream] = []
     classes: dict[str, type[CrmModuleStream]] = {}
     for module in modules:
@@ -88,3 +90,20 @@ def crm_streams(tap: TapZoho) -> list[Stream]:
     )
     streams.append(CrmDeletedRecordsStream(tap, api, modules))
     return streams
+
+
+def _report_unknown_json_types(tap: TapZoho, modules: list[CrmModule]) -> None:
+    """Each field typed as any JSON value because its `json_type` is new to the tap.
+
+    Nothing is dropped (the schema is open), but the operator must know that a column's
+    type is no longer checked (register entry `crm.field-json-type`).
+    """
+    for module in modules:
+        for spec in module.fields:
+            if not spec.json_type_known:
+                tap.fallbacks.fell_back(
+                    "crm.field-json-type", stream=module.stream_name,
+                    organization_id=module.organization_id,
+                    detail=f"field {spec.api_name} (data_type {spec.data_type}) has json_type "
+                    f"{spec.json_type!r}, so its schema accepts any JSON value",
+                )  # fmt: skip

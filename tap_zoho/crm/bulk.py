@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import shutil
 import tempfile
@@ -48,6 +49,27 @@ csv.field_size_limit(1 << 26)
 
 class BulkJobFailedError(RuntimeError):
     """Zoho reported the job FAILURE, or it did not finish in time."""
+
+
+NAMED_ITEMS_EXCEPT = ARRAY_OF_OBJECT_TYPES | {"multiselectpicklist"}
+"""Arrays whose CSV cell has a meaning of its own (unavailable, or `;`-joined values)."""
+
+
+def named_items(value: str) -> Any:  # noqa: ANN401 - JSON values
+    """A cell of an array of named objects (`Tag`): a JSON array, or `;`-joined names.
+
+    Zoho does not document how Bulk Read writes `Tag`; either form becomes the array of
+    objects REST sends (`[{"name": ...}]`, ids and colours arrive with the next change).
+    """
+    if not value:
+        return None
+    if value.startswith("["):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value  # kept as sent; the normalizer reports it once
+        return parsed if isinstance(parsed, list) else value
+    return [{"name": name} for name in value.split(";") if name]
 
 
 def cell_converter(spec: CrmField) -> Callable[[str], Any]:  # noqa: C901, PLR0911 - per type
@@ -81,6 +103,10 @@ def cell_converter(spec: CrmField) -> Callable[[str], Any]:  # noqa: C901, PLR09
     def unavailable(_: str) -> Any:  # noqa: ANN401
         return None  # file uploads and linked lists do not fit a CSV cell
 
+    if not spec.json_type_known:
+        return text  # an open schema: the cell as sent
+    if spec.json_type == "jsonarray" and kind not in NAMED_ITEMS_EXCEPT:
+        return named_items  # `Tag`: array of objects that REST sends, names in a cell
     if kind in LOOKUP_TYPES:
         return lookup
     if kind == "multiselectpicklist":

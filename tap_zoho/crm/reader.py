@@ -11,8 +11,10 @@ re-read by `ids` (100 per call per batch); a record still torn after that is lef
 the next run (counted; the bookmark is held below it).
 
 A chain stops at Zoho's 100,000-record page-token limit; the reader then restarts
-every chain from the last `Modified_Time` it saw (inclusive). Pages must not go
-backwards in `Modified_Time`: that would mean a silent gap, so it is an error.
+every chain from the last `Modified_Time` it saw (inclusive). A page token lives 24 h:
+an expired one (`EXPIRED_VALUE`, or `INVALID_DATA` on a request that carried a token,
+register entry `crm.page-token-expiry`) restarts the chains the same way. Pages must not
+go backwards in `Modified_Time`: that would mean a silent gap, so it is an error.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from tap_zoho.api.errors import ZohoAPIError
 from tap_zoho.crm.api import IDS_PER_CALL, PER_PAGE
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterator, Sequence
 
+    from tap_zoho.assumptions import FallbackLedger
     from tap_zoho.crm.api import CrmApi
     from tap_zoho.crm.schema import CrmField, CrmModule
 
@@ -36,6 +40,8 @@ MAX_FIELDS_PER_CALL = 50
 TOKEN_CHAIN_LIMIT = 100_000
 """Zoho serves at most this many records through one page-token chain."""
 RESTART_MARGIN = PER_PAGE
+EXPIRED_TOKEN_CODE = "EXPIRED_VALUE"  # noqa: S105 - a Zoho error code, not a secret
+"""What Zoho's v8 pages say an expired page token answers (`crm.page-token-expiry`)."""
 
 
 class OutOfOrderError(RuntimeError):
@@ -54,6 +60,8 @@ class ReadStats:
     deferred: list[str] = field(default_factory=list)
     """`Modified_Time`s of records still torn after the re-read (left for the next run)."""
     restarts: int = 0
+    expired_tokens: int = 0
+    """Chains restarted because Zoho no longer accepted their page token."""
 
 
 def field_batches(fields: Sequence[CrmField], replication_key: str | None) -> list[list[str]]:
@@ -86,7 +94,7 @@ def utc(value: object) -> datetime | None:
 class ModuleReader:
     """Reads one module's records through REST; one instance per read."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the parts of one read
         self,
         api: CrmApi,
         module: CrmModule,
@@ -94,15 +102,22 @@ class ModuleReader:
         stream: str,
         fields: Sequence[CrmField],
         replication_key: str | None,
+        fallbacks: FallbackLedger | None = None,
     ) -> None:
-        """Plan the field batches; nothing is requested yet."""
+        """Plan the field batches; nothing is requested yet.
+
+        `fallbacks` is the run's ledger: an expired page token answered other than
+        `EXPIRED_VALUE` is reported there (never silently).
+        """
         self.api = api
+        self.fallbacks = fallbacks
         self.module = module
         self.stream = stream
         self.replication_key = replication_key
         self.batches = field_batches(fields, replication_key)
         self.stats = ReadStats()
         self.path = f"/{module.api_name}"
+        self._expired = False
 
     def _params(self, batch: list[str]) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -128,6 +143,12 @@ class ModuleReader:
                     f"Modified_Time {restart_from.isoformat()}; use Bulk Read "
                     "(crm_bulk_threshold) for this module"
                 )
+                if self._expired:
+                    msg = (
+                        f"stream {self.stream}: Zoho's page token expired before the "
+                        f"listing got past Modified_Time {restart_from.isoformat()}; "
+                        "nothing was skipped, run again"
+                    )
                 raise OutOfOrderError(msg)
             since = restart_from
             self.stats.restarts += 1
@@ -148,7 +169,14 @@ class ModuleReader:
                 params = self._params(batch)
                 if tokens[number]:
                     params["page_token"] = tokens[number]
-                body = self.api.get(self.path, stream=self.stream, params=params, since=since)
+                self._expired = False
+                try:
+                    body = self.api.get(self.path, stream=self.stream, params=params, since=since)
+                except ZohoAPIError as error:
+                    if not tokens[number] or not self._token_expired(error):
+                        raise
+                    self.stats.calls += 1
+                    return self._restart_point(last, since)
                 self.stats.calls += 1
                 rows: list[dict[str, Any]] = list(body.get("data") or [])
                 info = body.get("info") or {}
@@ -164,6 +192,41 @@ class ModuleReader:
             if not all(done) and served >= TOKEN_CHAIN_LIMIT - RESTART_MARGIN:
                 return last[0]
         return None
+
+    def _token_expired(self, error: ZohoAPIError) -> bool:
+        """Whether Zoho refused a page token as expired (either way it may say so)."""
+        if error.code == EXPIRED_TOKEN_CODE:
+            logger.info("stream %s: page token expired; restarting the listing", self.stream)
+            return True
+        if error.code != "INVALID_DATA" or not self.replication_key:
+            return False
+        # The same request without the token was accepted, so INVALID_DATA is about it.
+        if self.fallbacks is not None:
+            self.fallbacks.fell_back(
+                "crm.page-token-expiry", stream=self.stream,
+                organization_id=self.module.organization_id,
+                detail=f"a page token was refused with INVALID_DATA ({error.zoho_message})",
+            )  # fmt: skip
+        return True
+
+    def _restart_point(self, last: list[datetime | None], since: datetime | None) -> datetime:
+        """Where every chain restarts after an expired token: the oldest chain's last time.
+
+        Raises:
+            OutOfOrderError: for a module without a replication key (it cannot resume by
+                time) or a chain that had not seen a record yet.
+        """
+        seen = [moment for moment in last if moment is not None]
+        if not self.replication_key or not seen:
+            msg = (
+                f"stream {self.stream}: Zoho's page token expired and the listing cannot "
+                "resume by Modified_Time; nothing was skipped, run again"
+            )
+            raise OutOfOrderError(msg)
+        self._expired = True
+        self.stats.expired_tokens += 1
+        restart = min(seen)
+        return restart if since is None or restart > since else since
 
     def _guard(
         self, rows: list[dict[str, Any]], previous: datetime | None, number: int

@@ -1,15 +1,20 @@
 """Zoho CRM field metadata → JSON schema, and back again from a saved catalog.
 
-Zoho says what a field holds twice: `data_type` (what the UI shows: picklist, lookup,
-currency...) and `json_type` (the JSON shape: string, double, jsonobject...). The shape
-comes from `data_type` where we know it, from `json_type` where we do not, and an
-unknown pair becomes a nullable string: a new Zoho type never breaks discovery, and the
-record normalizer keeps (and reports once) a value that is not a string.
+Zoho says what a field holds twice: `json_type` (the JSON shape: string, integer,
+double, boolean, jsonobject, jsonarray) and `data_type` (what the UI shows: picklist,
+lookup, currency...). The shape comes from `json_type`, because that is what the values
+on the wire follow: `Tag` is data_type `text` but arrives as an array of
+`{name, id, color_code}` objects, and Products `Tax` is a multi-select picklist whose
+values are `{id, value}` objects. `data_type` only refines that shape (a string that is
+a date or a datetime, a lookup object's keys, what an array holds). A `json_type` the
+tap does not know gets an open schema (any JSON value): a new Zoho type never breaks
+discovery nor drops a value (register entry `crm.field-json-type`). A catalog written
+before `json_type` was kept falls back to the `data_type` table.
 
 Picklists are plain strings (no `enum`: admins add values at any time), lookups are
 `{id, name}` objects, multi-selects are arrays. Each property's `description` records
-Zoho's `data_type` (and a formula's return type), so a sync that starts from a saved
-catalog knows how to type Bulk Read CSV values without asking Zoho again.
+Zoho's `data_type`, `json_type` (and a formula's return type), so a sync that starts
+from a saved catalog types values (and Bulk Read CSV cells) without asking Zoho again.
 """
 
 from __future__ import annotations
@@ -18,11 +23,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-STRING_TYPES = frozenset({
-    "text", "textarea", "email", "phone", "website", "picklist", "autonumber", "bigint",
-    "long", "mediumtext", "profileimage", "richtext",
-})  # fmt: skip
-"""Strings. bigint and autonumber too: Zoho sends them as strings (ids exceed 2^53)."""
 NUMBER_TYPES = frozenset({"double", "currency", "percent", "decimal"})
 LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup"})
 ARRAY_OF_OBJECT_TYPES = frozenset({
@@ -45,7 +45,10 @@ JSON_TYPE_SHAPES: dict[str, dict[str, Any]] = {
     "jsonobject": {"type": ["object", "null"], "additionalProperties": True},
     "jsonarray": {"type": ["array", "null"], "items": {}},
 }
-_DESCRIPTION = re.compile(r"data_type (?P<data_type>[\w$]+)(?:, returns (?P<returns>\w+))?")
+_DESCRIPTION = re.compile(
+    r"data_type (?P<data_type>[\w$]+)(?:, returns (?P<returns>\w+))?"
+    r"(?:, json_type (?P<json_type>[\w$:.-]+))?"
+)
 _MODULE = re.compile(
     r"Zoho CRM (?:module (?P<module>\S+)|subform (?P<subform>\S+) of module (?P<parent>\S+))"
     r" \(organization (?P<org>\d+)(?P<convertable>, convertable)?\)"
@@ -80,7 +83,14 @@ class CrmField:
         text = f"Zoho CRM field, data_type {self.data_type}"
         if self.data_type == "formula" and self.formula_return:
             text += f", returns {self.formula_return}"
+        if self.json_type:
+            text += f", json_type {self.json_type}"
         return text
+
+    @property
+    def json_type_known(self) -> bool:
+        """Whether the tap knows this `json_type` (None: an old catalog, typed by data_type)."""
+        return self.json_type is None or self.json_type in JSON_TYPE_SHAPES
 
     @classmethod
     def from_metadata(cls, raw: dict[str, Any]) -> CrmField:
@@ -91,7 +101,7 @@ class CrmField:
         return cls(
             api_name=str(raw["api_name"]),
             data_type=str(raw.get("data_type") or "text"),
-            json_type=raw.get("json_type"),
+            json_type=str(raw["json_type"]) if raw.get("json_type") else None,
             formula_return=formula.get("return_type") if isinstance(formula, dict) else None,
             subform_module=str(subform_module) if subform_module else None,
         )
@@ -102,7 +112,9 @@ class CrmField:
         found = _DESCRIPTION.search(str(prop.get("description") or ""))
         if found is None:
             return None
-        return cls(name, found["data_type"], formula_return=found["returns"])
+        return cls(
+            name, found["data_type"], json_type=found["json_type"], formula_return=found["returns"]
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,39 +159,69 @@ def snake_case(name: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", spaced).strip("_").lower()
 
 
+LOOKUP_SHAPE: dict[str, Any] = {
+    "type": ["object", "null"],
+    "properties": {
+        "id": {"type": ["string", "null"]},
+        "name": {"type": ["string", "null"]},
+        "email": {"type": ["string", "null"]},
+    },
+    "additionalProperties": True,
+}
+OPEN_VALUE: dict[str, Any] = {}
+"""Any JSON value: the schema of a field whose `json_type` the tap does not know."""
+PICKLIST_ITEMS: dict[str, Any] = {"type": ["string", "object"]}
+"""Multi-select values are strings, except where Zoho sends objects (Products `Tax`:
+`{id, value}`, as Zoho's official SDK models it)."""
+
+
 def property_schema(spec: CrmField) -> dict[str, Any]:
-    """The JSON schema of one field's values."""
-    kind = spec.effective_type
-    shape: dict[str, Any]
-    if kind == "datetime":
-        shape = {"type": ["string", "null"], "format": "date-time"}
-    elif kind == "date":
-        shape = {"type": ["string", "null"], "format": "date"}
-    elif kind in STRING_TYPES or kind == "formula":
-        shape = {"type": ["string", "null"]}
-    elif kind in NUMBER_TYPES:
-        shape = {"type": ["number", "null"]}
-    elif kind == "integer":
-        shape = {"type": ["integer", "null"]}
-    elif kind == "boolean":
-        shape = {"type": ["boolean", "null"]}
-    elif kind == "multiselectpicklist":
-        shape = {"type": ["array", "null"], "items": {"type": ["string"]}}
-    elif kind in LOOKUP_TYPES:
-        shape = {
-            "type": ["object", "null"],
-            "properties": {
-                "id": {"type": ["string", "null"]},
-                "name": {"type": ["string", "null"]},
-                "email": {"type": ["string", "null"]},
-            },
-            "additionalProperties": True,
-        }
-    elif kind in ARRAY_OF_OBJECT_TYPES:
-        shape = {"type": ["array", "null"], "items": OPEN_OBJECT}
+    """The JSON schema of one field's values: `json_type` decides, `data_type` refines."""
+    if spec.json_type is None:
+        shape = _by_data_type(spec.effective_type)
+    elif spec.json_type in JSON_TYPE_SHAPES:
+        shape = _by_json_type(spec.json_type, spec.effective_type)
     else:
-        shape = dict(JSON_TYPE_SHAPES.get(str(spec.json_type), JSON_TYPE_SHAPES["string"]))
+        shape = dict(OPEN_VALUE)
     return {**shape, "description": spec.description}
+
+
+def _by_json_type(json_type: str, kind: str) -> dict[str, Any]:  # noqa: PLR0911 - per shape
+    """The shape `json_type` gives, refined by the (effective) data type."""
+    if json_type == "string":
+        if kind in {"datetime", "date"}:
+            return _by_data_type(kind)
+        return {"type": ["string", "null"]}
+    if json_type == "jsonobject":
+        return dict(LOOKUP_SHAPE) if kind in LOOKUP_TYPES else dict(JSON_TYPE_SHAPES[json_type])
+    if json_type == "jsonarray":
+        if kind == "multiselectpicklist":
+            return {"type": ["array", "null"], "items": PICKLIST_ITEMS}
+        if kind in ARRAY_OF_OBJECT_TYPES:
+            return {"type": ["array", "null"], "items": OPEN_OBJECT}
+        return {"type": ["array", "null"], "items": {}}
+    return dict(JSON_TYPE_SHAPES[json_type])
+
+
+def _by_data_type(kind: str) -> dict[str, Any]:  # noqa: PLR0911 - one branch per family
+    """The shape of a field from a catalog that did not keep `json_type` (older taps)."""
+    if kind == "datetime":
+        return {"type": ["string", "null"], "format": "date-time"}
+    if kind == "date":
+        return {"type": ["string", "null"], "format": "date"}
+    if kind in NUMBER_TYPES:
+        return {"type": ["number", "null"]}
+    if kind == "integer":
+        return {"type": ["integer", "null"]}
+    if kind == "boolean":
+        return {"type": ["boolean", "null"]}
+    if kind == "multiselectpicklist":
+        return {"type": ["array", "null"], "items": PICKLIST_ITEMS}
+    if kind in LOOKUP_TYPES:
+        return dict(LOOKUP_SHAPE)
+    if kind in ARRAY_OF_OBJECT_TYPES:
+        return {"type": ["array", "null"], "items": OPEN_OBJECT}
+    return {"type": ["string", "null"]}
 
 
 def module_schema(module: CrmModule) -> dict[str, Any]:

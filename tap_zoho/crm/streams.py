@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
-from tap_zoho.api.errors import ZohoAPIError, ZohoQuotaExhaustedError
+from tap_zoho.api.errors import ZohoAPIError, ZohoQuotaExhaustedError, ZohoRetryExhaustedError
 from tap_zoho.crm.bulk import STATE_KEY, BulkLoader
 from tap_zoho.crm.discovery import module_refused
 from tap_zoho.crm.full_table import VersionAfterCompleteSync
@@ -221,7 +221,7 @@ class CrmModuleStream(CrmStream):
         full_read = since is None
         reader = ModuleReader(
             self.api, self.module, stream=self.name, fields=fields,
-            replication_key=self.replication_key,
+            replication_key=self.replication_key, fallbacks=self.zoho_tap.fallbacks,
         )  # fmt: skip
         self.last_read = reader
         yield from reader.read(since)
@@ -262,18 +262,41 @@ class CrmModuleStream(CrmStream):
         threshold = int(self.config.get("crm_bulk_threshold", DEFAULT_BULK_THRESHOLD) or 0)
         if threshold <= 0 or state.get("replication_key_value") or not self.replication_key:
             return False
-        params = {"converted": "both"} if self.module.convertable else None
-        body = self.api.get(
-            f"/{self.module.api_name}/actions/count", stream=self.name, params=params,
-            call="count",
-        )  # fmt: skip
-        count = int(body.get("count") or 0)
+        count = self.record_count()
+        if count is None:
+            return False
         bulk = count >= threshold
         logger.info(
             "stream %s: first load of %d records (since %s): %s",
             self.name, count, since, "Bulk Read" if bulk else "REST paging",
         )  # fmt: skip
         return bulk
+
+    def record_count(self) -> int | None:
+        """`/actions/count`, or None (with a loud fallback) when Zoho will not give it.
+
+        The count only chooses Bulk Read over REST for a first load; REST reads any size,
+        so a refused, failed or malformed count never stops the module
+        (register entry `crm.record-count`).
+        """
+        params = {"converted": "both"} if self.module.convertable else None
+        path = f"/{self.module.api_name}/actions/count"
+        try:
+            body = self.api.get(path, stream=self.name, params=params, call="count")
+            return int(body["count"]) if body else 0  # {}: 204, no records
+        except ZohoQuotaExhaustedError:
+            raise
+        except ZohoAPIError as error:
+            detail = f"GET /crm/v8{path} answered HTTP {error.status}, Zoho code {error.code}"
+        except ZohoRetryExhaustedError as error:
+            detail = f"GET /crm/v8{path} kept failing ({error})"
+        except (KeyError, TypeError, ValueError):
+            detail = f"GET /crm/v8{path} answered without a numeric `count`"
+        self.zoho_tap.fallbacks.fell_back(
+            "crm.record-count", stream=self.name,
+            organization_id=self.module.organization_id, detail=detail,
+        )  # fmt: skip
+        return None
 
     def formulas_due(self, state: dict[str, Any]) -> bool:
         """`crm_formula_refresh_hours` have passed since the last full read."""

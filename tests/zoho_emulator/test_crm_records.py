@@ -129,7 +129,16 @@ def test_page_token_expires_after_a_day(zoho) -> None:
     running.emulator.clock.advance(86_401)
     expired = get(zoho, "Products", params={"fields": "Product_Name", "page_token": token})
     assert expired.status_code == 400
-    assert expired.json()["details"]["reason"] == "EXPIRED_VALUE"
+    assert expired.json()["code"] == "EXPIRED_VALUE"
+    assert expired.json()["details"] == {"param_name": "page_token"}
+    running.emulator.answers.set(["crm-page-token-invalid-data"])
+    try:
+        other = get(zoho, "Products", params={"fields": "Product_Name", "page_token": token})
+    finally:
+        running.emulator.answers.set([])
+    assert other.status_code == 400
+    assert other.json()["code"] == "INVALID_DATA"
+    assert other.json()["details"] == {"param_name": "page_token", "reason": "EXPIRED_VALUE"}
 
 
 def test_default_order_is_id_descending_and_sort_by_is_checked(zoho) -> None:

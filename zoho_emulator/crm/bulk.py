@@ -481,7 +481,7 @@ class BulkReads:
 
 
 def _cell(value: Any) -> str:  # noqa: ANN401
-    """Bulk CSV cells are plain strings: lookups by id, multi-selects `;`-joined."""
+    """Bulk CSV cells are plain strings: lookups by id, multi-selects and tags `;`-joined."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -489,8 +489,15 @@ def _cell(value: Any) -> str:  # noqa: ANN401
     if isinstance(value, dict):
         return str(value.get("id", ""))
     if isinstance(value, list):
-        return ";".join(str(item) for item in value)
+        return ";".join(_item(item) for item in value)
     return str(value)
+
+
+def _item(item: Any) -> str:  # noqa: ANN401 - any JSON value
+    """One element of a multi-valued cell: `Tag` objects by name, `Tax` objects by value."""
+    if isinstance(item, dict):
+        return str(item.get("name") or item.get("value") or item.get("id") or "")
+    return str(item)
 
 
 def _mandatory(name: str) -> errors.CrmError:

@@ -84,10 +84,15 @@ class FieldSpec:
     formula_return: str | None = None
     length: int = 255
     decimals: int | None = None
+    json_shape: str | None = None
+    """Zoho's `json_type` where it is not the data type's usual one (`Tag` is data_type
+    text but json_type jsonarray)."""
 
     @property
     def json_type(self) -> str:
         """Zoho's `json_type`: a formula's follows its return type."""
+        if self.json_shape is not None:
+            return self.json_shape
         if self.data_type == "formula":
             return {"currency": "double", "double": "double", "boolean": "boolean"}.get(
                 self.formula_return or "", "string"
@@ -142,7 +147,13 @@ def _system_fields() -> tuple[FieldSpec, ...]:
         _f("Modified_By", "ownerlookup", "modified_by", read_only=True),
         _f("Created_Time", "datetime", "created_time", read_only=True),
         _f("Modified_Time", "datetime", "modified_time", read_only=True),
+        _tag(),
     )
+
+
+def _tag() -> FieldSpec:
+    """`Tag`: on every v8 module; data_type text, but values are `{name, id, color_code}`."""
+    return _f("Tag", "text", "tags", json_shape="jsonarray", read_only=True)
 
 
 LEAD_STATUSES = (
@@ -170,6 +181,12 @@ ORDER_STATUSES = ("Created", "Approved", "Delivered", "Cancelled")
 INVOICE_STATUSES = ("Created", "Approved", "Delivered", "Cancelled", "Paid")
 CATEGORIES = ("Hardware", "Software", "CRM Applications", "Consumables", "Services")
 TAXES = ("GST 5%", "GST 12%", "GST 18%", "VAT", "Sales Tax", "Cess")
+TAGS = (("VIP", "#F17574"), ("Wholesale", "#57B1FD"), ("Export", "#63C57E"),
+        ("Follow-up", "#E7A826"), ("Key account", "#D297EE"))  # fmt: skip
+"""Tags of the org (name, colour from Zoho's palette); a record carries none (`[]`, as
+Zoho sends an untagged record), one or two."""
+TAG_ID_BASE = ID_PREFIX + 35 * MODULE_ID_SPAN
+TAX_ID_BASE = ID_PREFIX + 36 * MODULE_ID_SPAN
 CHANNELS = ("Email", "Phone", "WhatsApp", "SMS", "In person")
 REGIONS = ("North", "South", "East", "West", "Central", "Export")
 PAYMENT_TERMS = ("Due on Receipt", "Net 15", "Net 30", "Net 45", "Net 60")
@@ -342,7 +359,7 @@ def _products() -> tuple[FieldSpec, ...]:
         _f("Qty_Ordered", "double", "double", 0, 800, decimals=2, null_rate=0.3),
         _f("Reorder_Level", "double", "double", 0, 200, decimals=2),
         _f("Commission_Rate", "currency", "money", 0, 15, decimals=2, null_rate=0.5),
-        _f("Tax", "multiselectpicklist", "multipicklist", picklist=TAXES),
+        _f("Tax", "multiselectpicklist", "tax_objects", picklist=TAXES),
         _f("Manufacturer", "picklist", "picklist",
            picklist=("AltvetPet Inc.", "LexPon Inc.", "MetBeat Corp.", "Tata", "Godrej")),
         _f("Sales_Start_Date", "date", "created_date", null_rate=0.2),
@@ -443,6 +460,7 @@ def _price_tiers() -> tuple[FieldSpec, ...]:
     # so it must read it in full every run (FULL_TABLE) and say when a read was complete.
     return (
         _f("Owner", "ownerlookup", "owner", label="Record Owner", mandatory=True),
+        _tag(),
         _f("Name", "text", "visit_name", mandatory=True, label="Price Tier Name"),
         _f("Discount_Percent", "percent", "double", 0, 40, decimals=1, custom=True),
         _f("Minimum_Quantity", "integer", "int", 1, 500, custom=True),

@@ -5,6 +5,9 @@ Supported: `select f1, f2 from Module [where <cond>] [order by f [asc|desc], ...
 [limit [offset,] count | limit count offset n]` where `<cond>` combines
 `field (=|!=|>|>=|<|<=) value`, `field is [not] null`, `field [not] in (...)` with
 `and`/`or` and parentheses. Values are quoted strings, numbers, true/false, null.
+Refused as Zoho refuses them: a column selected twice (`DUPLICATE_DATA`), more than 25
+conditions (`LIMIT_EXCEEDED`), and three or more conditions on one level without
+brackets (`SYNTAX_ERROR`: write `(a and b) and c`).
 
 A lower bound on `Modified_Time` (or on `id` when ordering by id) is pulled out of the
 condition so that a read at any depth of a million-record module starts by binary search.
@@ -36,6 +39,8 @@ MAX_LIMIT = 2_000
 MAX_OFFSET_REACH = 100_000
 DEFAULT_LIMIT = 200
 MAX_IN_VALUES = 50
+MAX_CRITERIA = 25
+"""Conditions in one WHERE clause (Zoho's COQL limits)."""
 _TOKEN = re.compile(
     r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<number>-?\d+(?:\.\d+)?)|"
     r"(?P<op>>=|<=|!=|<>|=|>|<|\(|\)|,|\*)|(?P<word>[A-Za-z_$][A-Za-z0-9_.$]*))"
@@ -156,10 +161,22 @@ def parse(text: str) -> Query:  # noqa: C901, PLR0912, PLR0915 - one grammar
         raise errors.CrmError(
             "LIMIT_EXCEEDED", "select column limit exceeded", 400, {"limit": MAX_FIELDS}
         )
-    fields = [_column(module, name) for name in dict.fromkeys(names) if name != "id"]
+    duplicates = [name for name in dict.fromkeys(names) if names.count(name) > 1]
+    if duplicates:
+        raise errors.CrmError(
+            "DUPLICATE_DATA", "duplicate column in select", 400,
+            {"clause": "select", "column_name": duplicates[0]},
+        )  # fmt: skip
+    fields = [_column(module, name) for name in names if name != "id"]
     where = None
     if parser.keyword("where"):
-        where = _disjunction(parser, module)
+        counted = [0]
+        where = _condition(parser, module, counted)
+        if counted[0] > MAX_CRITERIA:
+            raise errors.CrmError(
+                "LIMIT_EXCEEDED", "criteria limit exceeded", 400,
+                {"limit": MAX_CRITERIA, "clause": "where"},
+            )  # fmt: skip
     order: list[tuple[str, bool]] = []
     if parser.keyword("order"):
         parser.expect("by", "order by")
@@ -213,27 +230,40 @@ def _integer(parser: _Parser, clause: str) -> int:
     return int(value)
 
 
-def _disjunction(parser: _Parser, module: ModuleSpec) -> Condition:
-    left = _conjunction(parser, module)
-    while parser.keyword("or"):
-        left = Junction("or", left, _conjunction(parser, module))
-    return left
+def _junction_word(parser: _Parser) -> str | None:
+    token = parser.peek()
+    if token is not None and token[0] == "word" and token[1].lower() in {"and", "or"}:
+        return token[1].lower()
+    return None
 
 
-def _conjunction(parser: _Parser, module: ModuleSpec) -> Condition:
-    left = _atom(parser, module)
-    while parser.keyword("and"):
-        left = Junction("and", left, _atom(parser, module))
-    return left
+def _condition(parser: _Parser, module: ModuleSpec, counted: list[int]) -> Condition:
+    """At most two operands per level: Zoho refuses `a and b and c` without brackets.
+
+    Each further condition must be grouped, `(a and b) and c`, as Zoho's COQL page says.
+    """
+    left = _atom(parser, module, counted)
+    op = _junction_word(parser)
+    if op is None:
+        return left
+    parser.take("where")
+    right = _atom(parser, module, counted)
+    following = _junction_word(parser)
+    if following is not None:
+        raise syntax_error("where", following)
+    return Junction(op, left, right)
 
 
-def _atom(parser: _Parser, module: ModuleSpec) -> Condition:  # noqa: C901 - one grammar rule
+def _atom(  # noqa: C901 - one grammar rule
+    parser: _Parser, module: ModuleSpec, counted: list[int]
+) -> Condition:
     if parser.peek() == ("op", "("):
         parser.take("where")
-        inner = _disjunction(parser, module)
+        inner = _condition(parser, module, counted)
         if parser.take("where") != ("op", ")"):
             raise syntax_error("where", "(")
         return inner
+    counted[0] += 1
     kind, name = parser.take("where")
     if kind != "word":
         raise syntax_error("where", name)

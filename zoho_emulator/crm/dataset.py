@@ -19,6 +19,9 @@ from zoho_emulator.crm.catalog import (
     ID_PREFIX,
     MODULE_ID_SPAN,
     SUBFORM_NUMBERS,
+    TAG_ID_BASE,
+    TAGS,
+    TAX_ID_BASE,
     FieldSpec,
     ModuleSpec,
     record_id,
@@ -340,6 +343,27 @@ def _multiselectlookup(data: Dataset, spec: FieldSpec, bits: int) -> list[dict[s
     return rows
 
 
+def _tax_objects(spec: FieldSpec, bits: int) -> list[dict[str, str]]:
+    """Products `Tax`: a multi-select of `{id, value}` objects, not plain strings.
+
+    Zoho's official SDK models it as `record.Tax` objects; a client typing it as strings
+    would reject every product.
+    """
+    chosen = sorted({pick(spec.picklist, bits), pick(spec.picklist, bits >> 8)},
+                    key=spec.picklist.index)  # fmt: skip
+    return [{"id": str(TAX_ID_BASE + spec.picklist.index(name)), "value": name} for name in chosen]
+
+
+def _tags(bits: int) -> list[dict[str, str]]:
+    """`Tag`: one or two of the org's tags, `{name, id, color_code}` as Zoho sends them."""
+    if bits % 5 < 3:  # noqa: PLR2004 - three records in five are untagged
+        return []
+    chosen = sorted({bits % len(TAGS), (bits >> 8) % len(TAGS)})[: 1 + (bits >> 16) % 2]
+    return [
+        {"name": TAGS[n][0], "id": str(TAG_ID_BASE + n), "color_code": TAGS[n][1]} for n in chosen
+    ]
+
+
 def _files(bits: int, record: RecordContext) -> list[dict[str, Any]]:
     return [
         {
@@ -381,6 +405,8 @@ GENERATORS: dict[str, Callable[[Dataset, FieldSpec, int, RecordContext], Any]] =
     "multipicklist": lambda d, s, b, r: sorted(
         {pick(s.picklist, b), pick(s.picklist, b >> 8)}, key=s.picklist.index
     ),
+    "tax_objects": lambda d, s, b, r: _tax_objects(s, b),
+    "tags": lambda d, s, b, r: _tags(b),
     "int": lambda d, s, b, r: _int_arg(s, 0) + b % (_int_arg(s, 1) - _int_arg(s, 0) + 1),
     "money": lambda d, s, b, r: _money(_int_arg(s, 0), _int_arg(s, 1), b),
     "double": lambda d, s, b, r: _double(s, b),

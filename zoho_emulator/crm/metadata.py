@@ -209,7 +209,14 @@ def _expression(spec: FieldSpec) -> str:
     }.get(spec.api_name, "")
 
 
-def field_body(spec: FieldSpec, field_id: str, position: int) -> dict[str, Any]:
+UNKNOWN_JSON_TYPE = "taglist"
+"""The `json_type` `Tag` reports under the `crm-unknown-json-type` answer: one a client
+cannot know, standing for whatever shape Zoho adds next."""
+
+
+def field_body(
+    spec: FieldSpec, field_id: str, position: int, *, unknown_json_type: bool = False
+) -> dict[str, Any]:
     """One `settings/fields` entry with every key the OAS requires."""
     read_only = spec.read_only or spec.data_type in {"formula", "autonumber"}
     decimal_place = spec.decimals if spec.json_type == "double" else None
@@ -244,7 +251,9 @@ def field_body(spec: FieldSpec, field_id: str, position: int) -> dict[str, Any]:
         "searchable": spec.data_type in {"text", "email", "phone", "picklist"},
         "enable_colour_code": False,
         "mass_update": not read_only,
-        "json_type": spec.json_type,
+        "json_type": (
+            UNKNOWN_JSON_TYPE if unknown_json_type and spec.api_name == "Tag" else spec.json_type
+        ),
         "created_source": "default" if not spec.custom else "crm",
         "type": "used",
         "display_label": spec.label,
@@ -295,11 +304,17 @@ def field_body(spec: FieldSpec, field_id: str, position: int) -> dict[str, Any]:
     return body
 
 
-def fields_body(spec: ModuleSpec) -> dict[str, Any]:
-    """The `settings/fields?module=` response of a module."""
+def fields_body(spec: ModuleSpec, *, unknown_json_type: bool = False) -> dict[str, Any]:
+    """The `settings/fields?module=` response of a module.
+
+    `unknown_json_type` (the `crm-unknown-json-type` answer) gives `Tag` a json_type no
+    client knows.
+    """
     return {
         "fields": [
-            field_body(field, _field_id(spec, position), position)
+            field_body(
+                field, _field_id(spec, position), position, unknown_json_type=unknown_json_type
+            )
             for position, field in enumerate(spec.fields, start=1)
         ]
     }

@@ -69,7 +69,8 @@ def requested_fields(spec: ModuleSpec, query: Mapping[str, str]) -> list[FieldSp
     return result
 
 
-def _int_param(query: Mapping[str, str], name: str, default: int) -> int:
+def int_param(query: Mapping[str, str], name: str, default: int) -> int:
+    """A positive integer parameter (page, per_page), or Zoho's INVALID_DATA."""
     raw = query.get(name)
     if raw is None:
         return default
@@ -90,7 +91,8 @@ def _since(headers: Mapping[str, str]) -> int | None:
     return since
 
 
-def _converted(query: Mapping[str, str]) -> Converted:
+def converted_param(query: Mapping[str, str]) -> Converted:
+    """`converted=false|true|both` (converted Leads are hidden by default)."""
     raw = query.get("converted", "false").lower()
     try:
         return Converted(raw)
@@ -104,7 +106,7 @@ def list_records(  # noqa: C901, PLR0915 - Zoho's parameter rules, in Zoho's ord
     """`GET /crm/v8/{module}`."""
     spec = readable_module(module, crm)
     fields = requested_fields(spec, query)
-    converted = _converted(query)
+    converted = converted_param(query)
     since = _since(headers)
     if "ids" in query:
         return _by_ids(crm, spec, fields, query["ids"])
@@ -119,13 +121,13 @@ def list_records(  # noqa: C901, PLR0915 - Zoho's parameter rules, in Zoho's ord
     sort_order = query.get("sort_order", "desc")
     if sort_order not in {"asc", "desc"}:
         raise errors.invalid_param("sort_order", supported_values=["asc", "desc"])
-    per_page = _int_param(query, "per_page", MAX_PER_PAGE)
+    per_page = int_param(query, "per_page", MAX_PER_PAGE)
     if per_page > MAX_PER_PAGE:
         raise errors.invalid_param("per_page", maximum_length=MAX_PER_PAGE)
     token = query.get("page_token")
     if token is not None and "page" in query:
         raise errors.ambiguity(["page", "page_token"])
-    page = _int_param(query, "page", 1)
+    page = int_param(query, "page", 1)
     if token is None and page * per_page > DISCRETE_LIMIT:
         raise errors.CrmError(
             "DISCRETE_PAGINATION_LIMIT_EXCEEDED",
@@ -146,7 +148,10 @@ def list_records(  # noqa: C901, PLR0915 - Zoho's parameter rules, in Zoho's ord
     after: SortKey | None = None
     served_before = (page - 1) * per_page
     if token is not None:
-        cursor = crm.page_tokens.read(token, binding, now)
+        cursor = crm.page_tokens.read(
+            token, binding, now,
+            expiry_as_invalid_data=crm.emulator.answers("crm-page-token-invalid-data"),
+        )  # fmt: skip
         if cursor.served >= MAX_TOKEN_RECORDS:
             raise errors.CrmError(
                 "PAGINATION_LIMIT_EXCEEDED",
@@ -218,12 +223,21 @@ def _by_ids(crm: Crm, spec: ModuleSpec, fields: list[FieldSpec], raw: str) -> Re
 
 
 def count_records(crm: Crm, module: str, query: Mapping[str, str]) -> Response:
-    """`GET /crm/v8/{module}/actions/count` (no criteria support: search is not emulated)."""
+    """`GET /crm/v8/{module}/actions/count`, also of a search (`criteria`/`email`/`phone`/`word`).
+
+    The `crm-count-forbidden` answer refuses it with 403 NO_PERMISSION, as an org whose
+    profile lacks the permission does.
+    """
     spec = readable_module(module, crm)
-    for unsupported in ("criteria", "email", "phone", "word", "cvid"):
-        if unsupported in query:
-            raise errors.invalid_param(unsupported)
-    return json_response({"count": crm.store.count(spec.api_name, _converted(query))})
+    if crm.emulator.answers("crm-count-forbidden"):
+        raise errors.no_permission()
+    if "cvid" in query:
+        raise errors.invalid_param("cvid", "the id given seems to be invalid")
+    if any(name in query for name in ("criteria", "email", "phone", "word")):
+        from zoho_emulator.crm.search import matching_indexes  # noqa: PLC0415 - import cycle
+
+        return json_response({"count": len(matching_indexes(crm, spec, query))})
+    return json_response({"count": crm.store.count(spec.api_name, converted_param(query))})
 
 
 def get_record(
@@ -251,10 +265,10 @@ def deleted_records(
     kind = query.get("type", "all")
     if kind not in {"all", "recycle", "permanent"}:
         raise errors.invalid_param("type", supported_values=["all", "recycle", "permanent"])
-    per_page = _int_param(query, "per_page", MAX_PER_PAGE)
+    per_page = int_param(query, "per_page", MAX_PER_PAGE)
     if per_page > MAX_PER_PAGE:
         raise errors.invalid_param("per_page", maximum_length=MAX_PER_PAGE)
-    page = _int_param(query, "page", 1)
+    page = int_param(query, "page", 1)
     since = _since(headers)
     with crm.store.lock:
         state = crm.store.modules[spec.api_name]

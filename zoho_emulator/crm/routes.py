@@ -15,7 +15,7 @@ import orjson
 from starlette.responses import Response
 from starlette.routing import Route
 
-from zoho_emulator.crm import control, coql, errors, metadata, reads
+from zoho_emulator.crm import control, coql, errors, metadata, reads, search
 from zoho_emulator.crm.catalog import BY_NAME, SUBFORM_FIELDS, ModuleFault
 from zoho_emulator.crm.people import USERS, org_body
 from zoho_emulator.crm.service import Crm
@@ -46,7 +46,9 @@ def _fields_metadata(crm: Crm, query: dict[str, str]) -> Response:
     field_type = query.get("type", "all")
     if field_type not in {"all", "used", "unused"}:
         raise errors.invalid_param("type")
-    body = metadata.fields_body(spec)
+    body = metadata.fields_body(
+        spec, unknown_json_type=crm.emulator.answers("crm-unknown-json-type")
+    )
     if field_type == "unused":
         body = {"fields": []}
     if not body["fields"]:
@@ -77,7 +79,8 @@ def _module_metadata(crm: Crm, name: str) -> Response:
         raise errors.scope_mismatch()
     body = metadata.module_body(spec)
     if spec.fields and spec.fault is None:
-        body["fields"] = metadata.fields_body(spec)["fields"]
+        unknown = crm.emulator.answers("crm-unknown-json-type")
+        body["fields"] = metadata.fields_body(spec, unknown_json_type=unknown)["fields"]
     return json_response({"modules": [body]})
 
 
@@ -188,6 +191,14 @@ def routes(emulator: Emulator) -> list[Route]:  # noqa: C901 - one closure per e
             lambda: reads.count_records(crm, module, query),
         )  # fmt: skip
 
+    async def search_records(request: Request) -> Response:
+        module = request.path_params["module"]
+        query = dict(request.query_params)
+        return await serve(
+            emulator, request, "crm:/{module}/search",
+            lambda: search.search_records(crm, module, query),
+        )  # fmt: skip
+
     async def coql_query(request: Request) -> Response:
         body = await _json_body(request)
         cost = coql.credit_cost(body)
@@ -204,6 +215,7 @@ def routes(emulator: Emulator) -> list[Route]:  # noqa: C901 - one closure per e
         *crm.bulk.routes(),
         *crm.channels.routes(),
         Route("/crm/v8/{module}/actions/count", count, methods=["GET"]),
+        Route("/crm/v8/{module}/search", search_records, methods=["GET"]),
         Route("/crm/v8/{module}", records, methods=["GET"]),
         Route("/crm/v8/{module}/{record_id}", record, methods=["GET"]),
     ]

@@ -53,12 +53,19 @@ class PageTokens:
         mac = hmac.new(self._key, payload, hashlib.sha256).digest()[:10]
         return base64.urlsafe_b64encode(mac + payload).decode().rstrip("=")
 
-    def read(self, token: str, binding: str, now: int) -> PageCursor:
+    def read(
+        self, token: str, binding: str, now: int, *, expiry_as_invalid_data: bool = False
+    ) -> PageCursor:
         """The cursor of a token presented with the given parameters.
 
+        An expired token answers `EXPIRED_VALUE` (Zoho's v8 get-records page);
+        `expiry_as_invalid_data` (the `crm-page-token-invalid-data` answer) gives the
+        older pages' `INVALID_DATA` instead, with the reason in the details.
+
         Raises:
-            CrmError: INVALID_DATA for a forged, malformed or expired token;
-                TOKEN_BOUND_DATA_MISMATCH when the parameters differ from the first call.
+            CrmError: INVALID_DATA for a forged or malformed token; EXPIRED_VALUE (or
+                INVALID_DATA) for an expired one; TOKEN_BOUND_DATA_MISMATCH when the
+                parameters differ from the first call.
         """
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
@@ -74,9 +81,14 @@ class PageTokens:
         if not genuine:
             raise CrmError("INVALID_DATA", "invalid data", 400, {"param_name": "page_token"})
         if expires <= now:
+            if expiry_as_invalid_data:
+                raise CrmError(
+                    "INVALID_DATA", "The page token has expired", 400,
+                    {"param_name": "page_token", "reason": "EXPIRED_VALUE"},
+                )  # fmt: skip
             raise CrmError(
-                "INVALID_DATA", "The page token has expired", 400,
-                {"param_name": "page_token", "reason": "EXPIRED_VALUE"},
+                "EXPIRED_VALUE", "The given page token has expired", 400,
+                {"param_name": "page_token"},
             )  # fmt: skip
         if bound != binding:
             raise CrmError(

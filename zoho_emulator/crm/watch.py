@@ -348,31 +348,43 @@ class Channels:
             live = [channel for channel in live if channel.channel_id == query["channel_id"]]
             if not live:
                 raise _not_subscribed()
-        if "module" in query:
-            live = [
-                channel for channel in live
-                if any(event.partition(".")[0] == query["module"] for event in channel.events)
-            ]  # fmt: skip
-        if not live:
-            return Response(status_code=204)
         watch = [
-            {
-                "channel_id": int(channel.channel_id),
-                "events": channel.events,
+            entry for channel in live for entry in self._listing_entries(channel)
+            if "module" not in query or entry["resource_name"] == query["module"]
+        ]  # fmt: skip
+        if not watch:
+            return Response(status_code=204)
+        info = {"per_page": 200, "page": 1, "count": len(watch), "more_records": False}
+        return json_response({"watch": watch, "info": info})
+
+    def _listing_entries(self, channel: Channel) -> list[dict[str, Any]]:
+        """GET's entries of one channel: one per watched module.
+
+        As Zoho (and its SDK's `Notification`) has them: string `channel_id`, the module's
+        resource id and URI, and that module's events only; the SDK reads anything else
+        as None.
+        """
+        by_module: dict[str, list[str]] = {}
+        for event in channel.events:
+            by_module.setdefault(event.partition(".")[0], []).append(event)
+        entries = []
+        for module_name, events in by_module.items():
+            module = find_module(module_name)
+            entries.append({
+                "channel_id": channel.channel_id,
+                "events": events,
                 "notify_url": channel.notify_url,
                 "token": channel.token,
                 "channel_expiry": self.crm.store.dataset.dt(channel.expiry),
                 "notify_on_related_action": channel.notify_on_related_action,
                 "return_affected_field_values": channel.return_affected_field_values,
-                "resource_name": channel.events[0].partition(".")[0] if channel.events else "",
-                "resource_id": "",
-                "resource_uri": "",
+                "notification_condition": channel.notification_condition,
+                "resource_name": module_name,
+                "resource_id": module.module_id if module else None,
+                "resource_uri": f"{self.crm.emulator.base_url}/crm/v8/{module_name}",
                 "fields": None,
-            }
-            for channel in live
-        ]
-        info = {"per_page": 200, "page": 1, "count": len(watch), "more_records": False}
-        return json_response({"watch": watch, "info": info})
+            })  # fmt: skip
+        return entries
 
     def disable(self, query: dict[str, str]) -> Response:
         """DELETE `?channel_ids=1,2`."""
