@@ -108,3 +108,47 @@ def test_order_by_a_plain_column(zoho) -> None:
         (r["Amount"] for r in crm.records("Deals") if r["Amount"] is not None), reverse=True
     )
     assert amounts == truth[1:6]
+
+
+def test_a_column_selected_twice_is_duplicate_data(zoho) -> None:
+    response = coql(zoho, "select Last_Name, Email, Last_Name from Leads limit 5")
+    assert response.status_code == 400
+    assert response.json()["code"] == "DUPLICATE_DATA"
+    assert response.json()["details"]["column_name"] == "Last_Name"
+
+
+def test_three_conditions_need_brackets(zoho) -> None:
+    chained = coql(
+        zoho, "select Last_Name from Leads where Last_Name is not null and "
+        "Email is not null and id > '1' limit 5",
+    )  # fmt: skip
+    assert chained.status_code == 400
+    assert chained.json()["code"] == "SYNTAX_ERROR"
+    assert chained.json()["details"]["near"] == "and"
+    mixed = coql(
+        zoho, "select Last_Name from Leads where Last_Name is not null and "
+        "Email is not null or id > '1' limit 5",
+    )  # fmt: skip
+    assert mixed.json()["code"] == "SYNTAX_ERROR"
+    grouped = coql(
+        zoho, "select Last_Name from Leads where (Last_Name is not null and "
+        "Email is not null) and id > '1' limit 5",
+    )  # fmt: skip
+    assert grouped.status_code == 200
+    assert len(grouped.json()["data"]) == 5
+
+
+def _nested(conditions: int) -> str:
+    where = "id > '1'"
+    for _ in range(conditions - 1):
+        where = f"({where}) and Last_Name is not null"
+    return where
+
+
+def test_more_than_25_criteria_is_limit_exceeded(zoho) -> None:
+    accepted = coql(zoho, f"select Last_Name from Leads where {_nested(25)} limit 2")
+    assert accepted.status_code == 200
+    refused = coql(zoho, f"select Last_Name from Leads where {_nested(26)} limit 2")
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "LIMIT_EXCEEDED"
+    assert refused.json()["details"] == {"limit": 25, "clause": "where"}

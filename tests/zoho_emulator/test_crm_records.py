@@ -287,3 +287,31 @@ def test_scope_mismatch_reaches_coql_bulk_and_watch(zoho) -> None:
                          "notify_url": "http://127.0.0.1:9/x"}]},
     )  # fmt: skip
     assert watch.json()["watch"][0]["code"] == "OAUTH_SCOPE_MISMATCH"
+
+
+def test_tag_is_an_array_of_objects_and_products_tax_holds_id_value_objects(zoho) -> None:
+    running, session = zoho
+    fields = session.get(
+        f"{running.base_url}/crm/v8/settings/fields", params={"module": "Products"}, timeout=5
+    ).json()["fields"]
+    by_name = {field["api_name"]: field for field in fields}
+    assert (by_name["Tag"]["data_type"], by_name["Tag"]["json_type"]) == ("text", "jsonarray")
+    assert (by_name["Tax"]["data_type"], by_name["Tax"]["json_type"]) == (
+        "multiselectpicklist", "jsonarray",
+    )  # fmt: skip
+    rows = get(zoho, "Products", params={"fields": "Tag,Tax", "per_page": 200}).json()["data"]
+    tags = [tag for row in rows for tag in row["Tag"]]
+    assert any(row["Tag"] == [] for row in rows)
+    assert tags
+    assert all(set(tag) == {"name", "id", "color_code"} for tag in tags)
+    taxes = [tax for row in rows for tax in row["Tax"]]
+    assert taxes
+    assert all(set(tax) == {"id", "value"} and tax["id"].isdigit() for tax in taxes)
+    running.emulator.answers.set(["crm-unknown-json-type"])
+    try:
+        other = session.get(
+            f"{running.base_url}/crm/v8/settings/fields", params={"module": "Leads"}, timeout=5
+        ).json()["fields"]
+    finally:
+        running.emulator.answers.set([])
+    assert {f["api_name"]: f["json_type"] for f in other}["Tag"] == "taglist"

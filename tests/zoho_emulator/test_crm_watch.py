@@ -190,3 +190,20 @@ def test_bulk_read_callback_is_posted_once_when_the_job_completes(zoho, receiver
     assert bulk[0]["job_id"] == created["id"]
     assert bulk[0]["state"] == "COMPLETED"
     assert bulk[0]["result"]["count"] == 100
+
+
+def test_get_lists_one_entry_per_module_as_the_official_sdk_reads_it(zoho, receiver) -> None:
+    running, _, crm = zoho
+    watch(zoho, "POST", {"watch": [channel(receiver)]})
+    listed = watch(zoho, "GET").json()["watch"]
+    assert [entry["resource_name"] for entry in listed] == ["Leads", "Deals"]
+    leads, deals = listed
+    assert leads["events"] == ["Leads.create", "Leads.edit"]
+    assert deals["events"] == ["Deals.all"]
+    for entry, module in ((leads, "Leads"), (deals, "Deals")):
+        assert entry["channel_id"] == "1000000068001"
+        assert entry["resource_id"] == crm.module(module).module_id
+        assert entry["resource_uri"] == f"{running.base_url}/crm/v8/{module}"
+        assert entry["token"] == "verify-me"
+    only_deals = watch(zoho, "GET", params={"module": "Deals"}).json()["watch"]
+    assert [entry["resource_name"] for entry in only_deals] == ["Deals"]
