@@ -52,6 +52,7 @@ class BooksContactPersons(DetailChildStream):
         for page in self.client.paginate(
             self.product, path, "contact_persons",
             organization_id=context["organization_id"], label=self.name,
+            on_fallback=self.fallback_hook(context["organization_id"]),
         ):  # fmt: skip
             yield from page.records
 

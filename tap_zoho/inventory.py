@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from typing_extensions import override
 
+from tap_zoho.api.errors import ZohoAPIError, ZohoUnexpectedAnswerError
 from tap_zoho.streams import (
     LAST_MODIFIED,
     PARENT_MODIFIED,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
+    from tap_zoho.api.client import Page
     from tap_zoho.progress import StreamProgress
     from tap_zoho.tap import TapZoho
 
@@ -171,10 +173,14 @@ class InventoryWarehouses(ZohoStream):
         organization_id = context["organization_id"]
         for entity, kind in (("warehouses", "warehouse"), ("locations", "location")):
             route = self.client.entity(self.product, entity)
-            for page in self.client.paginate(
+            pages = self.client.paginate(
                 self.product, route.path, route.list_key, organization_id=organization_id,
                 label=self.name, paginated=route.paginated,
-            ):  # fmt: skip
+                on_fallback=self.fallback_hook(organization_id),
+            )  # fmt: skip
+            if kind == "warehouse":
+                pages = self._warehouse_pages(organization_id, pages)
+            for page in pages:
                 progress.page()
                 for row in page.records:
                     record = dict(row)
@@ -188,6 +194,25 @@ class InventoryWarehouses(ZohoStream):
                             record["address"] = address.get("street_address1")
                     record["location_type"] = kind
                     yield record
+
+    def _warehouse_pages(self, organization_id: str, pages: Iterator[Page]) -> Iterator[Page]:
+        """`/settings/warehouses`, or nothing when the organization is on locations.
+
+        An organization on multi-location inventory may refuse the warehouses call
+        (`inventory.warehouses`); its places are then the `/locations` read next, and
+        its stock rows come from the `locations[]` of item details.
+        """
+        try:
+            yield from pages
+        except ZohoAPIError as error:
+            if isinstance(error, ZohoUnexpectedAnswerError):
+                raise
+            self.fell_back(
+                "inventory.warehouses",
+                f"GET /settings/warehouses refused (HTTP {error.status}, Zoho code "
+                f"{error.code}: {error.zoho_message}); reading /locations only",
+                organization_id,
+            )
 
 
 class InventoryContacts(ListStream):
@@ -272,6 +297,7 @@ class InventoryShipments(DetailChildStream):
         shipment = self.client.get_record(
             self.product, context["organization_id"], "shipmentorders",
             str(context["shipment_id"]), label=self.name,
+            on_fallback=self.fallback_hook(context["organization_id"]),
         )  # fmt: skip
         if shipment is not None:
             yield dict(shipment)

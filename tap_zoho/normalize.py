@@ -4,18 +4,30 @@ Zoho sends datetimes with the organization's offset (`2024-01-05T11:02:33+0530`)
 for empty numbers and dates, and numbers as strings in places (custom fields). Every
 record is coerced to its schema here; a value that cannot be coerced is kept as it
 came and the field is reported once per stream.
+
+Two things are never lost, because the raw layer must hold everything Zoho sent (see
+docs/assumptions.md, `record.declared-fields` and `value.datetime-range`):
+- keys the schema does not declare go into the record's `zoho_extra` object (when the
+  schema declares it: every Books/Inventory schema does);
+- a datetime that cannot be represented in UTC (`0001-01-01T00:00:00+0530` is year 0 in
+  UTC) becomes null, and the text Zoho sent is kept in `zoho_unparsed`.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 logger = logging.getLogger("tap_zoho.normalize")
+
+EXTRA_KEY = "zoho_extra"
+"""Object property holding the keys Zoho sent that the stream's schema does not declare."""
+UNPARSED_KEY = "zoho_unparsed"
+"""Object property holding the original text of values that had to be emitted as null."""
 
 
 class _Surprise(ValueError):  # noqa: N818 - internal signal, never escapes
@@ -34,7 +46,27 @@ def utc_datetime(value: Any) -> Any:  # noqa: ANN401 - JSON values
         raise _Surprise from None
     if moment.tzinfo is None:
         raise _Surprise
-    return moment.astimezone(UTC).isoformat()
+    try:
+        return moment.astimezone(UTC).isoformat()
+    except OverflowError:
+        raise OutOfRangeError from None
+
+
+class OutOfRangeError(ValueError):
+    """A datetime Zoho sent that has no UTC equivalent within years 1-9999."""
+
+
+def utc_instant(value: Any) -> datetime | None:  # noqa: ANN401 - JSON values
+    """An aware UTC datetime of a Zoho datetime, or None if absent or unusable.
+
+    For decisions (bookmarks, early stops, filter checks) that must not crash on a bad
+    value: such a row simply takes no part in the decision.
+    """
+    try:
+        text = utc_datetime(value)
+    except ValueError:
+        return None
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def plain_date(value: Any) -> Any:  # noqa: ANN401
@@ -121,11 +153,28 @@ def converter_for(prop: Mapping[str, Any]) -> Callable[[Any], Any] | None:  # no
 class RecordNormalizer:
     """Applies a schema's converters to records of one stream."""
 
-    def __init__(self, stream_name: str, schema: Mapping[str, Any]) -> None:
-        """Precompute one converter per non-string property."""
+    def __init__(
+        self,
+        stream_name: str,
+        schema: Mapping[str, Any],
+        *,
+        on_fallback: Callable[[str, str], None] | None = None,
+    ) -> None:
+        """Precompute one converter per non-string property.
+
+        Args:
+            stream_name: named in warnings.
+            schema: the stream's JSON schema.
+            on_fallback: called with (assumption id, what was observed) each time a
+                record needs `zoho_extra` or `zoho_unparsed` (the tap's FallbackLedger).
+        """
         self.stream_name = stream_name
+        self.on_fallback = on_fallback
         self._converters: dict[str, Callable[[Any], Any]] = {}
-        self._known = frozenset(schema.get("properties", {}))
+        properties = schema.get("properties", {})
+        self._known = frozenset(properties)
+        self._keeps_extra = EXTRA_KEY in properties
+        self._keeps_unparsed = UNPARSED_KEY in properties
         self._reported_unknown: set[str] = set()
         for name, prop in schema.get("properties", {}).items():
             convert = converter_for(prop)
@@ -140,17 +189,50 @@ class RecordNormalizer:
         NONE): the same result, computed from converters prepared once per stream.
         """
         if not self._known.issuperset(record):
-            record = self._drop_unknown(record)
+            record = self._keep_unknown(record) if self._keeps_extra else self._drop_unknown(record)
         for name, convert in self._converters.items():
             if name not in record:
                 continue
             value = record[name]
             try:
                 record[name] = convert(value)
+            except OutOfRangeError:
+                self._out_of_range(record, name, value)
             except _Surprise:
                 if not _from_unformatted(record, name, convert):
                     self._warn(name, value)
         return record
+
+    def _keep_unknown(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Move undeclared keys into `zoho_extra`: the raw layer keeps every key Zoho sent."""
+        extra = {key: value for key, value in record.items() if key not in self._known}
+        kept = {key: value for key, value in record.items() if key in self._known}
+        previous = kept.get(EXTRA_KEY)
+        kept[EXTRA_KEY] = {**previous, **extra} if isinstance(previous, dict) else extra
+        if self.on_fallback is not None:
+            self.on_fallback(
+                "record.declared-fields", f"undeclared keys {', '.join(sorted(extra)[:10])}"
+            )
+        return kept
+
+    def _out_of_range(self, record: dict[str, Any], name: str, value: Any) -> None:  # noqa: ANN401
+        """Null instead of a value no UTC datetime can hold; the text is kept, the use counted."""
+        record[name] = None
+        if self._keeps_unparsed:
+            unparsed = record.get(UNPARSED_KEY)
+            if not isinstance(unparsed, dict):
+                unparsed = record[UNPARSED_KEY] = {}
+            unparsed[name] = value
+        if self.on_fallback is not None:
+            self.on_fallback(
+                "value.datetime-range", f"{name} {value!r} is outside years 1-9999 in UTC"
+            )
+        elif name not in self._warned:
+            self._warned.add(name)
+            logger.warning(
+                "Stream %s: field %r holds %r, outside years 1-9999 in UTC; emitted as null",
+                self.stream_name, name, value,
+            )  # fmt: skip
 
     def _drop_unknown(self, record: dict[str, Any]) -> dict[str, Any]:
         unknown = set(record) - self._known
@@ -174,9 +256,7 @@ class RecordNormalizer:
         )  # fmt: skip
 
 
-def _from_unformatted(
-    record: dict[str, Any], name: str, convert: Callable[[Any], Any]
-) -> bool:
+def _from_unformatted(record: dict[str, Any], name: str, convert: Callable[[Any], Any]) -> bool:
     """Type a custom field from its `_unformatted` twin when Zoho's flat key will not do.
 
     Zoho flattens a custom field's *formatted* text into `cf_<name>` (a multi-select as
@@ -193,6 +273,11 @@ def _from_unformatted(
     return True
 
 
-def zoho_timestamp(moment: datetime) -> str:
-    """A filter value Zoho accepts: `2024-01-05T05:32:33+0000` (callers encode the `+`)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S%z")
+def zoho_timestamp(moment: datetime, zone: tzinfo = UTC) -> str:
+    """A filter value Zoho accepts: `2024-01-05T11:02:33+0530` (callers encode the `+`).
+
+    Sent in the organization's own time zone with its offset: the same instant whether
+    Zoho honours the offset or reads the wall time in the organization's zone
+    (`list.modified-filter-zone`).
+    """
+    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S%z")

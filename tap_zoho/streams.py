@@ -9,10 +9,18 @@ Replication follows what Zoho can do server-side for each list (see docs/tap.md)
 Detail data (line items, contact persons, shipments, per-warehouse stock) comes from
 child streams that fetch it only for headers changed since their own bookmark, and only
 when they are selected.
+
+Where a mode relies on behaviour Zoho does not document, the answer that carries it is
+checked and the stream falls back to reading more (docs/assumptions.md): an early stop
+needs the page to echo the sort and be newest first; a server-side filter is trusted only
+while no row older than it comes back; a refused all-records filter is read without it.
+An error confined to one organization fails that stream's partition only (its bookmark
+kept); the tap reports it at the end of the run.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -21,9 +29,10 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from typing_extensions import override
 
-from tap_zoho.api.errors import ZohoQuotaExhaustedError
+from tap_zoho.api.errors import ZohoAPIError, ZohoAuthError, ZohoQuotaExhaustedError
+from tap_zoho.api.pages import echoes_sort, refuses_filter
 from tap_zoho.crm.full_table import VersionAfterCompleteSync
-from tap_zoho.normalize import RecordNormalizer, utc_datetime, zoho_timestamp
+from tap_zoho.normalize import RecordNormalizer, utc_instant, zoho_timestamp
 from tap_zoho.progress import StreamProgress
 from tap_zoho.schemas import load_schema
 
@@ -32,8 +41,9 @@ if TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
-    from tap_zoho.api.client import UnifiedZohoClient
+    from tap_zoho.api.client import Page, UnifiedZohoClient
     from tap_zoho.api.entities import EntityRoute
+    from tap_zoho.api.pages import FallbackHook
     from tap_zoho.tap import TapZoho
 
 logger = logging.getLogger("tap_zoho.streams")
@@ -69,8 +79,35 @@ class ZohoStream(VersionAfterCompleteSync):
         """Load the stream's schema from `tap_zoho/schemas/<name>.json`."""
         super().__init__(tap=tap, schema=load_schema(self.name))
         self.zoho_tap = tap
-        self.normalizer = RecordNormalizer(self.name, self.schema)
+        self._normalizing_org: str | None = None
+        self.normalizer = RecordNormalizer(
+            self.name, self.schema, on_fallback=self._normalizer_fell_back
+        )
         self._progress: dict[str, StreamProgress] = {}
+        self.failed_organizations: set[str] = set()
+        """Organizations whose partition failed in this run (their bookmark is kept)."""
+
+    def fell_back(self, assumption: str, detail: str, organization_id: str | None) -> None:
+        """Record one use of a fallback in the run's ledger (warns once per stream)."""
+        self.zoho_tap.fallbacks.fell_back(
+            assumption, stream=self.name, organization_id=organization_id, detail=detail
+        )
+
+    def fallback_hook(self, organization_id: str) -> FallbackHook:
+        """A fallback reporter bound to this stream and organization (for the client)."""
+
+        def hook(assumption: str, detail: str) -> None:
+            self.fell_back(assumption, detail, organization_id)
+
+        return hook
+
+    def _normalizer_fell_back(self, assumption: str, detail: str) -> None:
+        self.fell_back(assumption, detail, self._normalizing_org)
+
+    def normalize(self, row: dict[str, Any], organization_id: str | None) -> dict[str, Any]:
+        """Conform a row to the schema, reporting fallbacks under its organization."""
+        self._normalizing_org = organization_id
+        return self.normalizer(row)
 
     @property
     def client(self) -> UnifiedZohoClient:
@@ -96,13 +133,38 @@ class ZohoStream(VersionAfterCompleteSync):
     def post_process(self, row: dict[str, Any], context: Context | None = None) -> dict[str, Any]:
         if context is not None:
             row["organization_id"] = context["organization_id"]
-        return self.normalizer(row)
+        return self.normalize(row, row.get("organization_id"))
+
+    @override
+    def _increment_stream_state(
+        self, latest_record: dict[str, Any], *, context: Context | None = None
+    ) -> None:
+        """Move the bookmark only for a row with a usable replication value.
+
+        Zoho's OAS does not mark `last_modified_time` required (`row.modified-time`): a
+        row without it (or with one no UTC datetime can hold) is emitted but takes no
+        part in the bookmark, where the SDK would stop the stream with a KeyError.
+        """
+        key = self.replication_key
+        if key and self.replication_method == REPLICATION_INCREMENTAL:
+            value = latest_record.get(key)
+            if utc_instant(value) is None:
+                why = "missing" if value is None else "unparseable"
+                self.fell_back(
+                    "row.modified-time",
+                    f"a record without a usable {key} ({why})",
+                    latest_record.get("organization_id"),
+                )
+                return
+        super()._increment_stream_state(latest_record, context=context)
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         organization_id = str((context or {}).get("organization_id", "-"))
+        if organization_id in self.failed_organizations:
+            return  # a detail child whose organization already failed in this run
         progress = self.progress(organization_id)
-        listed_everything = False
+        listed_everything = failed = False
         try:
             for record in self.zoho_records(context or {}, progress):
                 progress.record()
@@ -110,9 +172,15 @@ class ZohoStream(VersionAfterCompleteSync):
             listed_everything = True
         except ZohoQuotaExhaustedError as exhausted:
             self.zoho_tap.quota_stopped(self.name, exhausted)
+        except (ZohoAuthError, BrokenPipeError):
+            raise  # every stream shares the token and the output: nothing else could run
+        except Exception as error:  # noqa: BLE001 - confined to this organization; reported
+            failed = True
+            self.failed_organizations.add(organization_id)
+            self.zoho_tap.stream_failed(self.name, organization_id, error)
         finally:
             quota_gone = self.client.governor.quota(self.product, organization_id).exhausted
-            if quota_gone:
+            if quota_gone or failed:
                 self.forget_partition_progress(context)
             completed = listed_everything and not quota_gone
             self._incomplete = self._incomplete or not completed
@@ -266,6 +334,7 @@ class ListStream(ZohoStream):
             for child in self.child_streams
             if child.selected or child.has_selected_descendents
             if isinstance(child, ZohoStream)
+            if organization_id not in child.failed_organizations
         )
         if any(mark is None for mark in marks):
             start = self.start_date()
@@ -275,26 +344,138 @@ class ListStream(ZohoStream):
     @override
     def zoho_records(self, context: Context, progress: StreamProgress) -> Iterator[dict[str, Any]]:
         organization_id = context["organization_id"]
-        route = self.route
-        params = self.list_params()
         since = self.since(organization_id)
-        mode = self.mode
-        if mode == "server" and since is not None:
-            params[LAST_MODIFIED] = zoho_timestamp(since)
-        if mode == "sorted":
+        params = self.list_params()
+        if self.mode == "server" and since is not None:
+            zone = self.zoho_tap.organization_zone(self.product, organization_id, self.name)
+            params[LAST_MODIFIED] = zoho_timestamp(since, zone)
+        if self.mode == "sorted":
             params |= {"sort_column": LAST_MODIFIED, "sort_order": "D"}
-        floor = None if since is None else since.isoformat()
-        for page in self.client.paginate(
-            self.product, route.path, route.list_key, organization_id=organization_id,
-            params=params, label=self.name, paginated=route.paginated, prefetch=mode != "sorted",
+        listings = [params]
+        seen: set[str] | None = None
+        while listings:
+            listing = _Listing(self, organization_id, listings.pop(0), since, progress)
+            try:
+                for row in listing.rows():
+                    if seen is not None:
+                        row_id = str(row.get(self.route.id_field))
+                        if row_id in seen:
+                            continue
+                        seen.add(row_id)
+                    yield row
+            except ZohoAPIError as error:
+                if listing.pages or "filter_by" not in listing.params:
+                    raise
+                if not refuses_filter(error):
+                    raise
+                listings = self._without_all_filter(organization_id, listing.params, error)
+                seen = set()
+
+    def _without_all_filter(
+        self, organization_id: str, params: dict[str, Any], error: ZohoAPIError
+    ) -> list[dict[str, Any]]:
+        """The listings that replace a refused `filter_by=<...>.All` (`list.filter-all`).
+
+        Zoho's default (no `filter_by`), plus each documented filter for the records the
+        default leaves out (inactive contacts and items), deduplicated by id.
+        """
+        self.fell_back(
+            "list.filter-all",
+            f"GET {self.route.path} refused filter_by={params['filter_by']} "
+            f"(Zoho code {error.code}: {error.zoho_message})",
+            organization_id,
+        )
+        without = {key: value for key, value in params.items() if key != "filter_by"}
+        return [without, *({**without, "filter_by": name} for name in self.route.other_filters)]
+
+
+class _Listing:
+    """One list call, paged, with the checks its mode relies on.
+
+    `sorted`: stops at the first row older than `since` only while every page echoes
+    the sort asked for and is newest first (`list.sort-echo`); otherwise reads to the end.
+    `server`: drops rows older than `since`; the first such row means the filter was not
+    applied as assumed (`list.modified-filter`) and is reported once per listing.
+    """
+
+    def __init__(
+        self,
+        stream: ListStream,
+        organization_id: str,
+        params: dict[str, Any],
+        since: datetime | None,
+        progress: StreamProgress,
+    ) -> None:
+        """Bind one list call of one organization."""
+        self.stream = stream
+        self.organization_id = organization_id
+        self.params = params
+        self.since = since
+        self.progress = progress
+        self.pages = 0
+        self.trust_sort = stream.mode == "sorted" and since is not None
+        self.filter_held = True
+        self._newest_seen: datetime | None = None
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The rows to emit, in Zoho's order."""
+        stream = self.stream
+        route = stream.route
+        for page in stream.client.paginate(
+            stream.product, route.path, route.list_key, organization_id=self.organization_id,
+            params=self.params, label=stream.name, paginated=route.paginated,
+            prefetch=not self.trust_sort, on_fallback=stream.fallback_hook(self.organization_id),
         ):  # fmt: skip
-            progress.page()
+            self.pages += 1
+            self.progress.page()
+            if self.trust_sort:
+                self._check_sort(page)
             for row in page.records:
-                if mode == "sorted" and floor is not None:
-                    modified = utc_datetime(row.get(LAST_MODIFIED))
-                    if modified is not None and modified < floor:
+                modified = utc_instant(row.get(LAST_MODIFIED))
+                if self.since is not None and modified is not None and modified < self.since:
+                    if self.trust_sort:
                         return
+                    self._older_row(modified)
+                    continue
                 yield row
+
+    def _check_sort(self, page: Page) -> None:
+        """Keep the early stop only if this page proves the newest-first order."""
+        times = [utc_instant(row.get(LAST_MODIFIED)) for row in page.records]
+        known = [moment for moment in times if moment is not None]
+        if self._newest_seen is not None:
+            known.insert(0, self._newest_seen)
+        ordered = all(later <= earlier for earlier, later in itertools.pairwise(known))
+        echoed = echoes_sort({"page_context": page.context}, LAST_MODIFIED, "D")
+        if known:
+            self._newest_seen = known[-1]
+        if echoed and ordered:
+            return
+        self.trust_sort = False
+        context = page.context or {}
+        self.stream.fell_back(
+            "list.sort-echo",
+            f"page {page.number} of GET {self.stream.route.path} "
+            + (
+                f"echoes sort_column={context.get('sort_column')!r} "
+                f"sort_order={context.get('sort_order')!r}"
+                if not echoed
+                else "is not newest first"
+            ),
+            self.organization_id,
+        )
+
+    def _older_row(self, modified: datetime) -> None:
+        """A row older than the bookmark: dropped; on a filtered list, the filter failed."""
+        if self.stream.mode != "server" or not self.filter_held:
+            return
+        self.filter_held = False
+        self.stream.fell_back(
+            "list.modified-filter",
+            f"GET {self.stream.route.path}?last_modified_time={self.params.get(LAST_MODIFIED)} "
+            f"returned a row modified at {modified.isoformat()}",
+            self.organization_id,
+        )
 
 
 class DetailChildStream(ZohoStream):
@@ -425,10 +606,15 @@ class DetailChildStream(ZohoStream):
         skips a header: the memory only holds headers whose detail records were all
         written, keyed by the modification time they had.
         """
+        completed = completed and organization_id not in self.failed_organizations
+        state = self.get_context_state({"organization_id": organization_id})
+        if not completed:
+            # The SDK's marker holds the newest header this pass reached, not proof that
+            # every older one was offered: the pass memory below carries the progress.
+            state.pop(PROGRESS_MARKERS, None)
         memory = self._pass.pop(organization_id, None)
         if memory is None:
             return
-        state = self.get_context_state({"organization_id": organization_id})
         if completed:
             if memory:
                 markers = state.setdefault(
@@ -456,7 +642,7 @@ class DetailChildStream(ZohoStream):
             row["organization_id"] = context["organization_id"]
             row[self.parent_id_field] = context[self.parent_id_field]
             row[PARENT_MODIFIED] = context[PARENT_MODIFIED]
-        return self.normalizer(row)
+        return self.normalize(row, row.get("organization_id"))
 
     @override
     def zoho_records(self, context: Context, progress: StreamProgress) -> Iterator[dict[str, Any]]:
@@ -533,6 +719,7 @@ class LineItemStream(DetailChildStream):
         detail = self.client.get_record(
             self.product, context["organization_id"], self.detail_entity,
             context[self.parent_id_field], label=self.name,
+            on_fallback=self.fallback_hook(context["organization_id"]),
         )  # fmt: skip
         if detail is None:
             return

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
@@ -14,10 +16,11 @@ from typing_extensions import override
 from tap_zoho import books, custom_fields, inventory
 from tap_zoho.access_check import AccessCheck
 from tap_zoho.api.client import UnifiedZohoClient
-from tap_zoho.api.errors import ZohoAuthError, ZohoQuotaExhaustedError
+from tap_zoho.api.errors import ZohoAPIError, ZohoAuthError, ZohoQuotaExhaustedError
 from tap_zoho.assumptions import REGISTER, FallbackLedger
 from tap_zoho.crm import crm_streams, with_crm_settings
-from tap_zoho.settings import CONFIG_SCHEMA, resolve
+from tap_zoho.isolation import RunFailures
+from tap_zoho.settings import CONFIG_SCHEMA, PRODUCTS, resolve
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -52,6 +55,58 @@ class TapZoho(Tap):
     def fallbacks(self) -> FallbackLedger:
         """Where Zoho answered other than assumed in this run (see docs/assumptions.md)."""
         return FallbackLedger(REGISTER)
+
+    @cached_property
+    def failures(self) -> RunFailures:
+        """Streams and organizations that failed in this run (the others went on)."""
+        return RunFailures()
+
+    exit_on_failure: ClassVar[bool] = False
+    """Set while the command line runs a sync: a failed stream then makes the exit code 1
+    (after every other stream ran and the state was written). In-process callers read
+    `failures` instead."""
+
+    def stream_failed(self, stream: str, organization_id: str | None, error: BaseException) -> None:
+        """One stream (or one organization of it) failed; the run goes on without it."""
+        self.failures.add(stream, organization_id, error)
+
+    def organization_zone(self, product: str, organization_id: str, stream: str) -> tzinfo:
+        """The organization's time zone (from `/organizations`), for `last_modified_time`.
+
+        Zoho may read a filter's wall time in the organization's zone; a time written in
+        that zone with its offset is the same instant under either reading. An
+        organization or zone the tap cannot resolve falls back to UTC with a warning
+        (`list.modified-filter-zone`); a row the filter then lets slip past is still
+        caught by the `list.modified-filter` check.
+        """
+        zones: dict[tuple[str, str], tzinfo] = self.__dict__.setdefault("_zones", {})
+        key = (product, organization_id)
+        if key in zones:
+            return zones[key]
+        name: str | None = None
+        try:
+            for organization in self.visible_organizations(product):
+                if str(organization.get("organization_id")) == organization_id:
+                    name = str(organization.get("time_zone") or "") or None
+        except ZohoAPIError as error:
+            why = f"GET /organizations failed ({error.code}: {error.zoho_message})"
+        else:
+            why = f"/organizations gives no time zone for organization {organization_id}"
+        zone: tzinfo = UTC
+        if name is not None:
+            try:
+                zone = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                why = f"unknown time zone {name!r}"
+            else:
+                zones[key] = zone
+                return zone
+        self.fallbacks.fell_back(
+            "list.modified-filter-zone", stream=stream, organization_id=organization_id,
+            detail=f"{why}; the last_modified_time filter is sent in UTC",
+        )  # fmt: skip
+        zones[key] = zone
+        return zone
 
     @cached_property
     def quota_stops(self) -> dict[tuple[str, str], ZohoQuotaExhaustedError]:
@@ -98,6 +153,13 @@ class TapZoho(Tap):
         shares that refresh token, so nothing else could run either.
         """
         products = self.config.get("products") or list(PRODUCT_STREAMS)
+        unknown = sorted(set(products) - set(PRODUCTS))
+        if unknown:
+            logger.error(
+                "Config: products %s unknown; valid products: %s",
+                ", ".join(map(repr, unknown)), ", ".join(PRODUCTS),
+            )  # fmt: skip
+            raise SystemExit(1)
         streams: list[Stream] = []
         for product in products:
             built = [stream(self) for stream in PRODUCT_STREAMS.get(product, ())]
@@ -114,6 +176,69 @@ class TapZoho(Tap):
                 # and what to do; a traceback would only bury it.
                 raise SystemExit(1) from None
         return streams
+
+    @override  # type: ignore[misc] # the SDK marks sync_all final; see the docstring
+    def sync_all(self) -> None:
+        """Sync every stream; a stream that fails does not stop the others.
+
+        The SDK's loop, with each top-level stream isolated: an error confined to one
+        stream (any stream: Books, Inventory or CRM) is reported with stream,
+        organization, path and Zoho code, the stream's unfinished progress is dropped
+        so its bookmarks stay where they were, and the next stream runs. Errors that
+        every stream shares (no access token; the output closed) still stop the run.
+        Books/Inventory streams isolate each organization themselves (`ZohoStream`).
+        The run ends with one summary event (`tds.zoho.tap.summary`).
+
+        The SDK declares `sync_all` final and offers no per-stream hook; this keeps its
+        steps (progress-marker reset, replication methods, first STATE, cost logs) in
+        its order and adds only the isolation around `stream.sync()`.
+        """
+        self._reset_state_progress_markers()
+        self._set_compatible_replication_methods()
+        if self.state:
+            self._state_writer.write_state(self.state)
+        for stream in self.streams.values():
+            if not stream.selected and not stream.has_selected_descendents:
+                self.logger.info("Skipping deselected stream '%s'.", stream.name)
+                continue
+            if stream.parent_stream_type:
+                continue  # synced by its parent
+            try:
+                stream.sync()
+            except (ZohoAuthError, BrokenPipeError, KeyboardInterrupt):
+                raise
+            except Exception as error:  # noqa: BLE001 - confined to this stream; reported
+                self.stream_failed(stream.name, None, error)
+                self.failures.keep_bookmarks(stream)
+                stream._write_state_message()  # noqa: SLF001 - the SDK's own state flush
+            else:
+                stream.finalize_state_progress_markers()
+        for stream in self.streams.values():
+            stream.log_sync_costs()
+        self.failures.summarize(self.fallbacks.summary(), sorted(self.quota_stops))
+        if self.failures and self.exit_on_failure:
+            raise SystemExit(1)
+
+    @override
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        config: Any = None,
+        state: Any = None,
+        catalog: Any = None,
+    ) -> None:
+        """The SDK's command line, exiting 1 when a stream or organization failed."""
+        cls.exit_on_failure = True
+        try:
+            super().invoke(
+                about=about, about_format=about_format, config=config, state=state,
+                catalog=catalog,
+            )  # fmt: skip
+        finally:
+            cls.exit_on_failure = False
 
     def add_custom_fields(self, product: str, streams: Sequence[Stream]) -> None:
         """Type each organization's custom fields as `cf_*` columns of their streams.

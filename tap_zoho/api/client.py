@@ -26,8 +26,10 @@ from tap_zoho.api.errors import (
     ZohoNotFoundError,
     ZohoQuotaExhaustedError,
     ZohoRetryExhaustedError,
+    ZohoUnexpectedAnswerError,
 )
 from tap_zoho.api.events import CallLedger
+from tap_zoho.api.pages import FallbackHook, detail_record, more_pages
 from tap_zoho.api.ratelimit import RequestGovernor
 from tap_zoho.api.regions import region as lookup_region
 from tap_zoho.api.retry import RetryPolicy
@@ -82,6 +84,8 @@ class Page:
     records: list[dict[str, Any]]
     number: int
     has_more: bool
+    context: dict[str, Any] | None = None
+    """The answer's `page_context` (None when Zoho sent none): sort checks read it."""
 
 
 class UnifiedZohoClient:
@@ -231,7 +235,7 @@ class UnifiedZohoClient:
                 raise ZohoRetryExhaustedError(msg)
             time.sleep(self.retry.backoff(attempts - 1))
 
-    def paginate(  # noqa: PLR0913 - a list call's independent parts
+    def paginate(  # noqa: C901, PLR0913 - a list call's independent parts and its checks
         self,
         product: str,
         path: str,
@@ -242,12 +246,17 @@ class UnifiedZohoClient:
         label: str | None = None,
         paginated: bool = True,
         prefetch: bool = False,
+        on_fallback: FallbackHook | None = None,
     ) -> Iterator[Page]:
         """Walk `page`/`per_page` until `page_context.has_more_page` is false.
 
         `prefetch` asks for page n+1 while the caller works on page n (one request in
         flight ahead, still paced by the limiter). Only for callers that read every page:
         a caller that stops early would have paid for one page it never reads.
+
+        A page without `page_context` (`list.page-context`) is followed by a request for
+        the next page when it holds `per_page` rows; each such page is reported to
+        `on_fallback` (else logged once per call).
         """
 
         def fetch(number: int) -> dict[str, Any]:
@@ -265,17 +274,33 @@ class UnifiedZohoClient:
                 body = ahead.result() if ahead is not None else fetch(number)
                 ahead = None
                 if list_key not in body:
-                    raise ZohoAPIError(
-                        status=200, code=body.get("code"), path=path, stream=label,
+                    raise ZohoUnexpectedAnswerError(
+                        path=path, stream=label, organization_id=organization_id,
+                        code=body.get("code"),
                         message=f"response has no {list_key!r} list (keys: {sorted(body)[:8]})",
                     )  # fmt: skip
-                context = body.get("page_context")
-                has_more = bool(
-                    paginated and isinstance(context, dict) and context.get("has_more_page")
-                )
+                rows = body[list_key]
+                if not isinstance(rows, list):
+                    raise ZohoUnexpectedAnswerError(
+                        path=path, stream=label, organization_id=organization_id,
+                        message=f"{list_key!r} is {type(rows).__name__}, not a list",
+                    )  # fmt: skip
+                has_more = False
+                if paginated:
+                    has_more, told = more_pages(body, len(rows), PER_PAGE)
+                    if not told:
+                        self._fell_back(
+                            on_fallback, "list.page-context", label or path,
+                            f"page {number} of GET {path} has no page_context.has_more_page "
+                            f"({len(rows)} rows; {'asking' if has_more else 'not asking'} "
+                            "for the next page)",
+                        )  # fmt: skip
                 if has_more and prefetch:
                     ahead = self._prefetcher().submit(fetch, number + 1)
-                yield Page(list(body[list_key]), number, has_more)
+                context = body.get("page_context")
+                yield Page(
+                    list(rows), number, has_more, context if isinstance(context, dict) else None
+                )
                 if not has_more:
                     return
                 number += 1
@@ -288,7 +313,7 @@ class UnifiedZohoClient:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zoho-prefetch")
         return self._executor
 
-    def get_record(
+    def get_record(  # noqa: PLR0913 - the record's address and the caller's hooks
         self,
         product: str,
         organization_id: str,
@@ -296,19 +321,52 @@ class UnifiedZohoClient:
         record_id: str,
         *,
         label: str | None = None,
+        on_fallback: FallbackHook | None = None,
     ) -> dict[str, Any] | None:
-        """A record's detail by id (`entity` as in `tap_zoho.api.entities`); None if gone."""
+        """A record's detail by id (`entity` as in `tap_zoho.api.entities`); None if gone.
+
+        The record is looked for under the route's detail key, then under its documented
+        alternates (`detail.key`; a find there is reported to `on_fallback`).
+
+        Raises:
+            ZohoUnexpectedAnswerError: the answer holds the record under no known key
+                (never read as "gone": that would emit 0 rows silently).
+        """
         route = self.entity(product, entity)
+        path = f"{route.path}/{record_id}"
         try:
-            body = self.get_json(
-                product, f"{route.path}/{record_id}", organization_id=organization_id, label=label
-            )
+            body = self.get_json(product, path, organization_id=organization_id, label=label)
         except ZohoNotFoundError:
             return None
         if route.detail_key is None:
             return {key: value for key, value in body.items() if key not in {"code", "message"}}
-        record = body.get(route.detail_key)
-        return record if isinstance(record, dict) else None
+        record, key = detail_record(body, route.detail_key, route.detail_alternates)
+        if record is None:
+            expected = ", ".join(
+                repr(name) for name in (route.detail_key, *route.detail_alternates)
+            )
+            raise ZohoUnexpectedAnswerError(
+                path=path, stream=label, organization_id=organization_id,
+                message=f"the answer holds no record under {expected} "
+                f"(keys seen: {', '.join(sorted(body)[:12])})",
+            )  # fmt: skip
+        if key != route.detail_key:
+            self._fell_back(
+                on_fallback, "detail.key", label or path,
+                f"GET {route.path}/{{id}} holds the record under {key!r}, not {route.detail_key!r}",
+            )  # fmt: skip
+        return record
+
+    @staticmethod
+    def _fell_back(hook: FallbackHook | None, assumption: str, where: str, detail: str) -> None:
+        """Report a fallback to the caller's ledger, or log it when there is none."""
+        if hook is not None:
+            hook(assumption, detail)
+        else:
+            logger.warning(
+                "%s: %s (%s fallback)", where, detail, assumption,
+                extra={"event": "tds.zoho.assumption.fallback", "assumption": assumption},
+            )  # fmt: skip
 
     def get_items(
         self,

@@ -24,6 +24,22 @@ class EntityRoute:
     sort_modified: bool = False
     all_filter: str | None = None
     paginated: bool = True
+    other_filters: tuple[str, ...] = ()
+    detail_alternates: tuple[str, ...] = ()
+
+
+DETAIL_ALTERNATES: dict[str, tuple[str, ...]] = {
+    "purchaseorder": ("purchase_order",),
+    "salesorder": ("sales_order",),
+    "creditnote": ("credit_note",),
+    "vendorpayment": ("vendor_payment",),
+    "shipment_order": ("shipmentorder",),
+    "composite_item": ("compositeitem",),
+    "transfer_order": ("transferorder",),
+    "inventory_adjustment": ("inventoryadjustment",),
+}
+"""The same record under the other spelling (with or without the underscore)."""
+ONLY_ACTIVE_BY_DEFAULT = ("Status.Inactive",)
 
 
 def _route(  # noqa: PLR0913 - a table row
@@ -36,16 +52,19 @@ def _route(  # noqa: PLR0913 - a table row
     sort_modified: bool = False,
     all_filter: str | None = None,
     paginated: bool = True,
+    other_filters: tuple[str, ...] = (),
 ) -> EntityRoute:
+    alternates = DETAIL_ALTERNATES.get(detail_key or "", ())
     return EntityRoute(
-        path, list_key, detail_key, id_field, modified, sort_modified, all_filter, paginated
-    )
+        path, list_key, detail_key, id_field, modified, sort_modified, all_filter, paginated,
+        other_filters, alternates,
+    )  # fmt: skip
 
 
 BOOKS: dict[str, EntityRoute] = {
     "organizations": _route("/organizations", "organizations", "organization", "organization_id", paginated=False),
-    "contacts": _route("/contacts", "contacts", "contact", "contact_id", sort_modified=True, all_filter="Status.All"),
-    "items": _route("/items", "items", "item", "item_id", all_filter="Status.All"),
+    "contacts": _route("/contacts", "contacts", "contact", "contact_id", sort_modified=True, all_filter="Status.All", other_filters=ONLY_ACTIVE_BY_DEFAULT),
+    "items": _route("/items", "items", "item", "item_id", all_filter="Status.All", other_filters=ONLY_ACTIVE_BY_DEFAULT),
     "invoices": _route("/invoices", "invoices", "invoice", "invoice_id", modified=True, all_filter="Status.All"),
     "estimates": _route("/estimates", "estimates", "estimate", "estimate_id", all_filter="Status.All"),
     "salesorders": _route("/salesorders", "salesorders", "salesorder", "salesorder_id", modified=True, all_filter="Status.All"),
@@ -67,10 +86,10 @@ BOOKS: dict[str, EntityRoute] = {
 
 INVENTORY: dict[str, EntityRoute] = {
     "organizations": _route("/organizations", "organizations", "organization", "organization_id", paginated=False),
-    "contacts": _route("/contacts", "contacts", "contact", "contact_id", sort_modified=True, all_filter="Status.All"),
-    "items": _route("/items", "items", "item", "item_id", modified=True, all_filter="Status.All"),
+    "contacts": _route("/contacts", "contacts", "contact", "contact_id", sort_modified=True, all_filter="Status.All", other_filters=ONLY_ACTIVE_BY_DEFAULT),
+    "items": _route("/items", "items", "item", "item_id", modified=True, all_filter="Status.All", other_filters=ONLY_ACTIVE_BY_DEFAULT),
     "itemgroups": _route("/itemgroups", "itemgroups", None, "group_id"),
-    "compositeitems": _route("/compositeitems", "composite_items", "composite_item", "composite_item_id", modified=True, all_filter="Status.All"),
+    "compositeitems": _route("/compositeitems", "composite_items", "composite_item", "composite_item_id", modified=True, all_filter="Status.All", other_filters=ONLY_ACTIVE_BY_DEFAULT),
     "warehouses": _route("/settings/warehouses", "warehouses", "warehouse", "warehouse_id", paginated=False),
     "locations": _route("/locations", "locations", "location", "location_id", paginated=False),
     "salesorders": _route("/salesorders", "salesorders", "salesorder", "salesorder_id", modified=True, all_filter="Status.All"),

@@ -52,6 +52,32 @@ class ZohoNotFoundError(ZohoAPIError):
     """The record does not exist (Zoho code 1002 / HTTP 404)."""
 
 
+class ZohoUnexpectedAnswerError(ZohoAPIError):
+    """A successful answer whose shape the tap cannot read without guessing.
+
+    Raised instead of reading it as empty: a detail without the record's key, a list
+    without its list. It fails one stream's organization (with the path and the keys
+    seen), never the run, and never passes for "no data".
+    """
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        message: str,
+        stream: str | None = None,
+        organization_id: str | None = None,
+        code: int | str | None = 0,
+    ) -> None:
+        """Say where (stream, organization, path) and what was seen."""
+        org = f"organization {organization_id}: " if organization_id else ""
+        super().__init__(
+            status=200, code=code, message=f"{org}unexpected answer: {message}", path=path,
+            stream=stream,
+        )  # fmt: skip
+        self.organization_id = organization_id
+
+
 class ZohoRetryExhaustedError(ZohoError):
     """A transient failure (5xx, reset, timeout, bad JSON) outlasted every retry."""
 

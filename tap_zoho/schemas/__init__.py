@@ -22,7 +22,29 @@ def _load(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+KEEP_ALL_PROPERTIES: dict[str, dict[str, Any]] = {
+    "zoho_extra": {
+        "type": ["object", "null"],
+        "description": "Keys Zoho sent that this schema does not declare, as sent",
+        "additionalProperties": True,
+    },
+    "zoho_unparsed": {
+        "type": ["object", "null"],
+        "description": "Original text of values emitted as null because no UTC datetime "
+        "can hold them (outside years 1-9999)",
+        "additionalProperties": True,
+    },
+}
+"""Added to every Books/Inventory schema so that nothing Zoho sends is dropped."""
+
+
 def load_schema(name: str) -> dict[str, Any]:
-    """A fresh copy of a stream's schema (callers may extend it)."""
+    """A fresh copy of a stream's schema (callers may extend it).
+
+    Books/Inventory schemas get `zoho_extra` and `zoho_unparsed` (see `tap_zoho.normalize`):
+    the fixed schemas come from an incomplete OAS, and the raw layer must keep every key.
+    """
     schema: dict[str, Any] = json.loads(_load(name))
+    if name.startswith(("books_", "inventory_")):
+        schema.setdefault("properties", {}).update(json.loads(json.dumps(KEEP_ALL_PROPERTIES)))
     return schema

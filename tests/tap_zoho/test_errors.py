@@ -49,16 +49,21 @@ def test_wrong_client_secret(zoho):
     assert "wrong-secret" not in str(error.value)
 
 
-def test_foreign_organization_names_stream_path_code_and_message(zoho):
+def test_foreign_organization_names_stream_organization_path_code_and_message(zoho):
+    """A refused organization fails its partition with one line; the run is not a traceback."""
     config = emulator_config(zoho.base_url, products=["books"], organization_ids=["999"])
-    with pytest.raises(ZohoAPIError) as error:
-        run_tap(config, streams={"books_invoices"})
-    text = str(error.value)
-    assert text.startswith("stream books_invoices: GET /invoices failed with HTTP 400")
+    result = run_tap(config, streams={"books_invoices"})
+    [failure] = list(result.tap.failures)
+    text = failure.describe()
+    assert text.startswith(
+        "stream books_invoices, organization 999: GET /invoices failed with HTTP 400"
+    )
     assert "Zoho code 6041" in text
     assert "not associated with the CompanyID" in text
     assert "organization_id" not in text  # no query strings in messages
-    assert_no_secret(text)
+    assert text in result.logs
+    assert "Traceback" not in result.logs
+    assert_no_secret(result.logs)
 
 
 def test_invalid_parameter_is_fatal_with_zoho_message(zoho):

@@ -19,7 +19,7 @@ JAVA_INT_MAX = 2**31 - 1
 MAX_PER_PAGE = 200
 """Zoho's maximum page size; larger requests are clamped (reference 2.2)."""
 
-_MODIFIED = re.compile(
+MODIFIED_PATTERN = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?"
     r"(Z|[+-]\d{2}:?\d{2})$",
     re.ASCII,
@@ -58,7 +58,7 @@ def parse_modified_time(value: str) -> int:
     arrives as a space (`2024-01-05T10:00:00 0530`): Zoho cannot parse that, and neither
     do we, so a client that forgets to encode gets an error instead of a silent shift.
     """
-    match = _MODIFIED.match(value)
+    match = MODIFIED_PATTERN.match(value)
     if match is None:
         raise InvalidParameterError("last_modified_time")  # noqa: EM101 - the parameter name is the message
     year, month, day, hour, minute, second, zone = match.groups()

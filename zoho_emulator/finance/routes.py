@@ -16,6 +16,7 @@ import orjson
 from starlette.responses import Response
 from starlette.routing import Route
 
+from zoho_emulator.finance import other_answers
 from zoho_emulator.finance.catalog import ENTITIES, Endpoint, EntitySpec
 from zoho_emulator.finance.customfields import control_routes
 from zoho_emulator.finance.generators.parties import contact_persons
@@ -217,16 +218,32 @@ class FinanceRoutes:
     def _list(
         self, request: Request, organization_id: str, spec: EntitySpec, endpoint: Endpoint
     ) -> Response:
-        query = parse_list_query(request.query_params, endpoint)
+        on = self.emulator.answers
+        if spec.name == "warehouses" and on("locations-only"):
+            return finance_error(*other_answers.WAREHOUSES_REFUSED)
+        other_answers.refuse_all_filter(request.query_params.get("filter_by"), on)
+        query = other_answers.list_query(
+            parse_list_query(request.query_params, endpoint), on,
+            request.query_params.get("last_modified_time"), BY_ID[organization_id].zone,
+        )  # fmt: skip
         state = self.data.state(organization_id, spec.name)
         if not endpoint.paginated:
             rows = [
                 self.data.row(state, index, self.product) for index in range(state.context.count)
             ]
-            return json_response(
-                {**SUCCESS, endpoint.list_key: [row for row in rows if row is not None]}
-            )
-        key = page_key(organization_id, spec.name, self.product, query, state.version)
+            listed = [row for row in rows if row is not None]
+            if spec.name == "locations" and on("locations-only") and not listed:
+                warehouses = self.data.state(organization_id, "warehouses")
+                listed = [
+                    other_answers.as_location(row)
+                    for index in range(warehouses.context.count)
+                    if (row := self.data.row(warehouses, index, self.product)) is not None
+                ]
+            return json_response({**SUCCESS, endpoint.list_key: listed})
+        key = (
+            *page_key(organization_id, spec.name, self.product, query, state.version),
+            tuple(on.on()),
+        )
         page = self.pages.get(key)
         if page is None:
             page = self._page_body(organization_id, spec, endpoint, query)
@@ -234,8 +251,9 @@ class FinanceRoutes:
         body, has_more = page
         if has_more:
             following = replace(query, page=query.page + 1)
-            following_key = page_key(
-                organization_id, spec.name, self.product, following, state.version
+            following_key = (
+                *page_key(organization_id, spec.name, self.product, following, state.version),
+                tuple(on.on()),
             )
             asyncio.get_running_loop().call_soon(
                 self.pages.prefetch,
@@ -271,11 +289,16 @@ class FinanceRoutes:
                 indices = selection.descending(offset, query.per_page)
             else:
                 indices = selection.ascending(offset, query.per_page)
-        rows = [self.data.row(state, index, self.product) for index in indices]
+        on = self.emulator.answers
+        rows = [
+            other_answers.list_row(row, index, on)
+            for index in indices
+            if (row := self.data.row(state, index, self.product)) is not None
+        ]
         has_more = offset + query.per_page < total
-        body = {
+        body: dict[str, Any] = {
             **SUCCESS,
-            endpoint.list_key: [row for row in rows if row is not None],
+            endpoint.list_key: rows,
             "page_context": {
                 "page": query.page,
                 "per_page": query.per_page,
@@ -287,6 +310,8 @@ class FinanceRoutes:
                 "search_criteria": [],
             },
         }
+        if not other_answers.page_context_kept(spec.name, on):
+            del body["page_context"]
         return orjson.dumps(body), has_more
 
     def _detail_handler(
@@ -301,9 +326,14 @@ class FinanceRoutes:
                 record = None if index is None else self.data.detail(state, index, self.product)
                 if record is None:
                     return finance_error(1002, f"{spec.label} does not exist.", 404)
+                on = self.emulator.answers
+                record = other_answers.detail(record, on)
+                if spec.name == "items" and on("locations-only"):
+                    record = other_answers.stock_by_location(record)
                 if endpoint.detail_key is None:
                     return json_response({**SUCCESS, **record})
-                return json_response({**SUCCESS, endpoint.detail_key: record})
+                key = other_answers.detail_key(self.product, spec.name, endpoint.detail_key, on)
+                return json_response({**SUCCESS, key: record})
 
             return await self._serve(request, f"{spec.path}/{{id}}", build)
 
@@ -351,7 +381,9 @@ class FinanceRoutes:
                 index = self.data.find(state, record_id)
                 record = None if index is None else self.data.detail(state, index, self.product)
                 if record is not None:
-                    items.append(record)
+                    if self.emulator.answers("locations-only"):
+                        record = other_answers.stock_by_location(record)
+                    items.append(other_answers.detail(record, self.emulator.answers))
             return json_response({**SUCCESS, "items": items})
 
         return await self._serve(request, "/itemdetails", build)

@@ -200,6 +200,8 @@ _ENTITY_CONSTANTS: dict[str, Record] = {
         "adjustment": 0.0,
         "write_off_amount": 0.0,
         "shipping_charge": 0.0,
+        "location_id": "",
+        "location_name": "",
     },
     "salesorders": {
         "order_status": "",
