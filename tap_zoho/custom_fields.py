@@ -312,7 +312,10 @@ def extend(
             schema_properties[raw] = dict(prop)
             changed = True
     if changed:
-        stream.normalizer = RecordNormalizer(stream.name, stream.schema)
+        previous = getattr(stream, "normalizer", None)
+        stream.normalizer = RecordNormalizer(
+            stream.name, stream.schema, on_fallback=getattr(previous, "on_fallback", None)
+        )
 
 
 def apply_discovered(streams: Iterable[Stream], found: DiscoveredFields) -> None:

@@ -213,6 +213,12 @@ class RecordNormalizer:
             self.on_fallback(
                 "record.declared-fields", f"undeclared keys {', '.join(sorted(extra)[:10])}"
             )
+        elif not self._reported_unknown.issuperset(extra):
+            self._reported_unknown |= extra.keys()
+            logger.warning(
+                "Stream %s: properties not in the schema are kept in %s: %s",
+                self.stream_name, EXTRA_KEY, ", ".join(sorted(extra)),
+            )  # fmt: skip
         return kept
 
     def _out_of_range(self, record: dict[str, Any], name: str, value: Any) -> None:  # noqa: ANN401
