@@ -208,7 +208,7 @@ class TapZoho(Tap):
             except (ZohoAuthError, BrokenPipeError, KeyboardInterrupt):
                 raise
             except Exception as error:  # noqa: BLE001 - confined to this stream; reported
-                self.stream_failed(stream.name, None, error)
+                self.stream_failed(stream.name, _only_organization(stream), error)
                 self.failures.keep_bookmarks(stream)
                 stream._write_state_message()  # noqa: SLF001 - the SDK's own state flush
             else:
@@ -287,6 +287,16 @@ class TapZoho(Tap):
             logger.error("Config: FAILED: %s", error)  # noqa: TRY400 - message is enough
             return False
         return AccessCheck(self).run()
+
+
+def _only_organization(stream: Stream) -> str | None:
+    """The organization of a stream that has exactly one (a CRM stream), for messages."""
+    try:
+        partitions = stream.partitions or []
+    except Exception:  # noqa: BLE001 - only a label for a message; never a second failure
+        return None
+    organizations = {str(partition.get("organization_id")) for partition in partitions}
+    return organizations.pop() if len(organizations) == 1 else None
 
 
 if __name__ == "__main__":
