@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tap_zoho.api.errors import ZohoAPIError
@@ -40,6 +40,10 @@ MAX_FIELDS_PER_CALL = 50
 TOKEN_CHAIN_LIMIT = 100_000
 """Zoho serves at most this many records through one page-token chain."""
 RESTART_MARGIN = PER_PAGE
+BOUNDARY = timedelta(seconds=1)
+"""A chain restarts this far before the last `Modified_Time` it saw: Zoho does not say
+whether `If-Modified-Since` means at-or-after or strictly after, and under either reading
+the records of that second come back (emitted again; targets upsert by key)."""
 EXPIRED_TOKEN_CODE = "EXPIRED_VALUE"  # noqa: S105 - a Zoho error code, not a secret
 """What Zoho's v8 pages say an expired page token answers (`crm.page-token-expiry`)."""
 
@@ -189,8 +193,8 @@ class ModuleReader:
                 tokens[number] = info.get("next_page_token")
                 done[number] = not (info.get("more_records") and tokens[number])
             yield from self._ready(pending)
-            if not all(done) and served >= TOKEN_CHAIN_LIMIT - RESTART_MARGIN:
-                return last[0]
+            if not all(done) and served >= TOKEN_CHAIN_LIMIT - RESTART_MARGIN and last[0]:
+                return last[0] - BOUNDARY
         return None
 
     def _token_expired(self, error: ZohoAPIError) -> bool:
@@ -225,7 +229,7 @@ class ModuleReader:
             raise OutOfOrderError(msg)
         self._expired = True
         self.stats.expired_tokens += 1
-        restart = min(seen)
+        restart = min(seen) - BOUNDARY
         return restart if since is None or restart > since else since
 
     def _guard(
