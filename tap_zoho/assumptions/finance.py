@@ -28,7 +28,8 @@ FINANCE: tuple[Assumption, ...] = (
         "purchase orders, journals and vendor payments",
         verified_by="`page_context` is an object with a boolean `has_more_page`",
         fallback="a page without it that holds `per_page` rows is followed by a request "
-        "for the next page; a shorter page ends the list",
+        "for the next page (one extra, empty page when the last one is exactly full); a "
+        "shorter page ends the list",
         emulator_answer="no-page-context",
     ),
     Assumption(
@@ -52,7 +53,8 @@ FINANCE: tuple[Assumption, ...] = (
         verified_by="by construction: the tap sends the time in the organization's own time "
         "zone, with its offset, which is the same instant under either reading; rows older "
         "than the filter are still caught by `list.modified-filter`",
-        fallback="none needed at run time (an unknown zone falls back to UTC with a warning)",
+        fallback="none needed at run time; an organization whose time zone cannot be "
+        "resolved from `/organizations` gets the filter in UTC, with a warning",
         emulator_answer="modified-filter-org-local",
     ),
     Assumption(
@@ -63,8 +65,9 @@ FINANCE: tuple[Assumption, ...] = (
         docs_say="documented for some lists only; a refusal is code 2 'Invalid value passed "
         "for filter_by'",
         verified_by="the answer to the first page: code 2 naming filter_by",
-        fallback="the list is read again without `filter_by` (Zoho's default, which may "
-        "leave out inactive records), with a warning",
+        fallback="the list is read again without `filter_by` (Zoho's default), and where "
+        "that default leaves out inactive records (contacts, items, composite items) once "
+        "more with `filter_by=Status.Inactive`; rows are deduplicated by id",
         emulator_answer="filter-all-refused",
     ),
     Assumption(
@@ -85,8 +88,8 @@ FINANCE: tuple[Assumption, ...] = (
         we_assume="each row carries `last_modified_time`",
         docs_say="present in the OAS list rows of the incremental streams, but not marked required",
         verified_by="the row has a parseable `last_modified_time`",
-        fallback="the row is emitted (and its detail fetched) but does not move the "
-        "bookmark; counted",
+        fallback="the row is emitted (and its detail fetched, on every run that lists it) "
+        "but does not move the bookmark; counted",
         emulator_answer="rows-without-modified-time",
     ),
     Assumption(
@@ -115,9 +118,11 @@ FINANCE: tuple[Assumption, ...] = (
         applies_to="Inventory per-warehouse stock (`inventory_item_stock`, `warehouses`)",
         we_assume="the organization uses warehouses (`/settings/warehouses`)",
         docs_say="organizations on multi-location inventory use `/locations` instead",
-        verified_by="the warehouses answer (an error code or an empty list with locations present)",
-        fallback="stock locations are read from `/locations` (`location_type` = "
-        "`location`), with a warning",
+        verified_by="the answer of `/settings/warehouses`: an error code (an organization "
+        "on locations may also answer an empty list, which needs no fallback)",
+        fallback="the organization's places are read from `/locations` only "
+        "(`location_type` = `location`), with a warning; item stock comes from the "
+        "`locations[]` of item details either way",
         emulator_answer="locations-only",
     ),
 )
