@@ -16,7 +16,12 @@ from typing_extensions import override
 from tap_zoho import books, custom_fields, inventory
 from tap_zoho.access_check import AccessCheck
 from tap_zoho.api.client import UnifiedZohoClient
-from tap_zoho.api.errors import ZohoAPIError, ZohoAuthError, ZohoQuotaExhaustedError
+from tap_zoho.api.errors import (
+    ZohoAPIError,
+    ZohoAuthError,
+    ZohoQuotaExhaustedError,
+    ZohoRetryExhaustedError,
+)
 from tap_zoho.assumptions import REGISTER, FallbackLedger
 from tap_zoho.crm import crm_streams, with_crm_settings
 from tap_zoho.isolation import RunFailures
@@ -90,6 +95,8 @@ class TapZoho(Tap):
                     name = str(organization.get("time_zone") or "") or None
         except ZohoAPIError as error:
             why = f"GET /organizations failed ({error.code}: {error.zoho_message})"
+        except ZohoRetryExhaustedError as error:
+            why = f"GET /organizations failed ({error})"
         else:
             why = f"/organizations gives no time zone for organization {organization_id}"
         zone: tzinfo = UTC

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tap_zoho.api import entities
 from tap_zoho.api.entities import ENTITIES
 from tap_zoho.normalize import utc_instant
+from tap_zoho.tap import TapZoho
 from tap_zoho.testing import emulator_config, run_tap
 from zoho_emulator.finance.other_answers import EXTRA_FIELDS, OUT_OF_RANGE
 from zoho_emulator.testing import run_emulator
@@ -298,3 +299,11 @@ def test_refused_warehouses_fall_back_to_locations():
     assert {r["location_type"] for r in result.records["inventory_warehouses"]} == {"location"}
     assert result.tap.fallbacks.count("inventory.warehouses", "inventory_warehouses") == 2
     assert not list(result.tap.failures)
+
+
+def test_organization_zone_comes_from_organizations_else_utc_with_a_warning(zoho):
+    tap = TapZoho(config=emulator_config(zoho.base_url, products=["books"]))
+    assert str(tap.organization_zone("books", ORG_US, "books_invoices")) == "America/Los_Angeles"
+    assert tap.fallbacks.summary() == {}
+    assert tap.organization_zone("books", "999", "books_invoices") is UTC
+    assert tap.fallbacks.count("list.modified-filter-zone", "books_invoices") == 1
