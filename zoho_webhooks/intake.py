@@ -129,7 +129,7 @@ def zoho_time(value: object, what: str = LAST_MODIFIED) -> datetime:
             moment = moment.replace(tzinfo=UTC)
         moment = moment.astimezone(UTC)
     except (ValueError, OverflowError):
-        raise RefusedError(400, f"{what} is not an ISO-8601 time") from None
+        raise RefusedError(400, f"{what} is not an ISO-8601 time in range") from None
     if not EARLIEST <= moment < LATEST:
         raise RefusedError(400, f"{what} {moment.isoformat()} is out of range")
     return moment
