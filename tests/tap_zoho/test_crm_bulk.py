@@ -90,10 +90,13 @@ def test_bulk_load_is_typed_interrupted_resumed_and_then_incremental(monkeypatch
         assert final["replication_key_value"] == checkpoint["cutoff"]
 
         truth = {record["id"]: record for record in crm.records("Contacts")}
+        assert any(record["Tag"] for record in truth.values())
         for row in committed + resumed:
             expected = truth[row["id"]]
             assert row["Email_Opt_Out"] is expected["Email_Opt_Out"]
             assert row["Preferred_Channels"] == expected["Preferred_Channels"]
+            # Tag: an array of objects in a text field; a CSV cell has only the names
+            assert (row["Tag"] or []) == [{"name": tag["name"]} for tag in expected["Tag"]]
             account = expected["Account_Name"]
             assert row["Account_Name"] == (None if account is None else {"id": account["id"]})
             assert row["Modified_Time"].endswith("+00:00")
