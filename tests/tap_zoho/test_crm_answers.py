@@ -17,6 +17,7 @@ import pytest
 from tap_zoho.assumptions import REGISTER, FallbackLedger
 from tap_zoho.crm import crm_api
 from tap_zoho.crm.reader import ModuleReader
+from tap_zoho.crm.schema import module_from_schema, property_schema
 from tap_zoho.tap import TapZoho
 from tap_zoho.testing import emulator_config, run_tap
 from zoho_emulator.answers import PROFILES
@@ -220,3 +221,29 @@ def test_count_forbidden_degrades_to_rest_and_keeps_every_record() -> None:
     assert result.tap.fallbacks.summary()["crm.record-count"] == {"crm_deals": 1}
     assert "HTTP 403, Zoho code NO_PERMISSION" in result.logs
     assert json.dumps(result.state).count("crm_bulk") == 0  # no Bulk Read job was started
+
+
+def test_a_catalog_keeps_json_type_and_an_older_one_falls_back_to_data_type() -> None:
+    current = {
+        "description": f"Zoho CRM module Leads (organization {ORG_ID})",
+        "properties": {
+            "Tag": {"description": "Zoho CRM field, data_type text, json_type jsonarray"},
+            "Score": {"description": "Zoho CRM field, data_type formula, returns double, "
+                      "json_type double"},
+            "Odd": {"description": "Zoho CRM field, data_type text, json_type taglist"},
+        },
+    }  # fmt: skip
+    module = module_from_schema(current)
+    assert module is not None
+    fields = module.by_name
+    assert property_schema(fields["Tag"])["type"] == ["array", "null"]
+    assert property_schema(fields["Score"])["type"] == ["number", "null"]
+    assert "type" not in property_schema(fields["Odd"])  # unknown json_type: any value
+    assert not fields["Odd"].json_type_known
+    older = {
+        "description": f"Zoho CRM module Leads (organization {ORG_ID})",
+        "properties": {"Tag": {"description": "Zoho CRM field, data_type text"}},
+    }
+    old_module = module_from_schema(older)
+    assert old_module is not None
+    assert property_schema(old_module.by_name["Tag"])["type"] == ["string", "null"]
