@@ -5,7 +5,8 @@ sender; a separate worker process applies them to the raw and ERP tables and is 
 at seeded random moments while the inbox still holds work, while Zoho keeps changing.
 After the last, undisturbed worker has drained the inbox, every touched record must be in
 the ERP tables exactly as Zoho holds it now (deleted ones soft-deleted), each inbox event
-must have been applied exactly once, and nothing may be dead-lettered.
+must have been applied exactly once, and nothing may be dead-lettered but the poison
+events each trial adds (issue 14 D1): they must end dead or applied, never stop a worker.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import pytest
+import requests
 from psycopg import sql
 
 from tests.reliability.conftest import record_campaign
 from zoho_emulator.testing import run_emulator
 from zoho_webhooks.inbox import WEBHOOK_PROCESSED
 from zoho_webhooks.settings import ServiceSettings
+from zoho_webhooks.signing import SIGNATURE_HEADER, sign
 from zoho_webhooks.testing import (
     DEMO_WEBHOOK_SECRET,
     demo_zoho_settings,
@@ -112,15 +116,34 @@ def _mutate(zoho: RunningEmulator, rng: random.Random, touched: Touched, tag: st
             touched.deleted[entity].update(gone)
 
 
-def _inbox_problems(db: psycopg.Connection[Any], settings: ServiceSettings) -> list[str]:
+def _poison(base_url: str, zoho: RunningEmulator) -> set[int]:
+    """Two signed deliveries processing cannot apply (the date overflowed the normaliser;
+    a line that is not an object); their inbox ids."""
+    record = next(zoho.emulator.finance.records(ORG, "invoices", detail=True))
+    record["last_modified_time"] = time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime())
+    query = {"organization_id": ORG, "event": "updated"}
+    ids = set()
+    for poison in ({"created_time": "0001-01-01T00:00:00+0530"}, {"line_items": [["x"]]}):
+        body = orjson.dumps({"invoice": {**record, **poison}})
+        response = requests.post(f"{base_url}/webhooks/books", params=query, data=body, headers={
+            "Content-Type": "application/json", SIGNATURE_HEADER: sign(DEMO_WEBHOOK_SECRET,
+                                                                       body, query)}, timeout=30)
+        ids.add(int(response.json()["inbox_id"]))
+    return ids
+
+
+def _inbox_problems(db: psycopg.Connection[Any], settings: ServiceSettings,
+                    poison: set[int]) -> list[str]:  # fmt: skip
     """Every inbox event done, and applied exactly once (the processed outbox says which)."""
     problems: list[str] = []
     schema = sql.Identifier(settings.service_schema)
-    statuses = dict(db.execute(sql.SQL("SELECT status, count(*) FROM {}.inbox GROUP BY 1")
-                               .format(schema)).fetchall())  # fmt: skip
-    if set(statuses) != {"done"}:
+    rows = db.execute(sql.SQL("SELECT id, status FROM {}.inbox").format(schema)).fetchall()
+    statuses = {status for inbox_id, status in rows if inbox_id not in poison}
+    if statuses != {"done"}:
         problems.append(f"inbox not all done: {statuses}")
-    inbox_ids = [r[0] for r in db.execute(sql.SQL("SELECT id FROM {}.inbox").format(schema))]
+    if {status for inbox_id, status in rows if inbox_id in poison} - {"dead", "done"}:
+        problems.append("a poison event is neither dead-lettered nor applied")
+    inbox_ids = [inbox_id for inbox_id, status in rows if status == "done"]
     applied = [event["inbox_id"] for (payload,) in db.execute(
         sql.SQL("SELECT payload FROM {}.events_outbox WHERE event_type = %s").format(
             sql.Identifier(settings.erp_schema)), (WEBHOOK_PROCESSED,)).fetchall()
@@ -151,9 +174,9 @@ def _record_problem(zoho: RunningEmulator, entity: str, record_id: str,
 
 
 def _diff(zoho: RunningEmulator, db: psycopg.Connection[Any], settings: ServiceSettings,
-          touched: Touched) -> list[str]:  # fmt: skip
+          touched: Touched, poison: set[int]) -> list[str]:  # fmt: skip
     """Every touched record as Zoho holds it now, each inbox event applied once."""
-    problems = _inbox_problems(db, settings)
+    problems = _inbox_problems(db, settings, poison)
     for entity, (_, table, column, _) in ENTITIES.items():
         wanted = ", ".join(("zoho_id", "deleted_at", column or "NULL"))
         rows = db.execute(sql.SQL("SELECT {} FROM {}.{} WHERE organization_id = %s").format(
@@ -193,6 +216,7 @@ def _trial(campaign: Campaign, n: int, rng: random.Random) -> int:
                 webhooks.register(
                     f"{intake.base_url}/webhooks/{product}?organization_id={ORG}&event={event}",
                     entities=[entity], events=[event], organization_id=ORG, product=product)
+        poison = _poison(intake.base_url, zoho)
         try:
             for kill in range(rng.choice((1, 2, 3))):
                 _mutate(zoho, rng, touched, f"trial {n} kill {kill}")
@@ -232,7 +256,7 @@ def _trial(campaign: Campaign, n: int, rng: random.Random) -> int:
             webhooks.clear()
     log = (workdir / f"worker-{n}.log").read_text(errors="replace")
     assert "Traceback" not in log, log[-3000:]
-    problems = _diff(zoho, db, settings, touched)
+    problems = _diff(zoho, db, settings, touched, poison)
     assert problems == [], f"trial {n}: {problems}"
     return landed
 
