@@ -43,6 +43,7 @@ and that are still inside the lookback overlap. The overlap re-emits them every 
 their rows are only read again when the record changed (a subform edit changes the
 record's Modified_Time), so an unchanged run costs no record call."""
 SUBFORMS_READ_MAX = 1_000
+HTTP_NOT_FOUND = 404
 
 
 class CrmStream(VersionAfterCompleteSync):
@@ -367,13 +368,31 @@ class CrmSubformStream(CrmStream):
         if context is None:
             return
         parent = str(self.module.parent)
-        body = self.api.get(f"/{parent}/{context['parent_id']}", stream=self.name, call="record")
+        record_id = context["parent_id"]
+        try:
+            body = self.api.get(f"/{parent}/{record_id}", stream=self.name, call="record")
+        except ZohoAPIError as error:
+            if not _record_gone(error):
+                raise
+            # Deleted between the list and this call: its rows went with it, and
+            # crm_deleted_records reports the deletion. One record must not stop the run.
+            logger.warning(
+                "stream %s: %s record %s is gone since it was listed (HTTP %s, Zoho code %s); "
+                "no subform rows read for it", self.name, parent, record_id, error.status,
+                error.code,
+            )  # fmt: skip
+            return
         for record in body.get("data") or []:
             for field_name, value in record.items():
                 if isinstance(value, list) and _names_subform(field_name, self.module.api_name):
                     for row in value:
                         if isinstance(row, dict):
                             yield {k: v for k, v in row.items() if k != "Parent_Id"}
+
+
+def _record_gone(error: ZohoAPIError) -> bool:
+    """A single-record GET of a record deleted meanwhile: 404, or 400 naming the id."""
+    return error.status == HTTP_NOT_FOUND or error.code in {"INVALID_DATA", "NOT_FOUND"}
 
 
 def _names_subform(field_name: str, subform: str) -> bool:

@@ -7,8 +7,10 @@ changed (a subform edit changes the record's Modified_Time).
 
 from __future__ import annotations
 
+from tap_zoho.tap import TapZoho
 from tap_zoho.testing import emulator_config, run_tap
 from zoho_emulator.crm import Crm
+from zoho_emulator.crm.catalog import ORG_ID
 from zoho_emulator.testing import run_emulator
 
 STREAMS = {"crm_sales_orders", "crm_sales_orders_ordered_items"}
@@ -42,3 +44,21 @@ def test_only_changed_parents_cost_a_record_call(tmp_path):
     emitted = {r["id"] for r in third.records["crm_sales_orders_ordered_items"]}
     assert emitted == rows
     assert {r["parent_id"] for r in third.records["crm_sales_orders_ordered_items"]} == {changed}
+
+
+def test_a_parent_deleted_after_it_was_listed_costs_its_rows_not_the_run(caplog):
+    with run_emulator(scale=8, requests_per_minute=0, daily_limit=0, token_mint_limit=100) as zoho:
+        crm = Crm.of(zoho.emulator)
+        config = emulator_config(zoho.base_url, products=["crm"], crm_modules=["Sales_Orders"])
+        tap = TapZoho(config=config)
+        stream = tap.streams["crm_sales_orders_ordered_items"]
+        [gone] = crm.delete("Sales_Orders", count=1)
+        live = crm.live_ids("Sales_Orders")[0]
+        context = {"organization_id": ORG_ID, "parent_id": gone}
+        with caplog.at_level("WARNING"):
+            rows = list(stream.crm_records(context))
+        kept = list(stream.crm_records({"organization_id": ORG_ID, "parent_id": live}))
+        truth = next(r for r in crm.records("Sales_Orders") if r["id"] == live)["Ordered_Items"]
+    assert rows == []
+    assert any(gone in message and "INVALID_DATA" in message for message in caplog.messages)
+    assert [row["id"] for row in kept] == [row["id"] for row in truth]
