@@ -34,10 +34,12 @@ from zohocrmsdk.src.com.zoho.crm.api.notifications import (
     BodyWrapper as WatchBody,
 )
 from zohocrmsdk.src.com.zoho.crm.api.notifications import (
+    DeleteNotificationParam,
     GetNotificationsParam,
     Notification,
     NotificationsOperations,
 )
+from zohocrmsdk.src.com.zoho.crm.api.org import OrgOperations
 from zohocrmsdk.src.com.zoho.crm.api.record import (
     GetDeletedRecordsParam,
     GetRecordsHeader,
@@ -156,6 +158,26 @@ def metadata(report: Report) -> None:
         for field in (fields.get_fields() if fields else [])
     }
     report.add("fields", shapes=shapes)
+
+
+def org_and_single_record(report: Report) -> None:
+    """The org, and one Sales Order by id with its subform rows (only a single GET has them)."""
+    org = report.answer("org", OrgOperations().get_organization())
+    report.add("org", ids=[str(entry.get_id()) for entry in org.get_org()] if org else [])
+    param = ParameterMap()
+    param.add(GetRecordsParam.fields, "Subject")
+    param.add(GetRecordsParam.per_page, 1)
+    listed = report.answer("first_order", RecordOperations("Sales_Orders").get_records(param))
+    order_id = listed.get_data()[0].get_id() if listed is not None else 0
+    detail = report.answer("single_record", RecordOperations("Sales_Orders").get_record(order_id))
+    record = detail.get_data()[0] if detail is not None else None
+    items = record.get_key_value("Ordered_Items") if record is not None else None
+    report.add(
+        "single_record",
+        id=str(order_id),
+        item_ids=[str(item.get_id()) for item in items or []],
+        item_types=sorted({type(item).__name__ for item in items or []}),
+    )
 
 
 def records(report: Report) -> None:
@@ -307,6 +329,13 @@ def watch(report: Report, notify_url: str) -> None:
     param.add(GetNotificationsParam.channel_id, WATCH_CHANNEL)
     listed = report.answer("watch_get", NotificationsOperations().get_notifications(param))
     entries = listed.get_watch() if listed is not None and hasattr(listed, "get_watch") else []
+    param = ParameterMap()
+    param.add(DeleteNotificationParam.channel_ids, str(WATCH_CHANNEL))
+    report.answer("watch_delete", NotificationsOperations().delete_notification(param))
+    param = ParameterMap()
+    param.add(GetNotificationsParam.channel_id, WATCH_CHANNEL)
+    after = NotificationsOperations().get_notifications(param)
+    report.operations["watch_gone"] = {"status": after.get_status_code() if after else None}
     report.add(
         "watch_get",
         entries=[
@@ -331,6 +360,7 @@ def main() -> None:
     failures: dict[str, str] = {}
     steps = {
         "metadata": lambda: metadata(report),
+        "org_and_single_record": lambda: org_and_single_record(report),
         "records": lambda: records(report),
         "deleted_and_counts": lambda: deleted_and_counts(report),
         "coql": lambda: coql(report),

@@ -17,7 +17,7 @@ import pytest
 from official_sdk import run_sdk_client, sdk_venv
 
 from zoho_emulator.crm import Crm
-from zoho_emulator.crm.catalog import TAXES
+from zoho_emulator.crm.catalog import ORG_ID, TAXES
 from zoho_emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 from zoho_emulator.testing import run_emulator
 
@@ -29,6 +29,9 @@ pytestmark = pytest.mark.timeout(900)
 EXPECTED_CLASSES = {
     "modules": "ResponseWrapper",
     "fields": "ResponseWrapper",
+    "org": "ResponseWrapper",
+    "first_order": "ResponseWrapper",
+    "single_record": "ResponseWrapper",
     "records_page_1": "ResponseWrapper",
     "records_page_2": "ResponseWrapper",
     "records_page_3": "ResponseWrapper",
@@ -44,6 +47,7 @@ EXPECTED_CLASSES = {
     "bulk_download": "FileBodyWrapper",
     "watch_enable": "ActionWrapper",
     "watch_get": "ResponseWrapper",
+    "watch_delete": "ActionWrapper",
 }
 """Every operation the client runs, and the SDK class its answer must parse into
 (`APIException` or None means the SDK did not accept the answer)."""
@@ -80,6 +84,10 @@ def report(sdk: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any
             "deals": crm.live_ids("Deals"),
             "deleted": deleted,
             "modules": {name: crm.module(name).module_id for name in ("Leads", "Deals")},
+            "order_items": {
+                r["id"]: [item["id"] for item in r["Ordered_Items"]]
+                for r in crm.records("Sales_Orders")
+            },
         }
         crm.channels.close()
     body = json.loads(output)
@@ -98,6 +106,14 @@ def test_every_answer_parses_into_the_sdk_types(report, operation) -> None:
     answer = report["operations"][operation]
     assert answer["type"] == EXPECTED_CLASSES[operation], answer
     assert answer["nones"] == [], answer["nones"]
+
+
+def test_org_and_a_single_record_with_its_subform_rows(report) -> None:
+    operations, truth = report["operations"], report["truth"]
+    assert operations["org"]["ids"] == [ORG_ID]
+    single = operations["single_record"]
+    assert single["item_ids"] == truth["order_items"][single["id"]]
+    assert single["item_types"] == ["Record"]
 
 
 def test_records_with_page_tokens_tags_and_if_modified_since(report) -> None:
@@ -153,3 +169,4 @@ def test_bulk_read_and_watch(report) -> None:
         int(truth["modules"]["Leads"]), int(truth["modules"]["Deals"]),
     ]  # fmt: skip
     assert entries[0]["events"] == ["Leads.create", "Leads.edit"]
+    assert operations["watch_gone"]["status"] == 400  # NOT_SUBSCRIBED once deleted
