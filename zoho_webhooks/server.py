@@ -4,8 +4,9 @@ The intake is public (Zoho must reach it), so a client that opens connections an
 its headers or body a byte at a time must not hold them. uvicorn bounds idle keep-alive
 connections (`timeout_keep_alive`) and concurrent connections (`limit_concurrency`,
 answered 503), but has no deadline for a request's headers: a connection that never
-finishes them is held for ever. `HeaderDeadline` adds one; the body's deadline is the
-app's (`zoho_webhooks.app` answers 408), because only the app reads the body.
+finishes them is held for ever, and httptools buffers a request head of any size.
+`HeaderDeadline` adds both bounds; the body's deadline is the app's
+(`zoho_webhooks.app` answers 408), because only the app reads the body.
 """
 
 from __future__ import annotations
@@ -47,8 +48,27 @@ class HeaderDeadline:
     cycle: Any
     loop: asyncio.AbstractEventLoop
     transport: asyncio.Transport
+    _armed_cycle: Any = None
+    _head_bytes: int = 0
+
+    def _count_head(self, size: int) -> None:
+        """Bytes received while the next request's head is still incomplete, bounded.
+
+        Counted after the parser saw them: a chunk that completes the head (and may
+        carry a body) has already started a new cycle and is not counted.
+        """
+        if self.cycle is not self._armed_cycle or self.transport.is_closing():
+            return
+        self._head_bytes += size
+        limit = getattr(self.config, "h11_max_incomplete_event_size", None)
+        if limit and self._head_bytes > limit:
+            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                                 b"Connection: close\r\nContent-Length: 0\r\n\r\n")  # fmt: skip
+            self.transport.close()
 
     def _arm_header_deadline(self) -> None:
+        self._armed_cycle = self.cycle
+        self._head_bytes = 0
         timeout = getattr(self.config, "header_timeout", None)
         if not timeout:
             return
@@ -70,7 +90,12 @@ class HeaderDeadline:
 
 
 class GuardedH11Protocol(HeaderDeadline, H11Protocol):
-    """h11 with a header deadline."""
+    """h11 with a header deadline and head size bound."""
+
+    @override
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._count_head(len(data))
 
     @override
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -95,7 +120,12 @@ def protocol_class() -> type[asyncio.Protocol]:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol  # noqa: PLC0415
 
     class GuardedHttpToolsProtocol(HeaderDeadline, HttpToolsProtocol):
-        """httptools with a header deadline."""
+        """httptools with a header deadline and head size bound."""
+
+        @override
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            self._count_head(len(data))
 
         @override
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
