@@ -91,11 +91,11 @@ class CrmDoctor:
             self.probe.record(
                 self.scope, "crm.record-count", module, holds=False,
                 observed=f"refused: HTTP {error.status}, code {error.code}",
-                tap_will="read modules without a progress total, one warning per module",
+                tap_will="page a first load through REST, not Bulk Read; one warning per module",
             )  # fmt: skip
             return
         self.probe.record(
             self.scope, "crm.record-count", module, holds=True,
             observed=f"count {body.get('count')}",
-            tap_will="show progress against the count",
+            tap_will="choose Bulk Read or REST for a first load by the count",
         )  # fmt: skip
