@@ -334,7 +334,6 @@ class ListStream(ZohoStream):
             for child in self.child_streams
             if child.selected or child.has_selected_descendents
             if isinstance(child, ZohoStream)
-            if organization_id not in child.failed_organizations
         )
         if any(mark is None for mark in marks):
             start = self.start_date()
@@ -364,10 +363,15 @@ class ListStream(ZohoStream):
                         seen.add(row_id)
                     yield row
             except ZohoAPIError as error:
-                if listing.pages or "filter_by" not in listing.params:
-                    raise
-                if not refuses_filter(error):
-                    raise
+                all_filter = self.route.all_filter
+                refused_all = (
+                    not listing.pages
+                    and all_filter is not None
+                    and listing.params.get("filter_by") == all_filter
+                    and refuses_filter(error)
+                )
+                if not refused_all:
+                    raise  # including a refused Status.Inactive: no second fallback
                 listings = self._without_all_filter(organization_id, listing.params, error)
                 seen = set()
 
@@ -415,7 +419,7 @@ class _Listing:
         self.pages = 0
         self.trust_sort = stream.mode == "sorted" and since is not None
         self.filter_held = True
-        self._newest_seen: datetime | None = None
+        self._last_seen: datetime | None = None
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """The rows to emit, in Zoho's order."""
@@ -443,12 +447,12 @@ class _Listing:
         """Keep the early stop only if this page proves the newest-first order."""
         times = [utc_instant(row.get(LAST_MODIFIED)) for row in page.records]
         known = [moment for moment in times if moment is not None]
-        if self._newest_seen is not None:
-            known.insert(0, self._newest_seen)
+        if self._last_seen is not None:
+            known.insert(0, self._last_seen)
         ordered = all(later <= earlier for earlier, later in itertools.pairwise(known))
         echoed = echoes_sort({"page_context": page.context}, LAST_MODIFIED, "D")
         if known:
-            self._newest_seen = known[-1]
+            self._last_seen = known[-1]
         if echoed and ordered:
             return
         self.trust_sort = False

@@ -307,3 +307,20 @@ def test_organization_zone_comes_from_organizations_else_utc_with_a_warning(zoho
     assert tap.fallbacks.summary() == {}
     assert tap.organization_zone("books", "999", "books_invoices") is UTC
     assert tap.fallbacks.count("list.modified-filter-zone", "books_invoices") == 1
+
+
+@pytest.mark.timeout(120)
+def test_a_refused_fallback_filter_fails_the_partition_instead_of_looping(monkeypatch):
+    route = ENTITIES["books"]["contacts"]
+    monkeypatch.setitem(entities.BOOKS, "contacts", replace(route, other_filters=("Status.Nope",)))
+    with emulator("filter-all-refused") as zoho:
+        result = run_tap(
+            emulator_config(zoho.base_url, products=["books"]), streams={"books_contacts"}
+        )
+    failures = list(result.tap.failures)
+    assert {(f.stream, f.organization_id) for f in failures} == {
+        ("books_contacts", ORG_IN),
+        ("books_contacts", ORG_US),
+    }
+    assert all(f.code == 2 for f in failures)
+    assert result.tap.fallbacks.count("list.filter-all", "books_contacts") == 2
