@@ -19,8 +19,10 @@ import psycopg
 from psycopg import errors
 
 from target_tsh_erp.database import connect, resolved_database_url
+from target_tsh_erp.redaction import one_line, redact
 from target_tsh_erp.store import ApplyResult, ErpWriter, Incoming, PreparedBatch
 from target_tsh_erp.store.events import SYNC_STARTED, publish
+from target_tsh_erp.store.isolation import RECORD_ERRORS
 from target_tsh_erp.store.migrations import migrate
 
 if TYPE_CHECKING:
@@ -225,13 +227,24 @@ class Batcher:
 
         Concurrent batches rarely meet (their ERP merges take turns), but two raw
         landings of the same keys in opposite orders can deadlock; PostgreSQL then rolls
-        one back, and that batch is written again from the same prepared rows.
+        one back, and that batch is written again from the same prepared rows. A batch
+        the database refuses because of a record in it is written again without that
+        record (`ErpWriter.execute_isolating`), which is rejected instead.
         """
         attempt = 1
         while True:
             try:
                 with connection.transaction():
                     return self.writer.execute(connection, prepared)
+            except RECORD_ERRORS as error:
+                logger.warning(
+                    "A batch of %s was refused by the database (%s): writing it again in"
+                    " parts to reject only the records it refuses",
+                    dict(prepared.stream_counts),
+                    one_line(redact(error.diag.message_primary or str(error))),
+                )
+                with connection.transaction():
+                    return self.writer.execute_isolating(connection, prepared)
             except errors.DeadlockDetected as error:
                 if attempt >= DEADLOCK_ATTEMPTS:
                     raise

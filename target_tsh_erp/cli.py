@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from target_tsh_erp.database import connect, resolved_database_url
+from target_tsh_erp.redaction import failure_reason
 from target_tsh_erp.settings import WriterSettings, env_name
 from target_tsh_erp.status import DEFAULT_RUN_LOG, collect, render_html, render_text
 from target_tsh_erp.store.migrations import SchemaTooNewError, current_version, migrate
@@ -79,21 +80,29 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    try:
+        return _run(args)
+    except SchemaTooNewError as error:
+        print(f"tsh-erp: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    except Exception as error:  # noqa: BLE001 - every failure ends as one redacted line
+        print(f"tsh-erp: {failure_reason(error)}", file=sys.stderr)  # noqa: T201
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    """One command against the configured database."""
     config = _settings(args.config)
     writer_settings = WriterSettings.from_config(config)
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(resolved_database_url(config))
         connection = stack.enter_context(connect(url))
-        try:
-            if args.command == "status":
-                return _status(connection, writer_settings, args.run_log, args.html)
-            if args.command == "version":
-                print(current_version(connection, writer_settings.erp_schema))  # noqa: T201
-                return 0
-            version = migrate(connection, writer_settings.erp_schema, writer_settings.raw_schema)
-        except SchemaTooNewError as error:
-            print(f"tsh-erp: {error}", file=sys.stderr)  # noqa: T201
-            return 2
+        if args.command == "status":
+            return _status(connection, writer_settings, args.run_log, args.html)
+        if args.command == "version":
+            print(current_version(connection, writer_settings.erp_schema))  # noqa: T201
+            return 0
+        version = migrate(connection, writer_settings.erp_schema, writer_settings.raw_schema)
         if args.command == "migrate":
             print(f"schema at version {version}")  # noqa: T201
             return 0
@@ -103,7 +112,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(result.rejects)} rejected"
         )
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from target_tsh_erp.redaction import one_line, redact
 from target_tsh_erp.settings import (
     DEFAULT_EMBEDDED_DATA_DIR,
     InvalidSettingError,
@@ -103,8 +104,23 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:
     the values PostgreSQL compresses, when the server is built with it: raw records are
     about 2 KB of jsonb, compressed as they land, and pglz (the default, and the only
     method of the embedded build) costs several times lz4's CPU on every first load.
+
+    Raises:
+        psycopg.Error: the URL is malformed or the server refused us, of the class
+            psycopg raised; the message names the setting and never holds the password.
+        InvalidSettingError: a value psycopg refuses outside its own errors.
     """
-    connection = psycopg.connect(url, autocommit=autocommit)
+    try:
+        connection = psycopg.connect(url, autocommit=autocommit)
+    except psycopg.Error as error:
+        # psycopg quotes a connection string it cannot parse, password included. The
+        # same error class is raised again (callers that retry on psycopg.Error, like
+        # the webhook service, still do), with a redacted message and no cause.
+        problem = f"cannot connect: {one_line(redact(str(error), url))}"
+        raise type(error)(str(InvalidSettingError("database_url", problem))) from None
+    except ValueError as error:
+        problem = f"cannot connect: {one_line(redact(str(error), url))}"
+        raise InvalidSettingError(setting="database_url", problem=problem) from None
     connection.execute("SET TIME ZONE 'UTC'")
     connection.execute(
         "SELECT set_config('default_toast_compression', 'lz4', false) FROM pg_settings"

@@ -1,17 +1,22 @@
 """Singer input: a line reader that counts lines, and the protocol errors it reports.
 
 The SDK's reader parses every float as `Decimal` through the standard `json` module and
-its errors name neither the line nor the stream. This reader parses with orjson (the raw
-record is re-serialised from the parsed value, so floats keep their shortest repr) and
-every protocol error names the input line number and the stream.
+its errors name neither the line nor the stream. This reader parses with msgspec, whose
+integers have no size limit, and keeps as a `Decimal` exactly the float literals a double
+would change (more than 15 significant digits, or beyond a double's range): the raw layer
+promises records as received, and the raw record is re-serialised from the parsed value
+(ordinary floats keep their shortest repr, as before). Every protocol error names the
+input line number and the stream.
 """
 
 from __future__ import annotations
 
 import sys
 from collections import Counter
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import orjson
 from singer_sdk.exceptions import (
     InvalidJSONSchema,
@@ -19,6 +24,8 @@ from singer_sdk.exceptions import (
     RecordsWithoutSchemaException,
 )
 from singer_sdk.io_base import GenericSingerReader
+
+from target_tsh_erp.redaction import ExplainedError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -30,10 +37,12 @@ __all__ = [
     "MissingKeyPropertyError",
     "ProtocolError",
     "RecordBeforeSchemaError",
+    "json_float",
+    "loads",
 ]
 
 
-class ProtocolError(Exception):
+class ProtocolError(ExplainedError):
     """Input that breaks the Singer protocol; the run fails after committing what came before."""
 
 
@@ -53,6 +62,44 @@ class InvalidSchemaMessageError(ProtocolError, InvalidJSONSchema):
     """A SCHEMA message the target cannot create a landing table from."""
 
 
+_SHORT_FLOAT = 16
+"""A float literal this short has at most 15 significant digits: a double keeps them."""
+_DOUBLE_MIN, _DOUBLE_MAX = 2.3e-308, 1.7e308
+
+
+def json_float(text: str) -> float | Decimal:
+    """A JSON float literal as a float when a double holds it exactly, else a `Decimal`.
+
+    Called by the decoder for every float literal, so the common case (a short literal
+    in a double's normal range) costs one `float()` and two comparisons.
+    """
+    value = float(text)
+    if len(text) <= _SHORT_FLOAT and _DOUBLE_MIN < abs(value) < _DOUBLE_MAX:
+        return value
+    if value == 0.0 and not any(digit in text.lower().partition("e")[0] for digit in "123456789"):
+        return value
+    return Decimal(text)
+
+
+_DECODER = msgspec.json.Decoder(float_hook=json_float)
+
+
+def loads(line: str | bytes) -> Any:  # noqa: ANN401 - any JSON value
+    """Parse one JSON text without number loss (integers of any size, exact decimals).
+
+    msgspec nests as deep as Python's recursion limit allows; orjson reads up to 1024
+    levels, which the target accepts (and stores fitted), so a deeper line falls back to
+    orjson and its doubles.
+
+    Raises:
+        ValueError: the text is not JSON (msgspec's or orjson's error).
+    """
+    try:
+        return _DECODER.decode(line)
+    except RecursionError:
+        return orjson.loads(line)
+
+
 def _shown(line: str | bytes) -> str:
     """The start of a line for an error message (text, whatever the input stream gives)."""
     start = line[:200]
@@ -63,11 +110,11 @@ class LineReader(GenericSingerReader[str]):
     """Reads Singer messages line by line, keeping the current line number."""
 
     def __init__(self) -> None:
-        """Start before line 1; `on_error` is called before a protocol error propagates."""
+        """Start before line 1; `on_error` is called before any error of a line propagates."""
         super().__init__()
         self.line_number = 0
         self.line_bytes = 0
-        self.on_error: Callable[[], None] | None = None
+        self.on_error: Callable[[Exception], None] | None = None
 
     @property
     def default_input(self) -> Any:  # noqa: ANN401 - a binary stream
@@ -77,8 +124,8 @@ class LineReader(GenericSingerReader[str]):
     def deserialize_json(self, line: str | bytes) -> dict[str, Any]:
         """One message, or a protocol error naming the line."""
         try:
-            message = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
+            message = loads(line)
+        except (msgspec.DecodeError, orjson.JSONDecodeError) as error:
             msg = f"line {self.line_number}: malformed JSON ({error}): {_shown(line)!r}"
             raise MalformedLineError(msg) from None
         if not isinstance(message, dict) or "type" not in message:
@@ -91,7 +138,12 @@ class LineReader(GenericSingerReader[str]):
         file_input: Any,  # noqa: ANN401 - a text stream
         callbacks: dict[str, Callable[[dict[str, Any]], None]],
     ) -> Counter[str]:
-        """Dispatch each message; on a protocol error let the target commit first."""
+        """Dispatch each message; on any error let the target commit what came before.
+
+        Not only protocol errors: a stream name the database refuses, or a batch that
+        fails, must also end with the complete work before it committed and its STATE
+        emitted, never with everything since the last flush lost.
+        """
         stats: Counter[str] = Counter()
         for line in file_input or self.default_input:
             self.line_number += 1
@@ -99,16 +151,23 @@ class LineReader(GenericSingerReader[str]):
                 continue
             self.line_bytes = len(line)
             try:
-                message = self.deserialize_json(line)
-                message_type = message["type"]
-                callback = callbacks.get(message_type)
-                if callback is None:
-                    msg = f"line {self.line_number}: unknown message type {message_type!r}"
-                    raise MalformedLineError(msg)
-                callback(message)
-            except ProtocolError:
+                message_type = self._dispatch(line, callbacks)
+            except Exception as error:
                 if self.on_error is not None:
-                    self.on_error()
+                    self.on_error(error)
                 raise
             stats[message_type] += 1
         return stats
+
+    def _dispatch(
+        self, line: str | bytes, callbacks: dict[str, Callable[[dict[str, Any]], None]]
+    ) -> str:
+        """Parse one line and hand it to its callback; return its message type."""
+        message = self.deserialize_json(line)
+        message_type: str = message["type"]
+        callback = callbacks.get(message_type)
+        if callback is None:
+            msg = f"line {self.line_number}: unknown message type {message_type!r}"
+            raise MalformedLineError(msg)
+        callback(message)
+        return message_type

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
+from target_tsh_erp.settings import DEFAULT_ERP_SCHEMA, DEFAULT_RAW_SCHEMA
 from target_tsh_erp.store.events import SYNC_COMPLETED, SYNC_FAILED, SYNC_STARTED
 
 if TYPE_CHECKING:
@@ -268,8 +269,8 @@ def attach_api_requests(runs: list[RunRecord], log_path: Path) -> bool:
 def collect(
     connection: psycopg.Connection[Any],
     *,
-    erp_schema: str = "erp",
-    raw_schema: str = "zoho_raw",
+    erp_schema: str = DEFAULT_ERP_SCHEMA,
+    raw_schema: str = DEFAULT_RAW_SCHEMA,
     run_log: Path | None = None,
     now: datetime | None = None,
 ) -> StatusReport:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import re
 import sys
 import time
 from collections import Counter
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from singer_sdk import Target
 from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
 from target_tsh_erp.batching import (
@@ -33,15 +35,16 @@ from target_tsh_erp.protocol import (
     LineReader,
     MalformedLineError,
     MissingKeyPropertyError,
-    ProtocolError,
     RecordBeforeSchemaError,
 )
+from target_tsh_erp.redaction import failure_reason, one_line, redact
 from target_tsh_erp.settings import (
     DEFAULT_EMBEDDED_DATA_DIR,
     DEFAULT_ERP_SCHEMA,
     DEFAULT_NOTIFY_CHANNEL,
     DEFAULT_RAW_SCHEMA,
     WriterSettings,
+    env_name,
 )
 from target_tsh_erp.store import ApplyResult, Incoming, PreparedBatch
 from target_tsh_erp.store.events import SYNC_COMPLETED, SYNC_FAILED
@@ -49,7 +52,7 @@ from target_tsh_erp.store.events import SYNC_COMPLETED, SYNC_FAILED
 if TYPE_CHECKING:
     from types import FrameType
 
-__all__ = ["TargetTshErp"]
+__all__ = ["TargetTshErp", "setting_problems"]
 
 GC_YOUNG_THRESHOLD = 50_000
 """Allocations between young-generation collections (Python's default is 700).
@@ -240,21 +243,31 @@ class TargetTshErp(Target):
 
     # ------------------------------------------------------------------ end of run
 
-    def _commit_before_failure(self) -> None:
-        """A protocol error: commit what was complete before it, then report failure."""
+    def _commit_before_failure(self, error: Exception) -> None:
+        """A line failed: commit what was complete before it, then report failure.
+
+        Whatever failed (a protocol error, a stream name the database refuses), the
+        records received before that line are committed and the STATE that followed
+        them is emitted, so a rerun resumes after them instead of before the last flush.
+        A failed batch has reported itself already and nothing more is written.
+        """
+        if self._failed:
+            return
         try:
             self._batcher.flush()
         finally:
-            self._fail("protocol error")
+            self._fail(failure_reason(error))
 
     def _fail(self, reason: str) -> None:
+        """Publish `tds.zoho.sync.failed` (once) and release the run's connections."""
         if self._failed:
             return
         self._failed = True
         self._batcher.abandon_in_flight()
         with contextlib.suppress(psycopg.Error):
             self._batcher.publish_last(
-                SYNC_FAILED, {"target": self.name, "reason": reason, "line": self._line()})
+                SYNC_FAILED, {"target": self.name, "reason": redact(reason),
+                              "line": self._line()})
         self._batcher.exit.close()
 
     @override
@@ -307,9 +320,29 @@ class TargetTshErp(Target):
     @override
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
-        """Run the target; a protocol error ends with its message, not a traceback."""
+        """Run the target; any failure ends with one line naming it, not a traceback.
+
+        The line is redacted (a database error may quote the connection string) and a
+        setting the SDK's validation refused is named with its environment variable.
+        """
         try:
             super().invoke(*args, **kwargs)
-        except ProtocolError as error:
-            cls.logger.error("target-tsh-erp stopped: %s", error)  # noqa: TRY400
+        except ConfigValidationError as error:
+            cls.logger.error("%s stopped: %s", cls.name, setting_problems(error))  # noqa: TRY400
             raise SystemExit(1) from None
+        except Exception as error:  # noqa: BLE001 - the one place every failure becomes one line
+            cls.logger.error("%s stopped: %s", cls.name, failure_reason(error))  # noqa: TRY400
+            raise SystemExit(1) from None
+
+
+def setting_problems(error: ConfigValidationError) -> str:
+    """The SDK's config errors on one line, each setting named with its variable."""
+    problems = []
+    for problem in error.errors:
+        found = re.search(r"config\['([^']+)'\]", problem)
+        if found:
+            name = found.group(1)
+            problem = problem.replace(  # noqa: PLW2901 - the same problem, named
+                found.group(0), f"setting {name} (env {env_name(name)})")
+        problems.append(problem)
+    return one_line(redact("; ".join(problems) or str(error)))

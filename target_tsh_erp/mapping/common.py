@@ -7,9 +7,10 @@ record with a reason that names the field.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import math
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -24,6 +25,7 @@ __all__ = [
     "as_text",
     "as_timestamp",
     "base_row",
+    "in_range",
     "lookup_id",
     "lookup_name",
     "require",
@@ -39,6 +41,30 @@ class Row(NamedTuple):
 
     table: str
     values: dict[str, Any]
+
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+"""Earliest date-time the ERP stores. Zoho dates nothing before it; earlier values are
+"no date" sentinels of other systems (year 1), and a year-1 time with a positive offset
+is year 0 in UTC, which PostgreSQL stores but Python cannot read back."""
+_DOUBLE_MAX = Decimal("1.7976931348623157e308")
+"""Numbers beyond a double's range are refused: ERP clients read numerics as doubles."""
+_INT_MAX = int(_DOUBLE_MAX)
+_INT32 = range(-(2**31), 2**31)
+
+
+def in_range(moment: datetime) -> bool:
+    """Whether an offset-aware date-time lies within [1900, 9999] once in UTC.
+
+    Python cannot hold a UTC time after 9999-12-31 (`9999-12-31T23:00:00-08:00` is year
+    10000 in UTC, which PostgreSQL stores): such a modification time would make every
+    later version of the record look older, so the row could never change again.
+    """
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return utc >= EARLIEST
 
 
 def require(record: Mapping[str, Any], field: str) -> str:
@@ -67,33 +93,45 @@ def as_text(record: Mapping[str, Any], field: str) -> str | None:
 
 
 def as_number(record: Mapping[str, Any], field: str) -> float | int | Decimal | None:
-    """A JSON number (or a numeric string) for a NUMERIC column."""
+    """A JSON number (or a numeric string) for a NUMERIC column; finite, within a double."""
     value = record.get(field)
     kind = type(value)
-    if kind is float:
-        if value != value:  # noqa: PLR0124 - NaN check
-            msg = f"{field!r} is NaN"
-            raise MappingError(msg)
-        return value
-    if kind is int:
-        return value
+    if kind is float or kind is int or kind is Decimal:
+        return _finite(field, cast("float | Decimal", value))
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         msg = f"{field!r} must be a number, got a boolean"
         raise MappingError(msg)
     if isinstance(value, (int, float, Decimal)):
-        if isinstance(value, float) and value != value:  # noqa: PLR0124 - NaN check
-            msg = f"{field!r} is NaN"
-            raise MappingError(msg)
-        return value
+        return _finite(field, value)
     if isinstance(value, str):
         try:
-            return Decimal(value)
+            number = Decimal(value)
         except InvalidOperation:
             pass
+        else:
+            return _finite(field, number)
     msg = f"{field!r} must be a number, got {value!r}"
     raise MappingError(msg)
+
+
+def _finite(field: str, value: float | Decimal) -> float | int | Decimal:
+    """The number if it is finite and within a double's range; the reject names the field.
+
+    A number the reader kept exact (a `Decimal`, an integer of any size) may be beyond
+    what a double holds (`1e400`): the raw layer keeps it, the ERP refuses it.
+    """
+    if isinstance(value, Decimal):
+        finite = value.is_finite() and abs(value) <= _DOUBLE_MAX
+    elif type(value) is float:
+        finite = math.isfinite(value)
+    else:  # an int (a float subclass with an int's value is no JSON value)
+        finite = -_INT_MAX <= value <= _INT_MAX
+    if not finite:
+        msg = f"{field!r} is not a finite number within a double's range: {value}"
+        raise MappingError(msg)
+    return value
 
 
 def as_int(record: Mapping[str, Any], field: str) -> int | None:
@@ -103,6 +141,9 @@ def as_int(record: Mapping[str, Any], field: str) -> int | None:
         return None
     if int(value) != value:
         msg = f"{field!r} must be an integer, got {value!r}"
+        raise MappingError(msg)
+    if int(value) not in _INT32:
+        msg = f"{field!r} is out of an integer column's range: {value}"
         raise MappingError(msg)
     return int(value)
 
@@ -124,19 +165,23 @@ def as_timestamp(record: Mapping[str, Any], field: str) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
-        return value.isoformat()
-    if not isinstance(value, str):
+        parsed, text = value, value.isoformat()
+    elif isinstance(value, str):
+        try:
+            parsed, text = datetime.fromisoformat(value), value
+        except ValueError:
+            msg = f"{field!r} is not an ISO-8601 date-time: {value!r}"
+            raise MappingError(msg) from None
+    else:
         msg = f"{field!r} must be a date-time string, got {value!r}"
         raise MappingError(msg)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        msg = f"{field!r} is not an ISO-8601 date-time: {value!r}"
-        raise MappingError(msg) from None
     if parsed.tzinfo is None:
         msg = f"{field!r} has no UTC offset: {value!r}"
         raise MappingError(msg)
-    return value
+    if not in_range(parsed):
+        msg = f"{field!r} is out of range (1900 to 9999 in UTC): {text!r}"
+        raise MappingError(msg)
+    return text
 
 
 def as_date(record: Mapping[str, Any], field: str) -> str | None:

@@ -13,12 +13,41 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from psycopg import sql
+from psycopg import errors, sql
+
+from target_tsh_erp.settings import INTERNAL_RAW_TABLES
+from target_tsh_erp.store.batch import MAX_KEY_PROPERTIES
 
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["RESERVED_COLUMNS", "RawRegistry", "RawStream", "raw_table_name"]
+__all__ = [
+    "RESERVED_COLUMNS",
+    "RawRegistry",
+    "RawStream",
+    "StreamRefusedError",
+    "raw_table_name",
+]
+
+
+class StreamRefusedError(ValueError):
+    """A stream the raw layer cannot land as declared; the message says why, on one line.
+
+    Refused rather than adapted: a name PostgreSQL cannot store, a landing table that
+    is the target's own or another stream's, a key the stored records do not satisfy.
+    """
+
+
+def _check_names(stream: str, key_properties: tuple[str, ...] = ()) -> None:
+    """Refuse names PostgreSQL text cannot hold (before any statement carries them)."""
+    if "\x00" in stream or any("\x00" in name for name in key_properties):
+        msg = (f"stream {stream!r}: a stream name or key property with a NUL character"
+               " cannot be stored (PostgreSQL text cannot hold it)")
+        raise StreamRefusedError(msg)
+    if len(key_properties) > MAX_KEY_PROPERTIES:
+        msg = (f"stream {stream!r}: {len(key_properties)} key properties, at most"
+               f" {MAX_KEY_PROPERTIES} are supported")
+        raise StreamRefusedError(msg)
 
 RESERVED_COLUMNS = frozenset(
     {"_raw_id", "organization_id", "modified_at", "record", "synced_at", "deleted_at",
@@ -86,7 +115,12 @@ class RawRegistry:
         with that transaction's id: re-checked until seen from another transaction."""
 
     def known(self, connection: psycopg.Connection[Any], stream: str) -> RawStream | None:
-        """The stream's landing table if it was ever created (by any process)."""
+        """The stream's landing table if it was ever created (by any process).
+
+        Raises:
+            StreamRefusedError: the name holds a NUL character.
+        """
+        _check_names(stream)
         if stream in self._streams:
             if stream not in self._provisional:
                 return self._streams[stream]
@@ -135,8 +169,15 @@ class RawRegistry:
         key_properties: list[str] | tuple[str, ...],
         modification_field: str | None,
     ) -> RawStream:
-        """Create the landing table, or adapt its key when the stream's key changed."""
+        """Create the landing table, or adapt its key when the stream's key changed.
+
+        Raises:
+            StreamRefusedError: a name PostgreSQL cannot store, a landing table that is
+                the target's own (`_streams`, `rejects`) or another stream's, or a
+                changed key the stored records are not unique on.
+        """
         keys = tuple(key_properties)
+        _check_names(stream, keys)
         cached = self.known(connection, stream)
         if (
             cached is not None
@@ -145,6 +186,8 @@ class RawRegistry:
         ):
             return cached
         table = cached.table if cached else raw_table_name(stream)
+        if cached is None:
+            self._refuse_taken(connection, stream, table)
         info = RawStream(stream, table, keys, _key_columns(keys), modification_field)
         schema = sql.Identifier(self.raw_schema)
         ident = sql.Identifier(self.raw_schema, table)
@@ -195,13 +238,20 @@ class RawRegistry:
                 connection.execute(
                     sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(self.raw_schema, name))
                 )
-            connection.execute(
-                sql.SQL("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({})").format(
-                    sql.Identifier(index),
-                    ident,
-                    sql.SQL(", ").join(map(sql.Identifier, info.key_columns)),
+            try:
+                connection.execute(
+                    sql.SQL("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} ({})").format(
+                        sql.Identifier(index),
+                        ident,
+                        sql.SQL(", ").join(map(sql.Identifier, info.key_columns)),
+                    )
                 )
-            )
+            except errors.UniqueViolation as error:
+                before = list(cached.key_properties) if cached else []
+                msg = (f"stream {stream!r}: key_properties {list(keys)} cannot replace"
+                       f" {before}: stored records are not unique on the new key"
+                       f" ({error.diag.message_detail or error.diag.message_primary})")
+                raise StreamRefusedError(msg) from None
         connection.execute(
             sql.SQL(
                 "INSERT INTO {}._streams (stream, table_name, key_properties,"
@@ -215,6 +265,26 @@ class RawRegistry:
         self._streams[stream] = info
         self._provisional[stream] = int(created_in[0]) if created_in else 0
         return info
+
+    def _refuse_taken(self, connection: psycopg.Connection[Any], stream: str, table: str) -> None:
+        """Refuse a new stream whose landing table is the target's own or another's.
+
+        A keyless stream named `_streams` would otherwise add columns to the target's
+        registry; a name equal to another stream's hashed table name would share it.
+        """
+        if table in INTERNAL_RAW_TABLES:
+            msg = (f"stream {stream!r} would land in the target's own table"
+                   f" {self.raw_schema}.{table}: rename the stream")
+            raise StreamRefusedError(msg)
+        owner = connection.execute(
+            sql.SQL("SELECT stream FROM {}._streams WHERE table_name = %s AND stream <> %s")
+            .format(sql.Identifier(self.raw_schema)),
+            (table, stream),
+        ).fetchone()
+        if owner is not None:
+            msg = (f"stream {stream!r} would land in {self.raw_schema}.{table}, the table"
+                   f" of stream {owner[0]!r}: rename one of them")
+            raise StreamRefusedError(msg)
 
     def forget(self) -> None:
         """Drop the cache (after a rolled-back transaction that may have created tables)."""

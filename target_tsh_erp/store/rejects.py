@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
+from target_tsh_erp.store.isolation import stored_key
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -42,8 +44,8 @@ def record_rejects(
                     " DO UPDATE SET reason = excluded.reason, record = excluded.record,"
                     " rejected_at = now()"
                 ).format(table),
-                [(r.stream, r.key, r.reason, records.get((r.stream, r.key), "{}"))
-                 for r in by_key.values()],
+                [(r.stream, stored_key(r.key), r.reason,
+                  records.get((r.stream, r.key), "{}")) for r in by_key.values()],
             )
         for reject in by_key.values():
             logger.warning("Rejected %s record %s: %s", reject.stream, reject.key,
@@ -60,5 +62,5 @@ def record_rejects(
                 sql.SQL("DELETE FROM {} WHERE stream = %s AND record_key = ANY(%s)").format(
                     table
                 ),
-                (stream, keys),
+                (stream, [stored_key(key) for key in keys]),
             )

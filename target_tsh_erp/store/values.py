@@ -8,6 +8,7 @@ on a value text or jsonb cannot hold.
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from target_tsh_erp.mapping.common import in_range
 from target_tsh_erp.store.batch import Incoming, MissingKeyError
 
 if TYPE_CHECKING:
@@ -26,6 +28,7 @@ __all__ = [
     "MAX_STORED_DEPTH",
     "checked_timestamp",
     "json_default",
+    "json_text",
     "key_text",
     "key_values",
     "record_json",
@@ -33,13 +36,59 @@ __all__ = [
 ]
 
 
+_INT64 = range(-(2**63), 2**64)
+"""Integers orjson writes itself; larger ones are written from their text."""
+
+
 def json_default(value: object) -> object:
-    """Orjson's fallback for the values the mapping and the webhook service hand over."""
+    """The fallback of orjson: decimals exactly, datetimes as ISO text.
+
+    A `Decimal` a double holds exactly is written as that double (what the reader made
+    of it before it kept exact decimals, so stored hashes stay the same); any other
+    finite one is written from its own text (`1E+400`, `0.1000000000000000000001`): the
+    raw layer keeps numbers as received.
+    """
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        if not value.is_finite():
+            return float(value)  # NaN and infinities: orjson writes null, as before
+        if value == value.to_integral_value():
+            integral = int(value)
+            return integral if integral in _INT64 else orjson.Fragment(str(integral))
+        as_float = float(value)
+        if math.isfinite(as_float) and Decimal(repr(as_float)) == value:
+            return as_float
+        return orjson.Fragment(str(value))
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(type(value).__name__)
+
+
+def _big_ints_as_text(value: Any) -> Any:  # noqa: ANN401 - any JSON value
+    """The value with integers beyond 64 bits replaced by their JSON text (orjson's limit)."""
+    if isinstance(value, dict):
+        return {k: _big_ints_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_big_ints_as_text(v) for v in value]
+    if type(value) is int and value not in _INT64:
+        return orjson.Fragment(str(value))
+    return value
+
+
+def json_text(value: Any) -> str:  # noqa: ANN401 - any JSON value
+    """JSON text of a parsed value, numbers exactly as parsed.
+
+    orjson refuses integers beyond 64 bits (a 30-digit number is valid JSON and the
+    reader keeps it exactly); only then is the value walked to write them as text.
+
+    Raises:
+        orjson.JSONEncodeError: nesting deeper than orjson's 254 levels.
+    """
+    try:
+        return orjson.dumps(value, default=json_default).decode()
+    except orjson.JSONEncodeError as error:
+        if "64-bit" not in str(error):
+            raise
+        return orjson.dumps(_big_ints_as_text(value), default=json_default).decode()
 
 
 _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
@@ -52,7 +101,7 @@ def record_json(record: Mapping[str, Any]) -> str:
     jsonb cannot hold the NUL character: it is dropped (as target-postgres's
     `sanitize_null_text_characters` does); everything else is kept as sent.
     """
-    text = orjson.dumps(record, default=json_default).decode()
+    text = json_text(record)
     return _NUL_ESCAPE.sub(r"\1", text) if "\\u0000" in text else text
 
 
@@ -100,7 +149,7 @@ def _deep_json(value: Any) -> str:  # noqa: ANN401 - any JSON value
                 stack.append((True, comma + label))
             stack.append((True, "{" if is_dict else "["))
         else:
-            parts.append(json.dumps(current, default=json_default, ensure_ascii=False))
+            parts.append(json_text(current))
     return "".join(parts)
 
 
@@ -126,7 +175,7 @@ def key_text(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float, Decimal)):
         return str(value)
-    return orjson.dumps(value, default=json_default).decode()
+    return json_text(value)
 
 
 def key_values(info: RawStream, record: Mapping[str, Any]) -> list[str]:
@@ -146,16 +195,20 @@ def key_values(info: RawStream, record: Mapping[str, Any]) -> list[str]:
 
 
 def checked_timestamp(value: object) -> str | None:
-    """The value if PostgreSQL will read it as a timestamptz, else None."""
+    """The value if it is a date-time with an offset within the ERP's range, else None.
+
+    Out of range (see `mapping.common.in_range`) is None too: a modification time in
+    year 10000 stored here would make every later version of the record look older.
+    """
     if isinstance(value, datetime):
-        return value.isoformat()
+        return value.isoformat() if in_range(value) else None
     if not isinstance(value, str) or not value:
         return None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return value if parsed.tzinfo is not None else None
+    return value if parsed.tzinfo is not None and in_range(parsed) else None
 
 
 def storable(item: Incoming) -> tuple[Incoming, str, str, bool]:
@@ -167,18 +220,18 @@ def storable(item: Incoming) -> tuple[Incoming, str, str, bool]:
     reason = ""
     nul_removed = False
     try:
-        text = orjson.dumps(item.record, default=json_default).decode()
+        text = json_text(item.record)
     except orjson.JSONEncodeError as error:
         if "Recursion limit" not in str(error):
             raise
         reason = (f"record nested deeper than 254 levels: stored with parts at depth"
                   f" {MAX_STORED_DEPTH} and below as JSON text, not mapped")
         item = Incoming(_fitted(item.record), item.version)
-        text = orjson.dumps(item.record, default=json_default).decode()
+        text = json_text(item.record)
     # The plain substring test first: the regex has no literal prefix to search for,
     # so on its own it walks every character (it was half the target's CPU time).
     if "\\u0000" in text and _NUL_ESCAPE.search(text):
         item = Incoming(_without_nul(item.record), item.version)
-        text = orjson.dumps(item.record, default=json_default).decode()
+        text = json_text(item.record)
         nul_removed = True
     return item, text, reason, nul_removed

@@ -36,6 +36,7 @@ from target_tsh_erp.store.batch import ApplyResult, Batch, Incoming, Landing, Pr
 from target_tsh_erp.store.deletions import apply_crm_deletions, soft_delete_older_versions
 from target_tsh_erp.store.erp_merge import ErpMerge
 from target_tsh_erp.store.events import ENTITY_SYNCED, publish
+from target_tsh_erp.store.isolation import RECORD_ERRORS, isolate_refused
 from target_tsh_erp.store.prepare import collect, map_records, stage_raw
 from target_tsh_erp.store.raw_landing import RawLanding
 from target_tsh_erp.store.raw_tables import RawRegistry, RawStream
@@ -191,6 +192,37 @@ class ErpWriter:
                  "raw_written": result.raw_written, "erp_written": dict(result.erp_written),
                  "rejected": len(result.rejects)},
             )
+        return result
+
+    def execute_isolating(
+        self, connection: psycopg.Connection[Any], prepared: PreparedBatch
+    ) -> ApplyResult:
+        """`execute` for a batch that failed on a record the database refuses.
+
+        The batch is written again in halves (savepoints, see `isolation`) in the
+        caller's transaction: the records PostgreSQL refuses are rejected, named by
+        stream and key and kept in `<raw>.rejects`; the rest is written as `execute`
+        would have written it.
+        """
+        result, refused = isolate_refused(
+            connection, prepared,
+            lambda c, p: self.execute(c, p, publish_event=False),
+        )
+        for reject in refused.result.rejects:
+            alone = Batch(result=ApplyResult(rejects=[reject]),
+                          reject_records=dict(refused.reject_records))
+            try:
+                with connection.transaction():
+                    record_rejects(connection, self.settings.raw_schema, alone, {})
+            except RECORD_ERRORS:  # the record text itself is refused: keep the reason
+                alone.reject_records.clear()
+                record_rejects(connection, self.settings.raw_schema, alone, {})
+        result.rejects.extend(refused.result.rejects)
+        publish(
+            connection, self.settings.erp_schema, self.settings.notify_channel, ENTITY_SYNCED,
+            {"streams": prepared.stream_counts, "raw_written": result.raw_written,
+             "erp_written": dict(result.erp_written), "rejected": len(result.rejects)},
+        )
         return result
 
     def soft_delete_unseen(
