@@ -20,6 +20,7 @@ import orjson
 import psycopg
 from psycopg import sql
 
+from tap_zoho.assumptions import REGISTER, FallbackLedger
 from target_tsh_erp.database import connect
 from target_tsh_erp.events import publish
 from target_tsh_erp.writer import ErpWriter, apply_records
@@ -38,6 +39,8 @@ logger = logging.getLogger("zoho_webhooks.worker")
 
 CRM_DELETE = frozenset({"delete"})
 CRM_STREAMS = "crm_deleted_records"
+DELIVERY_SHAPE = "webhook.delivery-shape"
+"""The register entry a partial (form or raw-template) delivery falls back on."""
 
 
 class EventError(Exception):
@@ -69,9 +72,15 @@ class Processor:
         self,
         settings: ServiceSettings,
         client_factory: Callable[[], UnifiedZohoClient | None],
+        ledger: FallbackLedger | None = None,
     ) -> None:
-        """The Zoho client is built on first need (Books payloads rarely need one)."""
+        """The Zoho client is built on first need (Books payloads rarely need one).
+
+        `ledger` counts the deliveries that were not the default payload (a register
+        fallback: the record is read from Zoho); the service shares one across workers.
+        """
         self.settings = settings
+        self.ledger = ledger if ledger is not None else FallbackLedger(REGISTER)
         # ERP merges take turns with the target's batches (and other workers'):
         # concurrent merges lock shared parents in different orders and deadlock.
         self.writer = ErpWriter(settings.writer_settings, exclusive_erp_phase=True)
@@ -237,6 +246,12 @@ class Processor:
         organization_id = str(event.organization_id)
         mark = document.get(DELIVERY_MARK)
         partial = isinstance(mark, dict) and bool(mark.get("partial"))
+        if partial:
+            self.ledger.fell_back(
+                DELIVERY_SHAPE, stream=spec.stream, organization_id=organization_id,
+                detail=f"a {mark.get('body', 'raw')} delivery carried only the webhook's"
+                       " configured fields",
+            )  # fmt: skip
         if event.operation == "deleted":
             return shape(spec, organization_id, record, deleted_at=datetime.now(UTC))
         if partial:
@@ -315,11 +330,12 @@ class WorkerLoop:
         database_url: str,
         client_factory: Callable[[], UnifiedZohoClient | None],
         on_outcome: Callable[[Outcome], None] | None = None,
+        ledger: FallbackLedger | None = None,
     ) -> None:
         """Nothing connects before `run`."""
         self.settings = settings
         self.url = database_url
-        self.processor = Processor(settings, client_factory)
+        self.processor = Processor(settings, client_factory, ledger)
         self.on_outcome = on_outcome
         self.stopping = threading.Event()
         self._listener: psycopg.Connection[Any] | None = None

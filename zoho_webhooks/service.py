@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tap_zoho.api import UnifiedZohoClient
+from tap_zoho.assumptions import REGISTER, FallbackLedger
 from target_tsh_erp.database import connect
 from target_tsh_erp.migrations import migrate as migrate_target
 from zoho_webhooks import crm, inbox, storage
@@ -48,6 +49,8 @@ class Runtime:
     database_url: str
     run_worker: bool = True
     metrics: ServiceMetrics = field(default_factory=ServiceMetrics)
+    ledger: FallbackLedger = field(default_factory=lambda: FallbackLedger(REGISTER))
+    """Register fallbacks of every worker thread (/health reports them)."""
     intake: inbox.IntakeWriter | None = None
     workers: list[WorkerLoop] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
@@ -69,7 +72,8 @@ class Runtime:
         if self.run_worker:
             for number in range(max(1, self.settings.worker_threads)):
                 loop = WorkerLoop(self.settings, self.database_url,
-                                  lambda: client_factory(self.settings), self._outcome)  # fmt: skip
+                                  lambda: client_factory(self.settings), self._outcome,
+                                  self.ledger)  # fmt: skip
                 self.workers.append(loop)
                 self._thread(loop.run, f"zoho-webhooks-worker-{number}")
         if self.settings.has_zoho_credentials:
@@ -176,6 +180,7 @@ class Runtime:
             "crm_renewal_failures": self.renew_errors,
             "workers": workers_alive,
             "crm_channels": channels,
+            "fallbacks": self.ledger.summary(),
         }
 
     def _problems(self, workers_alive: int, oldest_pending: float | None) -> list[str]:

@@ -29,6 +29,8 @@ SIGNATURE_HEADER = "X-Zoho-Webhook-Signature"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 JSON_MEDIA_TYPE = "application/json"
 _HEX_SHA256_LENGTH = 64
+MAX_FORM_FIELDS = 2000
+"""A webhook's entity parameters are a few dozen; more is not Zoho (and costs parsing)."""
 
 Pairs = Mapping[str, str] | Iterable[tuple[str, str]] | None
 """Query or form parameters: a mapping, or pairs (repeated keys kept), or none."""
@@ -105,9 +107,10 @@ def verify_form(secret: str, form: Pairs, signature: str | None, params: Pairs =
 def parse_form(body: bytes) -> list[tuple[str, str]]:
     """A form body's decoded pairs, in order, repeated keys kept.
 
-    Zoho declares `charset=UTF-8`; bytes that are not UTF-8, or a part without `=`, are
-    refused rather than guessed at, because the signature is computed over the decoded
-    text and a lenient decoder would verify something other than what was sent.
+    Zoho declares `charset=UTF-8`; bytes that are not UTF-8, a part without `=`, or more
+    than `MAX_FORM_FIELDS` pairs are refused rather than guessed at, because the
+    signature is computed over the decoded text and a lenient decoder would verify
+    something other than what was sent.
     """
     try:
         text = body.decode("utf-8")
@@ -117,8 +120,8 @@ def parse_form(body: bytes) -> list[tuple[str, str]]:
     if not text:
         return []
     try:
-        return parse_qsl(text, keep_blank_values=True, strict_parsing=True,
-                         encoding="utf-8", errors="strict")  # fmt: skip
+        return parse_qsl(text, keep_blank_values=True, strict_parsing=True, encoding="utf-8",
+                         errors="strict", max_num_fields=MAX_FORM_FIELDS)  # fmt: skip
     except (ValueError, UnicodeDecodeError):
         msg = "form body is not key=value pairs joined by '&' (percent-encoded UTF-8)"
         raise FormBodyError(msg) from None

@@ -81,6 +81,12 @@ def test_each_method_and_body_becomes_erp_rows(  # noqa: PLR0913, PLR0917 - fixt
         "a form carries no lines: the worker read the whole invoice from Zoho"
     )
 
+    fallbacks = requests.get(f"{service.base_url}/health", timeout=10).json()["fallbacks"]
+    if body_type == "form":
+        assert fallbacks == {"webhook.delivery-shape": {"books_invoices": 2}}
+    else:
+        assert fallbacks == {}, "the default payload is what we assume: no fallback"
+
     finance.delete(ORG, "invoices", ids=[invoice_id])
     assert sender.wait_idle()
     assert sender.deliveries[-1].method == delete_method
