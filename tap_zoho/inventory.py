@@ -122,11 +122,16 @@ class InventoryItemStock(DetailChildStream):
 def stock_rows(
     organization_id: str, item: dict[str, Any], modified: str | None
 ) -> Iterator[dict[str, Any]]:
-    """One row per warehouse and per location of an item detail."""
+    """One row per warehouse and per location of an item detail.
+
+    The entry's other keys (`is_primary`, `status`, `initial_stock`, ...) go to the row's
+    `zoho_extra`, so the raw layer keeps everything Zoho sent about the place.
+    """
     for kind, entries in (
         ("warehouse", item.get("warehouses")),
         ("location", item.get("locations")),
     ):
+        used = {f"{kind}_id", f"{kind}_name", *(f"{kind}_{field}" for field in STOCK_FIELDS)}
         for entry in entries or []:
             row: dict[str, Any] = {
                 "organization_id": organization_id,
@@ -138,6 +143,9 @@ def stock_rows(
             }
             for field in STOCK_FIELDS:
                 row[field] = entry.get(f"{kind}_{field}")
+            extra = {key: value for key, value in entry.items() if key not in used}
+            if extra:
+                row["zoho_extra"] = extra
             yield row
 
 

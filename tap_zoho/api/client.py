@@ -384,7 +384,13 @@ class UnifiedZohoClient:
                 product, "/itemdetails", organization_id=organization_id,
                 params={"item_ids": ",".join(chunk)}, label=label,
             )  # fmt: skip
-            items.extend(body.get("items") or [])
+            found = body.get("items")
+            if not isinstance(found, list):
+                raise ZohoUnexpectedAnswerError(
+                    path="/itemdetails", stream=label, organization_id=organization_id,
+                    message=f"no 'items' list (keys seen: {', '.join(sorted(body))})",
+                )  # fmt: skip
+            items.extend(found)
         return items
 
     def organizations(self, product: str, *, label: str | None = None) -> list[dict[str, Any]]:

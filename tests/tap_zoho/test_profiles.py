@@ -144,14 +144,20 @@ def test_item_stock_holds_the_ground_truth(synced):
     merged = latest(synced, "inventory_item_stock", ("organization_id", "item_id", "warehouse_id"))
     finance = synced.zoho.emulator.finance
     for org in ORGS:
-        want = {}
+        want, other_keys = {}, {}
         for item in finance.records(org, "items", detail=True, product="inventory"):
             for kind in ("warehouse", "location"):
                 for place in item.get(f"{kind}s") or []:
-                    want[item["item_id"], place[f"{kind}_id"]] = place[f"{kind}_stock_on_hand"]
+                    key = item["item_id"], place[f"{kind}_id"]
+                    want[key] = place[f"{kind}_stock_on_hand"]
+                    other_keys[key] = {
+                        name for name in place
+                        if not name.startswith(f"{kind}_")  # id, name and the stock figures
+                    }  # fmt: skip
         got = {(item, place): r for (o, item, place), r in merged.items() if o == org}
         assert set(got) == set(want)
         assert all(got[key]["stock_on_hand"] == value for key, value in want.items())
+        assert all(set(got[key]["zoho_extra"]) == other_keys[key] for key in want)
 
 
 def test_incremental_run_picks_up_every_edit(synced):
