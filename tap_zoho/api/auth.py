@@ -175,7 +175,7 @@ class TokenManager:
                 try:
                     store.discard(self.credentials.fingerprint, token)
                 except TokenStoreError as exc:
-                    self._store_broken(store, exc)
+                    self._store_broken(exc)
 
     def _expiring(self, token: StoredToken) -> bool:
         margin = min(REFRESH_MARGIN_SECONDS, token.lifetime / 10)
@@ -193,8 +193,8 @@ class TokenManager:
                 self._mint,
             )
         except TokenStoreError as exc:
-            self._store_broken(store, exc)
-            return self._mint()
+            self._store_broken(exc)
+            return exc.minted or self._mint()
         if not minted:
             self.api_domain = token.api_domain or self.api_domain
             logger.info(
@@ -208,7 +208,7 @@ class TokenManager:
     def _live_store(self) -> TokenStore | None:
         return None if self._store_failed else self.store
 
-    def _store_broken(self, store: TokenStore, error: TokenStoreError) -> None:
+    def _store_broken(self, error: TokenStoreError) -> None:
         """Keep the run going on its own tokens: a store outage must not stop a sync.
 
         The cost is what a store saves (a mint per process), which the throttle
@@ -216,9 +216,9 @@ class TokenManager:
         """
         self._store_failed = True
         logger.warning(
-            "The %s is unusable (%s); this process mints its own access tokens, which "
-            "counts against Zoho's 10 per 10 minutes for every job of this self-client",
-            store.description,
+            "The shared token store is unusable: %s. This process mints its own access "
+            "tokens, which count against Zoho's 10 per 10 minutes for every job of this "
+            "self-client",
             error,
             extra={"event": "tds.zoho.token.store_failed"},
         )

@@ -23,7 +23,13 @@ import requests
 
 from tap_zoho.api.auth import TokenManager, ZohoCredentials
 from tap_zoho.api.client import UnifiedZohoClient
-from tap_zoho.api.tokens import FileTokenStore, TokenStore, open_token_store, token_store_spec
+from tap_zoho.api.tokens import (
+    FileTokenStore,
+    StoredToken,
+    TokenStore,
+    open_token_store,
+    token_store_spec,
+)
 from target_tsh_erp.database import connect, embedded
 from zoho_emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 from zoho_emulator.testing import run_emulator
@@ -82,7 +88,11 @@ def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty store of each kind: a folder, or a schema of its own in PostgreSQL."""
     if request.param == "file":
         return str(tmp_path / "tokens")
-    url: str = request.getfixturevalue("postgres_url")
+    return fresh_postgres_store(request.getfixturevalue("postgres_url"))
+
+
+def fresh_postgres_store(url: str) -> str:
+    """A store URL whose search_path is a new, empty schema (the documented option)."""
     schema = f"tokens_{next(_SCHEMAS)}"
     with connect(url, autocommit=True) as connection:
         connection.execute(f"CREATE SCHEMA {schema}")
@@ -228,7 +238,37 @@ def test_an_unusable_store_costs_tokens_not_the_run(
     with caplog.at_level(logging.WARNING):
         assert client.organizations("books")
     assert minted(zoho) == 1
-    assert f"token folder {blocker / 'tokens'} is unusable" in caplog.text
+    assert "The shared token store is unusable" in caplog.text
+    assert f"token folder {blocker / 'tokens'}: Not a directory" in caplog.text
+
+
+def test_a_token_the_store_cannot_keep_is_still_used(
+    zoho: RunningEmulator, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The store breaks between the mint and the write: no second mint for this process.
+
+    PostgreSQL can be made to refuse the write (a CHECK constraint); a folder cannot,
+    when tests run as root.
+    """
+    store_spec = fresh_postgres_store(postgres_url)
+    credentials = credentials_for(zoho)
+    manager = TokenManager(credentials, store=open_token_store(store_spec))
+    # The store creates its table on first use: have it do so, then refuse every new row.
+    bystander = open_token_store(store_spec)
+    assert bystander is not None
+    bystander.fetch_or_mint("0" * 64, lambda _: True, lambda: StoredToken("x", 0.0, 1.0))
+    with connect(store_spec, autocommit=True) as connection:
+        connection.execute("DELETE FROM tap_zoho_access_tokens")
+        connection.execute(
+            "ALTER TABLE tap_zoho_access_tokens ADD CONSTRAINT refuse CHECK (false) NOT VALID"
+        )
+    client = UnifiedZohoClient(credentials, tokens=manager, requests_per_minute=0)
+    with caplog.at_level(logging.WARNING):
+        assert client.organizations("books")
+        assert client.organizations("inventory")
+    assert minted(zoho) == 1
+    assert "CheckViolation (23514)" in caplog.text
+    assert stored_rows(store_spec) == []
 
 
 def test_postgres_store_errors_name_no_password(
@@ -240,7 +280,7 @@ def test_postgres_store_errors_name_no_password(
     manager = TokenManager.for_settings(credentials, {"token_store": spec})
     with caplog.at_level(logging.WARNING):
         assert manager.access_token()
-    assert "postgresql://127.0.0.1:1/tokens" in caplog.text
+    assert "database tokens on 127.0.0.1 port 1" in caplog.text
     assert password not in caplog.text
     assert "tap:" not in caplog.text
 

@@ -23,7 +23,13 @@ would let a second process mint while the first is still legitimately at it."""
 
 
 class TokenStoreError(RuntimeError):
-    """The store could not be read, written or locked (the message names no secret)."""
+    """The store could not be read, written or locked (the message names no secret).
+
+    `minted` is the token minted just before the store failed to keep it: the caller
+    uses it rather than mint a second one (one of Zoho's 10 per 10 minutes).
+    """
+
+    minted: StoredToken | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,11 @@ class FileTokenStore(TokenStore):
             if stored is not None and usable(stored):
                 return stored, False  # another process minted while we waited
             fresh = mint()
-            self._write(key, fresh)
+            try:
+                self._write(key, fresh)
+            except TokenStoreError as exc:
+                exc.minted = fresh
+                raise
             return fresh, True
 
     @override

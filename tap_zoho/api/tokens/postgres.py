@@ -47,15 +47,15 @@ def _psycopg() -> ModuleType:
 
 
 def redacted(url: str) -> str:
-    """`postgresql://host:port/dbname`: the URL without user, password or options."""
+    """Database, host and port: what the URL says without user, password or options."""
     conninfo = importlib.import_module("psycopg.conninfo")
     try:
         parts = conninfo.conninfo_to_dict(url)
     except Exception:  # noqa: BLE001 - psycopg's parse error would quote the URL
-        return "postgresql://<unparsable URL>"
+        return "an unparsable PostgreSQL URL"
     host = parts.get("host") or "localhost"
     port = parts.get("port") or "5432"
-    return f"postgresql://{host}:{port}/{parts.get('dbname') or ''}"
+    return f"database {parts.get('dbname') or '(default)'} on {host} port {port}"
 
 
 def advisory_lock_id(key: str) -> int:
@@ -86,44 +86,58 @@ class PostgresTokenStore(TokenStore):
         usable: Callable[[StoredToken], bool],
         mint: Callable[[], StoredToken],
     ) -> tuple[StoredToken, bool]:
-        with self._connect() as connection:
-            stored = self._select(connection, key)
-            if stored is not None and usable(stored):
-                return stored, False
-            with connection.transaction():
-                self._lock(connection, key)
+        fresh: StoredToken | None = None
+        try:
+            with self._connect() as connection:
                 stored = self._select(connection, key)
                 if stored is not None and usable(stored):
-                    return stored, False  # another process minted while we waited
-                fresh = mint()
-                self._call(
-                    connection,
-                    f"INSERT INTO {TABLE} (fingerprint, access_token, expires_at, lifetime,"  # noqa: S608 - fixed name
-                    " api_domain, updated_at) VALUES (%s, %s, %s, %s, %s, now())"
-                    " ON CONFLICT (fingerprint) DO UPDATE SET access_token ="
-                    " EXCLUDED.access_token, expires_at = EXCLUDED.expires_at, lifetime ="
-                    " EXCLUDED.lifetime, api_domain = EXCLUDED.api_domain, updated_at = now()",
-                    (key, fresh.value, fresh.expires_at, fresh.lifetime, fresh.api_domain),
-                )
+                    return stored, False
+                with connection.transaction():
+                    self._lock(connection, key)
+                    stored = self._select(connection, key)
+                    if stored is not None and usable(stored):
+                        return stored, False  # another process minted while we waited
+                    fresh = mint()
+                    connection.execute(
+                        f"INSERT INTO {TABLE} (fingerprint, access_token, expires_at,"  # noqa: S608 - fixed name
+                        " lifetime, api_domain, updated_at) VALUES (%s, %s, %s, %s, %s, now())"
+                        " ON CONFLICT (fingerprint) DO UPDATE SET access_token ="
+                        " EXCLUDED.access_token, expires_at = EXCLUDED.expires_at, lifetime ="
+                        " EXCLUDED.lifetime, api_domain = EXCLUDED.api_domain,"
+                        " updated_at = now()",
+                        (key, fresh.value, fresh.expires_at, fresh.lifetime, fresh.api_domain),
+                    )
                 return fresh, True
+        except self._psycopg.Error as exc:
+            error = self._failure(exc)
+            error.minted = fresh
+            raise error from None
 
     @override
     def discard(self, key: str, rejected: str) -> None:
-        with self._connect() as connection, connection.transaction():
-            self._lock(connection, key)
-            stored = self._select(connection, key)
-            if stored is not None and stored.is_token(rejected):
-                self._call(connection, f"DELETE FROM {TABLE} WHERE fingerprint = %s", (key,))  # noqa: S608
+        try:
+            with self._connect() as connection, connection.transaction():
+                self._lock(connection, key)
+                stored = self._select(connection, key)
+                if stored is not None and stored.is_token(rejected):
+                    connection.execute(f"DELETE FROM {TABLE} WHERE fingerprint = %s", (key,))  # noqa: S608
+        except self._psycopg.Error as exc:
+            raise self._failure(exc) from None
+
+    def _failure(self, exc: Exception) -> TokenStoreError:
+        """The error's class and SQLSTATE only: psycopg's text can quote the URL or values."""
+        sqlstate = getattr(exc, "sqlstate", None) or "no SQLSTATE"
+        return TokenStoreError(f"{self.description}: {type(exc).__name__} ({sqlstate})")
 
     def _connect(self) -> psycopg.Connection[Any]:
+        connection: psycopg.Connection[Any] = self._psycopg.connect(
+            self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+        )
         try:
-            connection: psycopg.Connection[Any] = self._psycopg.connect(
-                self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
-            )
-        except self._psycopg.Error as exc:
-            msg = f"cannot connect to the {self.description}: {type(exc).__name__}"
-            raise TokenStoreError(msg) from None
-        self._ensure_table(connection)
+            self._ensure_table(connection)
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def _ensure_table(self, connection: psycopg.Connection[Any]) -> None:
@@ -131,43 +145,29 @@ class PostgresTokenStore(TokenStore):
             if self._table_ready:
                 return
             with connection.transaction():
-                self._call(connection, "SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK_ID,))
-                self._call(
-                    connection,
+                connection.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK_ID,))
+                connection.execute(
                     f"CREATE TABLE IF NOT EXISTS {TABLE} (fingerprint text PRIMARY KEY,"
                     " access_token text NOT NULL, expires_at double precision NOT NULL,"
                     " lifetime double precision NOT NULL, api_domain text,"
-                    " updated_at timestamptz NOT NULL DEFAULT now())",
-                    (),
+                    " updated_at timestamptz NOT NULL DEFAULT now())"
                 )
             self._table_ready = True
 
     def _lock(self, connection: psycopg.Connection[Any], key: str) -> None:
         """Take the fingerprint's advisory lock for the current transaction."""
-        self._call(connection, f"SET LOCAL lock_timeout = {self._lock_timeout_ms}", ())
-        self._call(connection, "SELECT pg_advisory_xact_lock(%s)", (advisory_lock_id(key),))
+        connection.execute(f"SET LOCAL lock_timeout = {self._lock_timeout_ms}")
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_lock_id(key),))
 
-    def _select(self, connection: psycopg.Connection[Any], key: str) -> StoredToken | None:
-        cursor = self._call(
-            connection,
+    @staticmethod
+    def _select(connection: psycopg.Connection[Any], key: str) -> StoredToken | None:
+        row = connection.execute(
             f"SELECT access_token, expires_at, lifetime, api_domain FROM {TABLE}"  # noqa: S608
             " WHERE fingerprint = %s",
             (key,),
-        )
-        row = cursor.fetchone()
+        ).fetchone()
         if row is None:
             return None
         return StoredToken.from_json(
             {"access_token": row[0], "expires_at": row[1], "lifetime": row[2], "api_domain": row[3]}
         )
-
-    def _call(
-        self, connection: psycopg.Connection[Any], sql: str, params: tuple[object, ...]
-    ) -> psycopg.Cursor[Any]:
-        """Execute, turning database errors into messages without parameters or URL."""
-        try:
-            return connection.execute(sql, params)
-        except self._psycopg.Error as exc:
-            sqlstate = getattr(exc, "sqlstate", None) or "no SQLSTATE"
-            msg = f"the {self.description} failed: {type(exc).__name__} ({sqlstate})"
-            raise TokenStoreError(msg) from None
