@@ -34,8 +34,10 @@ SCALE = "30"
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
     """One emulator per test module, as Zoho counts tokens: at most 10 minted per refresh
-    token in 10 minutes, and every `meltano run` with CRM mints 2 (discovery runs the tap
-    in a process of its own). A session-wide emulator would throttle the later modules."""
+    token in 10 minutes. Runs of one project share a token through its token store
+    (meltano.yml's `token_store`), but each module has a project of its own, and tests
+    that switch the store off mint 2 per run (discovery runs the tap in a process of
+    its own); a session-wide emulator would add them up."""
     folder = tmp_path_factory.mktemp("emulator")
     with emulator_process(
         folder, scale=SCALE, extra_args=("--requests-per-minute", "0")
