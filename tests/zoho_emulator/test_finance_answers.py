@@ -155,6 +155,16 @@ def test_locations_only_refuses_warehouses_and_lists_stock_by_location(zoho):
     assert all("location_stock_on_hand" in place for place in detail["locations"])
 
 
-def test_default_invoice_rows_carry_their_location(zoho):
-    row = get(zoho, "/invoices").json()["invoices"][0]
+@pytest.mark.parametrize(
+    ("path", "key"),
+    [
+        ("/invoices", "invoices"),
+        ("/estimates", "estimates"),
+        ("/bills", "bills"),
+        ("/creditnotes", "creditnotes"),
+        ("/expenses", "expenses"),
+    ],
+)
+def test_default_rows_carry_their_location_as_the_oas_lists_it(zoho, path, key):
+    row = get(zoho, path).json()[key][0]
     assert {"location_id", "location_name"} <= set(row)

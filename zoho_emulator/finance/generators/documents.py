@@ -213,8 +213,17 @@ _ENTITY_CONSTANTS: dict[str, Record] = {
         "total_invoiced_amount": 0.0,
     },
     "purchaseorders": {"order_status": "", "billed_status": "", "received_status": ""},
-    "bills": {"due_days": "", "is_tds_applied": False, "tds_total": 0.0},
+    "bills": {
+        "due_days": "",
+        "is_tds_applied": False,
+        "tds_total": 0.0,
+        "location_id": "",
+        "location_name": "",
+    },
+    "estimates": {"location_id": "", "location_name": ""},
+    "creditnotes": {"location_id": "", "location_name": ""},
 }
+"""Per-entity row keys; `location_*` where Zoho's OAS lists them on the list rows."""
 SETTLED = frozenset({"paid", "closed", "void", "draft"})
 DELIVERY_METHODS = ("Courier", "FedEx", "BlueDart", "Pickup")
 
@@ -497,6 +506,8 @@ def expense_row(context: GenContext, index: int, created: int, modified: int) ->
         "total_without_tax": money(amount),
         "is_billable": klass["is_billable"],
         "reference_number": f"EXP-{index + 1:06d}",
+        "location_id": "",
+        "location_name": "",
         "customer_id": contacts.record_id(customer) if customer is not None else "",
         "customer_name": contact_name(contacts, customer) if customer is not None else "",
         "vendor_id": contacts.record_id(vendor),
