@@ -114,9 +114,10 @@ def build_app(  # noqa: C901 - the handlers are closures over one runtime
             return _json(503, {"status": "unavailable", "reason": "inbox database unavailable"})
         except Exception as error:  # noqa: BLE001 - bad input must never become a 500
             # Every refusal is meant to be a RefusedError; reaching here is our bug, so it
-            # is logged as an error (type only: the message may quote the payload) and
-            # answered as bad input, which it is as far as Zoho can tell.
-            metrics.received.labels(source, "refused_400").inc()
+            # is logged as an error (type only: the message may quote the payload),
+            # counted apart for alerting, and answered 400: the input is what triggered
+            # it, and the next batch sync reconciles a change refused this way.
+            metrics.received.labels(source, "unexpected").inc()
             logger.error("Unexpected %s while checking a %s delivery from %s; refused 400",  # noqa: TRY400
                          type(error).__name__, source, peer)  # fmt: skip
             return _json(400, {"status": "refused", "reason": "malformed delivery"})
