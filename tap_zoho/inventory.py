@@ -79,7 +79,14 @@ class InventoryItems(HeaderStream):
 
     @override
     def zoho_records(self, context: Context, progress: StreamProgress) -> Iterator[dict[str, Any]]:
-        yield from super().zoho_records(context, progress)
+        try:
+            yield from super().zoho_records(context, progress)
+        except BaseException:
+            # This organization stopped (failure, quota): its waiting items must not be
+            # fetched under the next organization; the stock bookmark stays, so the
+            # next run asks for them again.
+            self._batch = []
+            raise
         stock = self._stock()
         if stock is not None and self._batch:
             stock.sync(context=self._flush(stock, context["organization_id"]))

@@ -29,7 +29,7 @@ from tap_zoho.api.errors import (
     ZohoUnexpectedAnswerError,
 )
 from tap_zoho.api.events import CallLedger
-from tap_zoho.api.pages import FallbackHook, detail_record, more_pages
+from tap_zoho.api.pages import FallbackHook, detail_record, more_pages, rows_of
 from tap_zoho.api.ratelimit import RequestGovernor
 from tap_zoho.api.regions import region as lookup_region
 from tap_zoho.api.retry import RetryPolicy
@@ -235,7 +235,7 @@ class UnifiedZohoClient:
                 raise ZohoRetryExhaustedError(msg)
             time.sleep(self.retry.backoff(attempts - 1))
 
-    def paginate(  # noqa: C901, PLR0913 - a list call's independent parts and its checks
+    def paginate(  # noqa: PLR0913 - a list call's independent parts
         self,
         product: str,
         path: str,
@@ -268,23 +268,19 @@ class UnifiedZohoClient:
             )
 
         number = 1
+        previous: list[dict[str, Any]] | None = None
         ahead: Future[dict[str, Any]] | None = None
         try:
             while True:
                 body = ahead.result() if ahead is not None else fetch(number)
                 ahead = None
-                if list_key not in body:
+                rows = rows_of(body, list_key, path=path, stream=label, org=organization_id)
+                if rows and rows == previous:
                     raise ZohoUnexpectedAnswerError(
                         path=path, stream=label, organization_id=organization_id,
-                        code=body.get("code"),
-                        message=f"response has no {list_key!r} list (keys: {sorted(body)[:8]})",
+                        message=f"page {number} repeats page {number - 1} (page ignored?)",
                     )  # fmt: skip
-                rows = body[list_key]
-                if not isinstance(rows, list):
-                    raise ZohoUnexpectedAnswerError(
-                        path=path, stream=label, organization_id=organization_id,
-                        message=f"{list_key!r} is {type(rows).__name__}, not a list",
-                    )  # fmt: skip
+                previous = rows
                 has_more = False
                 if paginated:
                     has_more, told = more_pages(body, len(rows), PER_PAGE)
@@ -298,9 +294,7 @@ class UnifiedZohoClient:
                 if has_more and prefetch:
                     ahead = self._prefetcher().submit(fetch, number + 1)
                 context = body.get("page_context")
-                yield Page(
-                    list(rows), number, has_more, context if isinstance(context, dict) else None
-                )
+                yield Page(rows, number, has_more, context if isinstance(context, dict) else None)
                 if not has_more:
                     return
                 number += 1

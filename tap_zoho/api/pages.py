@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from tap_zoho.api.errors import ZohoUnexpectedAnswerError
+
 if TYPE_CHECKING:
     from tap_zoho.api.errors import ZohoAPIError
 
@@ -17,6 +19,28 @@ FallbackHook = Callable[[str, str], None]
 """Called with (register id, what was observed) each time a fallback is used."""
 INVALID_VALUE_CODE = 2
 """Zoho's "Invalid value passed for <parameter>"."""
+
+
+def rows_of(
+    body: Mapping[str, Any], list_key: str, *, path: str, stream: str | None, org: str
+) -> list[dict[str, Any]]:
+    """The rows of a list answer; an answer without them is an error, never "no rows".
+
+    Raises:
+        ZohoUnexpectedAnswerError: no `list_key`, or not a list of objects.
+    """
+    rows = body.get(list_key)
+    if isinstance(rows, list) and all(isinstance(row, dict) for row in rows):
+        return list(rows)
+    if rows is None:
+        problem = f"response has no {list_key!r} list (keys: {sorted(body)[:8]})"
+    elif not isinstance(rows, list):
+        problem = f"{list_key!r} is {type(rows).__name__}, not a list"
+    else:
+        problem = f"{list_key!r} holds something other than objects"
+    raise ZohoUnexpectedAnswerError(
+        path=path, stream=stream, organization_id=org, code=body.get("code"), message=problem
+    )
 
 
 def more_pages(body: Mapping[str, Any], rows: int, per_page: int) -> tuple[bool, bool]:

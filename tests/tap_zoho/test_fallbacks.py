@@ -7,13 +7,18 @@ keys, or stops the stream. See docs/assumptions.md.
 from __future__ import annotations
 
 import contextlib
+import json
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
 from tap_zoho.api import entities
+from tap_zoho.api.client import UnifiedZohoClient
 from tap_zoho.api.entities import ENTITIES
+from tap_zoho.api.errors import ZohoUnexpectedAnswerError
 from tap_zoho.normalize import utc_instant
 from tap_zoho.tap import TapZoho
 from tap_zoho.testing import emulator_config, run_tap
@@ -324,3 +329,36 @@ def test_a_refused_fallback_filter_fails_the_partition_instead_of_looping(monkey
     }
     assert all(f.code == 2 for f in failures)
     assert result.tap.fallbacks.count("list.filter-all", "books_contacts") == 2
+
+
+class _SamePageEveryTime(BaseHTTPRequestHandler):
+    """A server that ignores `page` and sends no page_context: a full page, forever."""
+
+    def do_GET(self) -> None:
+        rows = [{"invoice_id": str(number)} for number in range(200)]
+        body = json.dumps({"code": 0, "message": "success", "invoices": rows}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.timeout(60)
+def test_a_list_that_repeats_its_page_is_an_error_not_an_endless_loop(zoho):
+    server = HTTPServer(("127.0.0.1", 0), _SamePageEveryTime)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        config = emulator_config(zoho.base_url, api_domain=f"http://127.0.0.1:{server.server_port}")
+        client = UnifiedZohoClient.from_config(config)
+        pages = client.paginate("books", "/invoices", "invoices", organization_id=ORG_IN)
+        with pytest.raises(ZohoUnexpectedAnswerError, match="page 2 repeats page 1"):
+            list(pages)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
