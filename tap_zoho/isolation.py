@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tap_zoho.api.errors import ZohoAPIError
+from tap_zoho.api.errors import ZohoAPIError, ZohoUnexpectedAnswerError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -36,6 +36,8 @@ class StreamFailure:
     status: int | None
     code: int | str | None
     message: str
+    unexpected: bool = False
+    """A successful answer the tap cannot read (no HTTP or Zoho error to show)."""
 
     def describe(self) -> str:
         """One line an operator can act on."""
@@ -44,6 +46,8 @@ class StreamFailure:
             where += f", organization {self.organization_id}"
         if self.path is None:
             return f"{where}: {self.message}"
+        if self.unexpected:
+            return f"{where}: GET {self.path} gave an unexpected answer: {self.message}"
         return (
             f"{where}: GET {self.path} failed with HTTP {self.status}, Zoho code {self.code}: "
             f"{self.message}"
@@ -67,6 +71,7 @@ def failure_of(stream: str, organization_id: str | None, error: BaseException) -
         return StreamFailure(
             stream, organization_id, error.path, error.status, error.code,
             error.zoho_message[:MESSAGE_LIMIT],
+            unexpected=isinstance(error, ZohoUnexpectedAnswerError),
         )  # fmt: skip
     text = str(error).splitlines()[0] if str(error) else ""
     return StreamFailure(

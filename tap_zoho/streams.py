@@ -29,7 +29,12 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from typing_extensions import override
 
-from tap_zoho.api.errors import ZohoAPIError, ZohoAuthError, ZohoQuotaExhaustedError
+from tap_zoho.api.errors import (
+    ZohoAPIError,
+    ZohoAuthError,
+    ZohoQuotaExhaustedError,
+    ZohoUnexpectedAnswerError,
+)
 from tap_zoho.api.pages import echoes_sort, refuses_filter
 from tap_zoho.crm.full_table import VersionAfterCompleteSync
 from tap_zoho.normalize import RecordNormalizer, utc_instant, zoho_timestamp
@@ -435,6 +440,12 @@ class _Listing:
             if self.trust_sort:
                 self._check_sort(page)
             for row in page.records:
+                if row.get(route.id_field) in {None, ""}:
+                    raise ZohoUnexpectedAnswerError(
+                        path=route.path, stream=stream.name, organization_id=self.organization_id,
+                        message=f"a row of page {page.number} has no {route.id_field!r} "
+                        f"(keys: {', '.join(sorted(row)[:12])})",
+                    )  # fmt: skip
                 modified = utc_instant(row.get(LAST_MODIFIED))
                 if self.since is not None and modified is not None and modified < self.since:
                     if self.trust_sort:

@@ -70,11 +70,10 @@ class ZohoUnexpectedAnswerError(ZohoAPIError):
         code: int | str | None = 0,
     ) -> None:
         """Say where (stream, organization, path) and what was seen."""
-        org = f"organization {organization_id}: " if organization_id else ""
-        super().__init__(
-            status=200, code=code, message=f"{org}unexpected answer: {message}", path=path,
-            stream=stream,
-        )  # fmt: skip
+        super().__init__(status=200, code=code, message=message, path=path, stream=stream)
+        where = f"stream {stream}: " if stream else ""
+        org = f" (organization {organization_id})" if organization_id else ""
+        ZohoError.__init__(self, f"{where}GET {path}{org} gave an unexpected answer: {message}")
         self.organization_id = organization_id
 
 

@@ -139,3 +139,20 @@ def test_command_line_exits_non_zero_after_every_other_stream_ran(fresh_zoho, tm
     assert {"books_invoices", "books_journals", "books_users"} <= streams
     last = [json.loads(line) for line in done.stdout.splitlines() if '"STATE"' in line][-1]
     assert "books_invoices" in last["value"]["bookmarks"]
+
+
+def test_a_row_without_its_id_fails_that_organization_only(fresh_zoho):
+    fresh_zoho.emulator.finance.update(ORG_US, "bills", count=1, fields={"bill_id": ""})
+    config = emulator_config(fresh_zoho.base_url, products=["books"])
+    result = run_tap(config, streams={"books_bills", "books_invoices"})
+    [failure] = list(result.tap.failures)
+    assert (failure.stream, failure.organization_id, failure.path) == (
+        "books_bills", ORG_US, "/bills",
+    )  # fmt: skip
+    assert failure.describe().startswith(
+        f"stream books_bills, organization {ORG_US}: GET /bills gave an unexpected answer: "
+        "a row of page 1 has no 'bill_id' (keys: balance, bill_id, "
+    )
+    assert all(r["bill_id"] for r in result.records["books_bills"])
+    assert len(result.records["books_invoices"]) == 16
+    assert bookmark(result.state, "books_bills", ORG_US) is None
