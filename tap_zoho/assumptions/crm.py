@@ -51,5 +51,56 @@ CRM: tuple[Assumption, ...] = (
         "skipped); `INVALID_DATA` also warns once per stream",
         emulator_answer="crm-page-token-invalid-data",
     ),
+    Assumption(
+        id="crm.modified-since-inclusive",
+        applies_to="`If-Modified-Since` on CRM record lists and `/{module}/deleted` (the "
+        "module streams' incremental reads, `crm_deleted_records`)",
+        we_assume="the header lets through records modified at or after its time",
+        docs_say="the OAS gives the header's format only (date-time); Zoho's pages speak of "
+        "records modified since the given time, without saying whether a record modified "
+        "in that very second comes back",
+        verified_by="by construction: the header is always at least one second before the "
+        "bookmark (`lookback_seconds`, at least 1 s), so a record modified in the "
+        "bookmark's second is read again under either reading; page-token restarts also "
+        "go one second back",
+        fallback="none needed at run time: the records of the bookmark's second are "
+        "emitted again (targets upsert by key); `lookback_seconds: 0` is read as 1 s for "
+        "CRM",
+        emulator_answer="crm-modified-since-exclusive",
+    ),
+    Assumption(
+        id="crm.declared-fields",
+        applies_to="every CRM record: module records (REST and Bulk Read), subform rows, "
+        "`crm_deleted_records` entries",
+        we_assume="a record's keys are the fields `/settings/fields` declares for its module "
+        "(for deleted entries, the six of Zoho's `Deleted_Record`), plus Zoho's `$` system "
+        "keys (`$approval_state`, `$currency_symbol`, ...) and, on subform rows, "
+        "`Parent_Id`, `Created_Time`, `Modified_Time`, `Created_By`, `Modified_By`",
+        docs_say="`$` keys appear in Zoho's record samples and the OAS without a list; the "
+        "field metadata can leave out system fields, fields Zoho adds later, and a "
+        "subform row's own system keys",
+        verified_by="comparing each record's keys (each CSV column of a Bulk Read) with "
+        "its stream's schema",
+        fallback="every key the schema does not declare is emitted inside the record's "
+        "`zoho_extra` object as Zoho sent it (the expected `$` and subform-row keys "
+        "too, without a warning), so `zoho_raw` keeps every key; any other key warns once "
+        "per stream and counts each record",
+        emulator_answer="crm-undeclared-fields",
+    ),
+    Assumption(
+        id="crm.bulk-tag-cell",
+        applies_to="`Tag` cells of Bulk Read CSVs (a module's first load past "
+        "`crm_bulk_threshold`)",
+        we_assume="Bulk Read writes `Tag` (an array of `{name, id, color_code}` objects "
+        "in REST) as its tag names joined by `;`, as it writes multi-select picklists",
+        docs_say="silent: the Bulk Read pages document lookups (by id) and multi-selects "
+        "(`;`-joined), not `Tag`",
+        verified_by="each `Tag` cell: `;`-joined names, or text starting with `[`",
+        fallback="a cell that is a JSON array is emitted as that array (ids and colours "
+        "included), with one warning per stream and a count per cell; a cell that starts "
+        "with `[` but is not JSON is kept as sent and reported by the normalizer; names "
+        "become `[{name}]` (ids and colours arrive with the record's next change)",
+        emulator_answer="crm-bulk-tag-json",
+    ),
 )
 """CRM entries, in the order the docs page shows them."""

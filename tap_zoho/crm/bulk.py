@@ -34,6 +34,7 @@ from tap_zoho.crm.schema import ARRAY_OF_OBJECT_TYPES, LOOKUP_TYPES, NUMBER_TYPE
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
+    from tap_zoho.assumptions import FallbackLedger
     from tap_zoho.crm.api import CrmApi
     from tap_zoho.crm.schema import CrmModule
 
@@ -55,11 +56,13 @@ NAMED_ITEMS_EXCEPT = ARRAY_OF_OBJECT_TYPES | {"multiselectpicklist"}
 """Arrays whose CSV cell has a meaning of its own (unavailable, or `;`-joined values)."""
 
 
-def named_items(value: str) -> Any:  # noqa: ANN401 - JSON values
-    """A cell of an array of named objects (`Tag`): a JSON array, or `;`-joined names.
+def named_items(value: str, on_json: Callable[[], None] | None = None) -> Any:  # noqa: ANN401
+    """A cell of an array of named objects (`Tag`): `;`-joined names, or a JSON array.
 
-    Zoho does not document how Bulk Read writes `Tag`; either form becomes the array of
-    objects REST sends (`[{"name": ...}]`, ids and colours arrive with the next change).
+    Zoho does not document how Bulk Read writes `Tag` (register entry
+    `crm.bulk-tag-cell`): names become the array of objects REST sends (`[{"name": ...}]`,
+    ids and colours arrive with the record's next change); a JSON array is that array,
+    and `on_json` reports it (the other answer).
     """
     if not value:
         return None
@@ -68,12 +71,21 @@ def named_items(value: str) -> Any:  # noqa: ANN401 - JSON values
             parsed = json.loads(value)
         except ValueError:
             return value  # kept as sent; the normalizer reports it once
-        return parsed if isinstance(parsed, list) else value
+        if not isinstance(parsed, list):
+            return value
+        if on_json is not None:
+            on_json()
+        return parsed
     return [{"name": name} for name in value.split(";") if name]
 
 
-def cell_converter(spec: CrmField) -> Callable[[str], Any]:  # noqa: C901, PLR0911 - per type
-    """How to turn one CSV cell of this field into the JSON value REST would send."""
+def cell_converter(  # noqa: C901, PLR0911 - per type
+    spec: CrmField, on_json_tags: Callable[[], None] | None = None
+) -> Callable[[str], Any]:
+    """How to turn one CSV cell of this field into the JSON value REST would send.
+
+    `on_json_tags` is called for each `Tag`-like cell written as a JSON array.
+    """
     kind = spec.effective_type
 
     def text(value: str) -> Any:  # noqa: ANN401
@@ -106,7 +118,8 @@ def cell_converter(spec: CrmField) -> Callable[[str], Any]:  # noqa: C901, PLR09
     if not spec.json_type_known:
         return text  # an open schema: the cell as sent
     if spec.json_type == "jsonarray" and kind not in NAMED_ITEMS_EXCEPT:
-        return named_items  # `Tag`: array of objects that REST sends, names in a cell
+        # `Tag`: array of objects that REST sends, names in a cell
+        return lambda value: named_items(value, on_json_tags)
     if kind in LOOKUP_TYPES:
         return lookup
     if kind == "multiselectpicklist":
@@ -141,9 +154,14 @@ class BulkLoader:
         since: datetime | None,
         poll_max_seconds: float,
         sleep: Callable[[float], None] = time.sleep,
+        fallbacks: FallbackLedger | None = None,
     ) -> None:
-        """`checkpoint` is the live `crm_bulk` dict of the partition state."""
+        """`checkpoint` is the live `crm_bulk` dict of the partition state.
+
+        `fallbacks` is the run's ledger: a `Tag` cell written as JSON is reported there.
+        """
         self.api = api
+        self.fallbacks = fallbacks
         self.module = module
         self.stream = stream
         self.fields = bulk_fields(fields)
@@ -260,6 +278,15 @@ class BulkLoader:
                     text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
                     yield from self._rows(text, skip)
 
+    def _json_tags(self) -> None:
+        """A `Tag` cell came as a JSON array: the other answer of `crm.bulk-tag-cell`."""
+        if self.fallbacks is not None:
+            self.fallbacks.fell_back(
+                "crm.bulk-tag-cell", stream=self.stream,
+                organization_id=self.module.organization_id,
+                detail="a Bulk Read Tag cell holds a JSON array, not `;`-joined names",
+            )  # fmt: skip
+
     def _rows(self, text: io.TextIOWrapper, skip: int) -> Iterator[dict[str, Any]]:
         reader = csv.reader(text)
         header = next(reader, None)
@@ -271,7 +298,7 @@ class BulkLoader:
             if column in {"Id", "id"}:
                 plan.append(("id", str))
             elif column in by_name:
-                plan.append((column, cell_converter(by_name[column])))
+                plan.append((column, cell_converter(by_name[column], self._json_tags)))
             else:
                 plan.append((column, lambda value: value or None))
         done = 0

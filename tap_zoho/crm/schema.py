@@ -19,9 +19,12 @@ from a saved catalog types values (and Bulk Read CSV cells) without asking Zoho 
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from tap_zoho.schemas import KEEP_ALL_PROPERTIES
 
 NUMBER_TYPES = frozenset({"double", "currency", "percent", "decimal"})
 LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup"})
@@ -243,7 +246,20 @@ def module_schema(module: CrmModule) -> dict[str, Any]:
         if spec.api_name == "id" or spec.data_type == "subform":
             continue
         properties[spec.api_name] = property_schema(spec)
+    properties.update(keep_all_properties())
     return {"type": "object", "description": module.description, "properties": properties}
+
+
+def keep_all_properties() -> dict[str, Any]:
+    """`zoho_extra` and `zoho_unparsed`, as every Books/Inventory schema declares them.
+
+    Zoho sends keys the field metadata does not declare (`$` system keys, a subform
+    row's `Created_Time`...): they go into `zoho_extra` (`tap_zoho.crm.extra`), and a
+    datetime no UTC value can hold keeps its text in `zoho_unparsed`, so the raw layer
+    holds every key Zoho returned. Both are open objects: any Singer target can land
+    them (a JSON column, or flattened keys).
+    """
+    return copy.deepcopy(KEEP_ALL_PROPERTIES)
 
 
 def module_from_schema(schema: dict[str, Any]) -> CrmModule | None:

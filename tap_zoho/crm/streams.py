@@ -17,9 +17,11 @@ from typing_extensions import override
 from tap_zoho.api.errors import ZohoAPIError, ZohoQuotaExhaustedError, ZohoRetryExhaustedError
 from tap_zoho.crm.bulk import STATE_KEY, BulkLoader
 from tap_zoho.crm.discovery import module_refused
+from tap_zoho.crm.extra import ASSUMPTION as UNDECLARED_KEYS
+from tap_zoho.crm.extra import SUBFORM_ROW_KEYS, UndeclaredKeys
 from tap_zoho.crm.full_table import VersionAfterCompleteSync
 from tap_zoho.crm.reader import ModuleReader, utc
-from tap_zoho.crm.schema import CrmModule, module_schema
+from tap_zoho.crm.schema import CrmModule, keep_all_properties, module_schema
 from tap_zoho.crm.settings import DEFAULT_BULK_THRESHOLD
 from tap_zoho.normalize import RecordNormalizer
 
@@ -44,6 +46,10 @@ their rows are only read again when the record changed (a subform edit changes t
 record's Modified_Time), so an unchanged run costs no record call."""
 SUBFORMS_READ_MAX = 1_000
 HTTP_NOT_FOUND = 404
+MIN_LOOKBACK = timedelta(seconds=1)
+"""Zoho does not say whether `If-Modified-Since` lets the records of its own second
+through (`crm.modified-since-inclusive`): a header at least one second before the
+bookmark reads them again under either reading."""
 
 
 class CrmStream(VersionAfterCompleteSync):
@@ -62,22 +68,37 @@ class CrmStream(VersionAfterCompleteSync):
     """Bulk loads checkpoint their row count in state; a STATE per 1,000 rows bounds the
     rows an interrupted load emits twice."""
 
+    expected_undeclared: ClassVar[frozenset[str]] = frozenset()
+    """Keys besides `$` keys that Zoho sends on this stream's records by design."""
+    organization_id: str | None = None
+    """The CRM org the stream reads (named when a fallback is reported)."""
+
     def __init__(self, tap: TapZoho, api: CrmApi, schema: dict[str, Any], name: str) -> None:
         """Normalize records to the schema like every other tap-zoho stream."""
         super().__init__(tap=tap, schema=schema, name=name)
         self.zoho_tap = tap
         self.api = api
-        self.normalizer = RecordNormalizer(name, self.schema)
-        self._known = frozenset(self.schema.get("properties", {}))
+        self.normalizer = RecordNormalizer(name, self.schema, on_fallback=self.fell_back)
+        self.undeclared = UndeclaredKeys(
+            name, self.schema.get("properties", {}), expected=self.expected_undeclared,
+            report=lambda detail: self.fell_back(UNDECLARED_KEYS, detail),
+        )  # fmt: skip
+
+    def fell_back(self, assumption_id: str, detail: str) -> None:
+        """Report a fallback of this stream to the run's ledger (warned once, counted)."""
+        self.zoho_tap.fallbacks.fell_back(
+            assumption_id, stream=self.name, organization_id=self.organization_id,
+            detail=detail,
+        )  # fmt: skip
 
     def conform(self, row: Record) -> Record:
-        """Keep the schema's keys (Zoho adds `$`-keys) and coerce values to their types."""
-        return self.normalizer({key: value for key, value in row.items() if key in self._known})
+        """Undeclared keys into `zoho_extra` (nothing dropped), values coerced to their types."""
+        return self.normalizer(self.undeclared(row))
 
     @property
     def lookback(self) -> timedelta:
-        """Overlap applied to every `If-Modified-Since`."""
-        return timedelta(seconds=int(self.config.get("lookback_seconds", 300)))
+        """Overlap applied to every `If-Modified-Since` (at least one second)."""
+        return max(timedelta(seconds=int(self.config.get("lookback_seconds", 300))), MIN_LOOKBACK)
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
@@ -133,6 +154,7 @@ class CrmModuleStream(CrmStream):
 
     def __init__(self, tap: TapZoho, api: CrmApi, module: CrmModule) -> None:
         """Schema and replication key from the module's fields."""
+        self.organization_id = module.organization_id
         super().__init__(tap, api, module_schema(module), module.stream_name)
         self.module = module
         self.primary_keys = ["organization_id", "id"]
@@ -244,6 +266,7 @@ class CrmModuleStream(CrmStream):
             self.api, self.module, stream=self.name, fields=fields, checkpoint=checkpoint,
             since=utc(str(start)) if start else None,
             poll_max_seconds=float(self.config.get("crm_bulk_poll_max_seconds", 3600)),
+            fallbacks=self.zoho_tap.fallbacks,
         )  # fmt: skip
         self.last_bulk = loader
         self._bulk_running = True
@@ -341,10 +364,12 @@ class CrmSubformStream(CrmStream):
 
     replication_key = PARENT_MODIFIED
     state_partitioning_keys: ClassVar[list[str]] = ["organization_id"]
+    expected_undeclared = SUBFORM_ROW_KEYS
     module: CrmModule
 
     def __init__(self, tap: TapZoho, api: CrmApi, module: CrmModule) -> None:
         """Key: organization, parent record, row id."""
+        self.organization_id = module.organization_id
         super().__init__(tap, api, module_schema(module), module.stream_name)
         self.module = module
         self.primary_keys = ["organization_id", "parent_id", "id"]
@@ -385,9 +410,8 @@ class CrmSubformStream(CrmStream):
         for record in body.get("data") or []:
             for field_name, value in record.items():
                 if isinstance(value, list) and _names_subform(field_name, self.module.api_name):
-                    for row in value:
-                        if isinstance(row, dict):
-                            yield {k: v for k, v in row.items() if k != "Parent_Id"}
+                    # Rows keep every key (`Parent_Id`, their own times: into zoho_extra).
+                    yield from (dict(row) for row in value if isinstance(row, dict))
 
 
 def _record_gone(error: ZohoAPIError) -> bool:
@@ -416,8 +440,18 @@ DELETED_SCHEMA: dict[str, Any] = {
             },
             "additionalProperties": True,
         },
+        "created_by": {
+            "type": ["object", "null"],
+            "properties": {
+                "id": {"type": ["string", "null"]},
+                "name": {"type": ["string", "null"]},
+            },
+            "additionalProperties": True,
+        },
+        **keep_all_properties(),
     },
 }
+"""Zoho's `Deleted_Record` (v8 OAS): six keys; anything else goes into `zoho_extra`."""
 
 
 class CrmDeletedRecordsStream(CrmStream):
@@ -431,6 +465,7 @@ class CrmDeletedRecordsStream(CrmStream):
 
     def __init__(self, tap: TapZoho, api: CrmApi, modules: list[CrmModule]) -> None:
         """One partition per (non-subform) module."""
+        self.organization_id = modules[0].organization_id if modules else None
         super().__init__(tap, api, DELETED_SCHEMA, "crm_deleted_records")
         self.modules = [module for module in modules if not module.parent]
         self.primary_keys = ["organization_id", "module", "id"]

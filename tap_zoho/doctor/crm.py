@@ -1,8 +1,9 @@
-"""CRM checks of the register on the live CRM organization (about six calls)."""
+"""CRM checks of the register on the live CRM organization (about nine calls)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tap_zoho.api.errors import ZohoAPIError
@@ -17,6 +18,17 @@ SAMPLE_MODULES = ("Leads", "Contacts", "Products")
 `Tax` (a multi-select of objects)."""
 JSON_SHAPES = frozenset({"string", "integer", "double", "boolean", "jsonobject", "jsonarray"})
 """The `json_type` values Zoho's v8 field metadata documents."""
+LIST_HIDDEN = frozenset({"subform", "multiselectlookup", "multiuserlookup"})
+"""Data types a list call cannot return (asking for them is refused or ignored)."""
+MAX_FIELDS = 50
+MODIFIED_TIME = "Modified_Time"
+BULK_TAG_OBSERVED = (
+    "not checkable in a few calls: Bulk Read jobs are asynchronous (create, poll, "
+    "download) and cost 50 credits each"
+)
+BULK_TAG_TAP_WILL = (
+    "type a `;`-joined Tag cell as named objects and a JSON cell as its array (warned)"
+)
 
 
 @dataclass
@@ -25,6 +37,8 @@ class CrmDoctor:
 
     probe: Probe
     scope: str = "crm:-"
+    declared: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Field metadata read per module (reused by the record checks)."""
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """One CRM GET, counted against the CRM scope."""
@@ -45,10 +59,26 @@ class CrmDoctor:
                 self.check_fields(module)
         if "Leads" in present:
             self.check_count("Leads")
+        sample = next((module for module in SAMPLE_MODULES if module in self.declared), None)
+        if sample is not None:
+            try:
+                self.check_records(sample)
+            except ZohoAPIError as error:
+                for assumption in ("crm.declared-fields", "crm.modified-since-inclusive"):
+                    self.probe.record(
+                        self.scope, assumption, sample, holds=None,
+                        observed=f"records unreadable: code {error.code}: {error.zoho_message}",
+                        tap_will="keep undeclared keys in zoho_extra; re-read the bookmark's "
+                        "second",
+                    )  # fmt: skip
         self.probe.record(
             self.scope, "crm.page-token-expiry", "page_token", holds=None,
             observed="not checkable in a few calls (needs a page token older than a day)",
             tap_will="restart the listing from its bookmark on either error code",
+        )  # fmt: skip
+        self.probe.record(
+            self.scope, "crm.bulk-tag-cell", "Bulk Read", holds=None,
+            observed=BULK_TAG_OBSERVED, tap_will=BULK_TAG_TAP_WILL,
         )  # fmt: skip
 
     def check_fields(self, module: str) -> None:
@@ -62,6 +92,7 @@ class CrmDoctor:
                 tap_will="leave the module out of discovery, with the reason",
             )  # fmt: skip
             return
+        self.declared[module] = [f for f in fields if isinstance(f, dict)]
         unknown = sorted(
             f"{f.get('api_name')}={f.get('json_type')}"
             for f in fields
@@ -73,8 +104,7 @@ class CrmDoctor:
             if isinstance(f, dict) and f.get("api_name") in {"Tag", "Tax"}
         }
         described = "; ".join(
-            f"{name}: data_type {data}, json_type {shape}"
-            for name, (data, shape) in shapes.items()
+            f"{name}: data_type {data}, json_type {shape}" for name, (data, shape) in shapes.items()
         )
         self.probe.record(
             self.scope, "crm.field-json-type", module, holds=not unknown,
@@ -98,4 +128,79 @@ class CrmDoctor:
             self.scope, "crm.record-count", module, holds=True,
             observed=f"count {body.get('count')}",
             tap_will="choose Bulk Read or REST for a first load by the count",
+        )  # fmt: skip
+
+    def check_records(self, module: str) -> None:
+        """`crm.declared-fields` and `crm.modified-since-inclusive` on one record (3 calls).
+
+        The newest record of the module (one list call), that record whole (a
+        single-record GET returns every field, subforms included: the widest view of
+        what Zoho sends), then the list again with `If-Modified-Since` set to that
+        record's exact `Modified_Time`: it comes back only if the header means at or
+        after.
+        """
+        fields = self.declared[module]
+        names = {str(f.get("api_name")) for f in fields}
+        listed = [
+            str(f.get("api_name"))
+            for f in fields
+            if f.get("data_type") not in LIST_HIDDEN
+            and f.get("api_name") not in {"id", MODIFIED_TIME}
+        ][: MAX_FIELDS - 1]
+        params: dict[str, Any] = {
+            "fields": ",".join([MODIFIED_TIME, *listed]), "per_page": 1,
+            "sort_by": MODIFIED_TIME, "sort_order": "desc",
+        }  # fmt: skip
+        if module == "Leads":
+            params["converted"] = "both"
+        rows = self.get(f"/{module}", params).get("data") or []
+        if not rows or not isinstance(rows[0], dict) or MODIFIED_TIME not in names:
+            for assumption in ("crm.declared-fields", "crm.modified-since-inclusive"):
+                self.probe.record(
+                    self.scope, assumption, module, holds=None,
+                    observed=f"no {module} record to look at",
+                    tap_will="keep undeclared keys in zoho_extra; re-read the bookmark's second",
+                )  # fmt: skip
+            return
+        newest = rows[0]
+        whole = (self.get(f"/{module}/{newest.get('id')}").get("data") or [newest])[0]
+        self.check_keys(module, names, {**newest, **whole})
+        self.check_since(module, params, str(newest.get(MODIFIED_TIME)), str(newest.get("id")))
+
+    def check_keys(self, module: str, names: set[str], record: dict[str, Any]) -> None:
+        """`crm.declared-fields`: keys besides declared fields and Zoho's `$` keys."""
+        other = sorted(
+            key for key in record if key not in names and key != "id" and not key.startswith("$")
+        )
+        system = sorted(key for key in record if key.startswith("$"))
+        self.probe.record(
+            self.scope, "crm.declared-fields", module, holds=not other,
+            observed=(f"keys no metadata declares: {', '.join(other[:10])}" if other
+                      else "every key declared") + f"; {len(system)} $ keys",
+            tap_will="emit undeclared keys inside zoho_extra"
+            + (" (warned and counted)" if other else ""),
+        )  # fmt: skip
+
+    def check_since(self, module: str, params: dict[str, Any], moment: str, record_id: str) -> None:
+        """`crm.modified-since-inclusive`: does a record come back for its own time?"""
+        ascending = {**params, "fields": MODIFIED_TIME, "sort_order": "asc"}
+        self.probe.calls[self.scope] += 1
+        body = self.probe.client.request_json(
+            PRODUCT, f"/{module}", params=ascending, label=LABEL,
+            headers={"If-Modified-Since": moment},
+        )  # fmt: skip
+        rows = [row for row in body.get("data") or [] if isinstance(row, dict)]
+        first = rows[0] if rows else {}
+        try:
+            inclusive = datetime.fromisoformat(str(first.get(MODIFIED_TIME))) == (
+                datetime.fromisoformat(moment)
+            )
+        except ValueError:
+            inclusive = False
+        seen = f"record {first.get('id')} at {first.get(MODIFIED_TIME)}" if rows else "no record"
+        self.probe.record(
+            self.scope, "crm.modified-since-inclusive", module, holds=inclusive,
+            observed=f"If-Modified-Since {moment} (record {record_id}'s time): first {seen}",
+            tap_will="send the header at least one second before the bookmark "
+            "(either reading re-reads that second)",
         )  # fmt: skip

@@ -2,8 +2,11 @@
 
 Each register entry of `tap_zoho/assumptions/crm.py` is answered the other way under
 `docs-only` (a `json_type` the tap does not know, a refused record count, an expired page
-token answered INVALID_DATA). A full and an incremental sync must still give exactly the
-emulator's ground truth, and each fallback must be reported, never silent.
+token answered INVALID_DATA, a key no metadata declares, `If-Modified-Since` read as
+strictly after). A full and an incremental sync must still give exactly the emulator's
+ground truth, every key Zoho sent included (undeclared ones in `zoho_extra`), every
+record must fit the SCHEMA the tap announced (what any Singer target validates), and
+each fallback must be reported, never silent.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from jsonschema import Draft7Validator
 
 from tap_zoho.assumptions import REGISTER, FallbackLedger
 from tap_zoho.crm import crm_api
@@ -23,6 +27,7 @@ from tap_zoho.testing import emulator_config, run_tap
 from zoho_emulator.answers import PROFILES
 from zoho_emulator.crm import Crm
 from zoho_emulator.crm.catalog import ORG_ID, SUBFORM_FIELDS
+from zoho_emulator.crm.system_keys import SYSTEM_KEYS, UNDECLARED_FIELD
 from zoho_emulator.testing import run_emulator
 
 if TYPE_CHECKING:
@@ -33,7 +38,10 @@ MODULES = ("Leads", "Contacts", "Accounts", "Deals", "Products", "Sales_Orders",
            "Warehouse_Visits")  # fmt: skip
 CLOCK_FORMULAS = {"Days_Since_Onboarding"}
 """Moves with the clock between the sync and the check (asserted by type elsewhere)."""
-CRM_FALLBACKS = ("crm.field-json-type", "crm.record-count", "crm.page-token-expiry")
+CRM_FALLBACKS = (
+    "crm.field-json-type", "crm.record-count", "crm.page-token-expiry", "crm.declared-fields",
+    "crm.modified-since-inclusive", "crm.bulk-tag-cell",
+)  # fmt: skip
 
 
 def _stream(module: str) -> str:
@@ -58,12 +66,14 @@ class Replica:
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, dict[str, Any]]] = {}
         self.subform_rows: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        self.deleted: dict[tuple[str, str], dict[str, Any]] = {}
 
     def apply(self, result: SyncResult) -> None:
         for stream, records in result.records.items():
             if stream == "crm_deleted_records":
                 for entry in records:
                     self.rows.get(_stream(entry["module"]), {}).pop(entry["id"], None)
+                    self.deleted[entry["module"], entry["id"]] = entry
             elif "parent_id" in (records[0] if records else {}):
                 table = self.subform_rows.setdefault(stream, {})
                 table.update({(row["parent_id"], row["id"]): row for row in records})
@@ -71,7 +81,9 @@ class Replica:
                 self.rows.setdefault(stream, {}).update({row["id"]: row for row in records})
 
 
-def _assert_equals_ground_truth(crm: Crm, replica: Replica) -> None:
+def _assert_equals_ground_truth(crm: Crm, replica: Replica, *, undeclared: bool) -> None:
+    """Every declared field equal to Zoho's, every other key Zoho sent in `zoho_extra`."""
+    marker = {UNDECLARED_FIELD: "Available"} if undeclared else {}
     for module in MODULES:
         spec = crm.store.modules[module].spec
         compared = [
@@ -87,6 +99,7 @@ def _assert_equals_ground_truth(crm: Crm, replica: Replica) -> None:
             for field in compared:
                 expected = _utc(record[field.api_name], field.data_type)
                 assert row.get(field.api_name) == expected, (module, record_id, field.api_name)
+            assert row["zoho_extra"] == {**SYSTEM_KEYS, **marker}, (module, record_id)
     for module, subform in (("Sales_Orders", "Ordered_Items"), ("Invoices", "Invoiced_Items")):
         expected = {
             (record["id"], item["id"]): item
@@ -96,9 +109,35 @@ def _assert_equals_ground_truth(crm: Crm, replica: Replica) -> None:
         live_parents = {parent for parent, _ in expected}
         got = {key: row for key, row in got.items() if key[0] in live_parents}
         assert sorted(got) == sorted(expected), subform
+        declared = {field.api_name for field in SUBFORM_FIELDS[subform]} | {"id"}
         for key, item in expected.items():
             for field in SUBFORM_FIELDS[subform]:  # what the subform's metadata declares
                 assert got[key][field.api_name] == item[field.api_name], (subform, key, field)
+            # Parent_Id, Created_Time, Modified_Time: as Zoho sent them, not dropped
+            system = {name: value for name, value in item.items() if name not in declared}
+            assert system.keys() >= {"Parent_Id", "Created_Time", "Modified_Time"}
+            assert got[key]["zoho_extra"] == {**system, **marker}, (subform, key)
+    for module in MODULES:
+        for entry in crm.deleted(module):
+            row = replica.deleted[module, entry["id"]]
+            assert row["created_by"] == entry["created_by"]  # Zoho's sixth key, declared
+            extra = {UNDECLARED_FIELD: "Trash"} if undeclared else {}
+            assert (row.get("zoho_extra") or {}) == extra, (module, entry["id"])
+
+
+def _assert_fits_its_schema(result: SyncResult) -> None:
+    """What any Singer target checks: each RECORD valid against its stream's SCHEMA."""
+    schemas = {
+        message["stream"]: message["schema"]
+        for message in result.messages
+        if message["type"] == "SCHEMA"
+    }
+    for stream, records in result.records.items():
+        assert schemas[stream]["properties"]["zoho_extra"]["type"] == ["object", "null"]
+        validator = Draft7Validator(schemas[stream], format_checker=Draft7Validator.FORMAT_CHECKER)
+        for record in records:
+            errors = [error.message for error in validator.iter_errors(record)]
+            assert not errors, (stream, record.get("id"), errors[:3])
 
 
 def _sync(zoho: RunningEmulator, replica: Replica, state: dict[str, Any] | None) -> SyncResult:
@@ -129,20 +168,30 @@ def test_full_and_incremental_syncs_give_the_ground_truth(profile: str) -> None:
         replica = Replica()
         requests_before, credits_before = _crm_requests(zoho), zoho.emulator.stats.crm_credits_used
         first = _sync(zoho, replica, None)
-        _assert_equals_ground_truth(crm, replica)
+        undeclared = profile == "docs-only"
+        _assert_equals_ground_truth(crm, replica, undeclared=undeclared)
         _mutate(crm)
         second = _sync(zoho, replica, first.state)
-        _assert_equals_ground_truth(crm, replica)
+        _assert_equals_ground_truth(crm, replica, undeclared=undeclared)
         requests = _crm_requests(zoho) - requests_before
         spent = zoho.emulator.stats.crm_credits_used - credits_before
     fell_back = {
         entry for result in (first, second) for entry in result.tap.fallbacks.summary()
         if entry in CRM_FALLBACKS
     }  # fmt: skip
+    for result in (first, second):
+        _assert_fits_its_schema(result)
     if profile == "default":
         assert fell_back == set()
     else:
-        assert fell_back == {"crm.field-json-type", "crm.record-count"}
+        # Bulk Read never runs under docs-only (the count is refused): no crm.bulk-tag-cell.
+        assert fell_back == {"crm.field-json-type", "crm.record-count", "crm.declared-fields"}
+        undeclared_uses = sum(
+            result.tap.fallbacks.count("crm.declared-fields") for result in (first, second)
+        )
+        assert undeclared_uses == sum(  # one use per record that carried the key
+            1 for result in (first, second) for rows in result.records.values() for _ in rows
+        )
         assert first.tap.fallbacks.count("crm.record-count") == len(MODULES)
         assert "crm.record-count" in first.logs
         # One per module (Tag's json_type), reported when discovery builds the streams.

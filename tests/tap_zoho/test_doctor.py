@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tap_zoho.api.entities import ENTITIES
 from tap_zoho.assumptions import REGISTER
 from tap_zoho.assumptions.findings import Findings
+from tap_zoho.testing import emulator_config, run_tap
 from zoho_emulator.answers import PROFILES
 from zoho_emulator.settings import DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 from zoho_emulator.testing import run_emulator
@@ -19,8 +21,9 @@ from zoho_emulator.testing import run_emulator
 ORGS = ("10234695", "20987654")
 CALLS_PER_ORGANIZATION = 50
 """The issue's budget: about 50 calls per organization (Books and Inventory together)."""
-NOT_CHECKABLE = frozenset({"crm.page-token-expiry", "webhook.delivery-shape"})
-"""Needs a day-old page token / Zoho's webhook settings: the doctor says so (holds None)."""
+NOT_CHECKABLE = frozenset({"crm.page-token-expiry", "crm.bulk-tag-cell", "webhook.delivery-shape"})
+"""Needs a day-old page token / an asynchronous Bulk Read job of 50 credits (create, poll,
+download) / Zoho's webhook settings: the doctor says so (holds None)."""
 LOCATIONS_ORG = "inventory:20987654"
 """The emulator's second organization keeps Inventory stock per location."""
 
@@ -87,3 +90,42 @@ def test_each_other_answer_is_seen(tmp_path: Path, answer: str) -> None:
     assert any(f.holds is False for f in seen), done.stdout
     unchecked = {f.assumption for f in findings.items if f.holds is None}
     assert unchecked >= NOT_CHECKABLE
+
+
+def test_a_run_given_the_findings_skips_the_calls_zoho_refuses(tmp_path: Path) -> None:
+    """The tap reads the doctor's file: refused filter_by and warehouses calls are saved,
+    the records are the same, and each fallback is still counted."""
+    answers = frozenset({"filter-all-refused", "locations-only"})
+    with run_emulator(scale=8, requests_per_minute=0, daily_limit=0, answers=answers) as zoho:
+        _doctor(zoho.base_url, tmp_path)
+        config = emulator_config(zoho.base_url)
+        zoho.emulator.stats.reset()
+        unaware = run_tap(config)
+        unaware_requests = zoho.emulator.stats.snapshot()["total_requests"]
+        zoho.emulator.stats.reset()
+        aware = run_tap({**config, "doctor_findings": str(tmp_path / "findings.json")})
+        aware_requests = zoho.emulator.stats.snapshot()["total_requests"]
+    assert aware.counts == unaware.counts
+    assert aware.counts["inventory_warehouses"] > 0
+    filtered_lists = sum(
+        1 for product in ("books", "inventory") for route in ENTITIES[product].values()
+        if route.all_filter
+    )  # fmt: skip
+    saved = unaware_requests - aware_requests
+    assert saved == len(ORGS) * (filtered_lists + 1), (unaware_requests, aware_requests)
+    for run in (unaware, aware):
+        assert run.tap.fallbacks.count("list.filter-all") > 0
+        assert run.tap.fallbacks.count("inventory.warehouses") == len(ORGS)
+    assert "as the doctor found" in aware.logs
+
+
+def test_an_unreadable_findings_file_is_a_warning_not_a_failure(tmp_path: Path) -> None:
+    broken = tmp_path / "findings.json"
+    broken.write_text("{not json")
+    with run_emulator(scale=4, requests_per_minute=0, daily_limit=0) as zoho:
+        run = run_tap(
+            {**emulator_config(zoho.base_url), "doctor_findings": str(broken)},
+            streams={"books_contacts"},
+        )
+    assert run.counts["books_contacts"] > 0
+    assert "running without the doctor's findings" in run.logs

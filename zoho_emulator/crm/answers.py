@@ -24,4 +24,21 @@ CRM_ANSWERS: tuple[OtherAnswer, ...] = (
         "crm.page-token-expiry",
         "an expired page token answers INVALID_DATA instead of EXPIRED_VALUE",
     ),
+    OtherAnswer(
+        "crm-undeclared-fields",
+        "crm.declared-fields",
+        "records, subform rows, deleted-record entries and Bulk Read CSVs carry "
+        "`Record_Status__s`, a key no field metadata lists and not a `$` key",
+    ),
+    OtherAnswer(
+        "crm-modified-since-exclusive",
+        "crm.modified-since-inclusive",
+        "`If-Modified-Since` lets through only what changed strictly after its time "
+        "(records, a single record, deleted records)",
+    ),
+    OtherAnswer(
+        "crm-bulk-tag-json",
+        "crm.bulk-tag-cell",
+        "Bulk Read writes a `Tag` cell as the JSON array REST sends instead of `;`-joined names",
+    ),
 )

@@ -28,6 +28,7 @@ from zoho_emulator.crm.catalog import ID_PREFIX, FieldSpec, ModuleFault, ModuleS
 from zoho_emulator.crm.people import API_USER
 from zoho_emulator.crm.serving import serve
 from zoho_emulator.crm.store import Converted, SortKey
+from zoho_emulator.crm.system_keys import UNDECLARED_FIELD, undeclared
 from zoho_emulator.crm.timefmt import parse_datetime
 from zoho_emulator.crm.tokens import PageCursor
 from zoho_emulator.responses import json_response
@@ -422,8 +423,11 @@ class BulkReads:
         with archive, archive.open(f"{job.id}.csv", "w", force_zip64=True) as member:
             text = io.StringIO()
             writer = csv.writer(text, lineterminator="\n")
-            writer.writerow(["Id", *(spec.api_name for spec in job.fields)])
+            # The other answer `crm-undeclared-fields` adds a column no metadata lists.
+            extra = [UNDECLARED_FIELD] if undeclared(self.crm) else []
+            writer.writerow(["Id", *(spec.api_name for spec in job.fields), *extra])
             member.write(text.getvalue().encode())
+            tags_json = self.crm.emulator.answers("crm-bulk-tag-json")
             after, remaining = job.after, count
             while remaining > 0:
                 text.seek(0)
@@ -435,9 +439,8 @@ class BulkReads:
                 if not chunk:
                     break
                 for key, values in chunk:
-                    writer.writerow(
-                        [values["id"], *(_cell(values.get(s.api_name)) for s in job.fields)]
-                    )
+                    cells = [_cell(values.get(s.api_name), tags_json=tags_json) for s in job.fields]
+                    writer.writerow([values["id"], *cells, *("Available" for _ in extra)])
                     after = key
                 remaining -= len(chunk)
                 member.write(text.getvalue().encode())
@@ -480,8 +483,12 @@ class BulkReads:
         ]
 
 
-def _cell(value: Any) -> str:  # noqa: ANN401
-    """Bulk CSV cells are plain strings: lookups by id, multi-selects and tags `;`-joined."""
+def _cell(value: Any, *, tags_json: bool = False) -> str:  # noqa: ANN401
+    """Bulk CSV cells are plain strings: lookups by id, multi-selects and tags `;`-joined.
+
+    Zoho does not document how `Tag` (an array of `{name, id, color_code}` objects) is
+    written; the `crm-bulk-tag-json` answer writes such arrays as their JSON text.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -489,8 +496,14 @@ def _cell(value: Any) -> str:  # noqa: ANN401
     if isinstance(value, dict):
         return str(value.get("id", ""))
     if isinstance(value, list):
+        if tags_json and value and all(_is_tag(item) for item in value):
+            return orjson.dumps(value).decode()
         return ";".join(_item(item) for item in value)
     return str(value)
+
+
+def _is_tag(item: Any) -> bool:  # noqa: ANN401 - any JSON value
+    return isinstance(item, dict) and "name" in item and "color_code" in item
 
 
 def _item(item: Any) -> str:  # noqa: ANN401 - any JSON value

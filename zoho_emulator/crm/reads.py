@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from zoho_emulator.crm import errors
+from zoho_emulator.crm import errors, system_keys
 from zoho_emulator.crm.catalog import FieldSpec, ModuleFault, ModuleSpec
 from zoho_emulator.crm.store import Converted, SortKey
 from zoho_emulator.crm.timefmt import parse_datetime
@@ -79,7 +79,13 @@ def int_param(query: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-def _since(headers: Mapping[str, str]) -> int | None:
+def _since(crm: Crm, headers: Mapping[str, str]) -> int | None:
+    """The first `Modified_Time` (whole seconds) that `If-Modified-Since` lets through.
+
+    Zoho does not say whether the header means at-or-after or strictly after; the
+    `crm-modified-since-exclusive` answer reads it as strictly after (one second later:
+    CRM times have no fractions).
+    """
     raw = headers.get("if-modified-since")
     if raw is None:
         return None
@@ -88,7 +94,7 @@ def _since(headers: Mapping[str, str]) -> int | None:
         raise errors.CrmError(
             "INVALID_DATA", "invalid data", 400, {"header_name": "If-Modified-Since"}
         )
-    return since
+    return since + 1 if crm.emulator.answers("crm-modified-since-exclusive") else since
 
 
 def converted_param(query: Mapping[str, str]) -> Converted:
@@ -107,7 +113,7 @@ def list_records(  # noqa: C901, PLR0915 - Zoho's parameter rules, in Zoho's ord
     spec = readable_module(module, crm)
     fields = requested_fields(spec, query)
     converted = converted_param(query)
-    since = _since(headers)
+    since = _since(crm, headers)
     if "ids" in query:
         return _by_ids(crm, spec, fields, query["ids"])
     if "cvid" in query:
@@ -175,6 +181,7 @@ def list_records(  # noqa: C901, PLR0915 - Zoho's parameter rules, in Zoho's ord
         more = len(window) > per_page
         window = window[:per_page]
         data = crm.store.records(spec.api_name, (index for _, index in window), fields)
+    data = [system_keys.add_to_record(crm, row) for row in data]
     if not data:
         first_call = token is None and page == 1
         return Response(status_code=304 if since is not None and first_call else 204)
@@ -212,7 +219,9 @@ def _by_ids(crm: Crm, spec: ModuleSpec, fields: list[FieldSpec], raw: str) -> Re
         for record in dict.fromkeys(ids):
             index = crm.store.find(spec.api_name, record)
             if index is not None:
-                data.append(crm.store.record(spec.api_name, index, fields))
+                data.append(
+                    system_keys.add_to_record(crm, crm.store.record(spec.api_name, index, fields))
+                )
     if not data:
         return Response(status_code=204)
     info = {
@@ -246,7 +255,7 @@ def get_record(
     """`GET /crm/v8/{module}/{id}`: every field (or `fields`), subforms included."""
     spec = readable_module(module, crm)
     fields = requested_fields(spec, query) if "fields" in query else list(spec.fields)
-    since = _since(headers)
+    since = _since(crm, headers)
     with crm.store.lock:
         index = crm.store.find(spec.api_name, record)
         if index is None:
@@ -254,7 +263,7 @@ def get_record(
         if since is not None and crm.store.modified_time(spec.api_name, index) < since:
             return Response(status_code=304)
         body = crm.store.record(spec.api_name, index, fields, detail=True)
-    return json_response({"data": [body]})
+    return json_response({"data": [system_keys.add_to_record(crm, body)]})
 
 
 def deleted_records(
@@ -269,7 +278,7 @@ def deleted_records(
     if per_page > MAX_PER_PAGE:
         raise errors.invalid_param("per_page", maximum_length=MAX_PER_PAGE)
     page = int_param(query, "page", 1)
-    since = _since(headers)
+    since = _since(crm, headers)
     with crm.store.lock:
         state = crm.store.modules[spec.api_name]
         entries = [
@@ -280,7 +289,10 @@ def deleted_records(
         ]
     window = entries[(page - 1) * per_page : page * per_page + 1]
     more = len(window) > per_page
-    data = [entry.body(crm.store.dataset) for entry in window[:per_page]]
+    data = [
+        system_keys.add_to_deleted(crm, entry.body(crm.store.dataset))
+        for entry in window[:per_page]
+    ]
     if not data:
         return Response(status_code=304 if since is not None and page == 1 else 204)
     info = {"per_page": per_page, "count": len(data), "page": page, "more_records": more}

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
-from zoho_emulator.crm import errors
+from zoho_emulator.crm import errors, system_keys
 from zoho_emulator.crm.reads import MAX_PER_PAGE, converted_param, int_param, readable_module
 from zoho_emulator.responses import json_response
 
@@ -248,6 +248,7 @@ def search_records(crm: Crm, module: str, query: Mapping[str, str]) -> Response:
     fields = [field for field in spec.fields if not field.list_hidden]
     with crm.store.lock:
         data = crm.store.records(spec.api_name, window, fields)
+    data = [system_keys.add_to_record(crm, row) for row in data]
     info = {
         "per_page": per_page, "count": len(data), "page": page,
         "more_records": len(found) > page * per_page,
