@@ -186,7 +186,18 @@ class InventoryWarehouses(ZohoStream):
     @override
     def zoho_records(self, context: Context, progress: StreamProgress) -> Iterator[dict[str, Any]]:
         organization_id = context["organization_id"]
-        for entity, kind in (("warehouses", "warehouse"), ("locations", "location")):
+        places = [("warehouses", "warehouse"), ("locations", "location")]
+        if self.zoho_tap.fallbacks.known_other(
+            "inventory.warehouses", f"{self.product}:{organization_id}", "/settings/warehouses"
+        ):
+            places = places[1:]
+            self.fell_back(
+                "inventory.warehouses",
+                "the doctor found /settings/warehouses refused or empty; reading /locations "
+                "only",
+                organization_id,
+            )
+        for entity, kind in places:
             route = self.client.entity(self.product, entity)
             pages = self.client.paginate(
                 self.product, route.path, route.list_key, organization_id=organization_id,

@@ -76,6 +76,14 @@ CONFIG_SCHEMA = th.PropertiesList(
                 "not a dependency of tap-zoho), or 'memory' for none. Default: "
                 "${MELTANO_PROJECT_ROOT}/.meltano/run/tap-zoho/tokens when run by "
                 "Meltano, else memory. Secret because a URL may carry a password."),
+    th.Property("doctor_findings", th.StringType, title="Doctor Findings",
+                description="The file `tap-zoho doctor` wrote: where the doctor saw Zoho "
+                "answer other than the tap assumes (docs/assumptions.md), the tap takes the "
+                "safe path at once instead of finding out again on every run (for example "
+                "no refused filter_by call per list). Every answer is still checked, so a "
+                "stale file never makes the tap read less. Default: "
+                "${MELTANO_PROJECT_ROOT}/.meltano/run/tap-zoho/tap-zoho-doctor.json when "
+                "that file exists."),
     th.Property("metadata_cache_hours", th.NumberType, default=24,
                 description="Ask Zoho again for cached metadata older than this many hours "
                 "(the tap machine's clock), even if Zoho reports no change: a custom field "

@@ -23,6 +23,7 @@ from tap_zoho.api.errors import (
     ZohoRetryExhaustedError,
 )
 from tap_zoho.assumptions import REGISTER, FallbackLedger
+from tap_zoho.assumptions.findings import findings_for_run
 from tap_zoho.crm import crm_streams, with_crm_settings
 from tap_zoho.isolation import RunFailures
 from tap_zoho.settings import CONFIG_SCHEMA, PRODUCTS, resolve
@@ -59,7 +60,7 @@ class TapZoho(Tap):
     @cached_property
     def fallbacks(self) -> FallbackLedger:
         """Where Zoho answered other than assumed in this run (see docs/assumptions.md)."""
-        return FallbackLedger(REGISTER)
+        return FallbackLedger(REGISTER, findings_for_run(self.settings.get("doctor_findings")))
 
     @cached_property
     def failures(self) -> RunFailures:

@@ -14,6 +14,7 @@ names and Zoho's own error codes.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from dataclasses import asdict, dataclass
@@ -21,6 +22,21 @@ from pathlib import Path
 from typing import Any
 
 FORMAT_VERSION = 1
+FILE_NAME = "tap-zoho-doctor.json"
+
+logger = logging.getLogger("tap_zoho.assumptions")
+
+
+def default_path() -> Path:
+    """Where the doctor writes and the tap looks by default.
+
+    Beside the Meltano project's run state when run by Meltano (`MELTANO_PROJECT_ROOT`),
+    else the current folder.
+    """
+    root = os.environ.get("MELTANO_PROJECT_ROOT")
+    if root:
+        return Path(root) / ".meltano" / "run" / "tap-zoho" / FILE_NAME
+    return Path(FILE_NAME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +118,28 @@ class Findings:
             msg = f"doctor findings {path}: unexpected entries; run the doctor again"
             raise FindingsError(msg) from None
         return cls(items, str(document.get("checked_at", "")))
+
+
+def findings_for_run(setting: str | None) -> Findings | None:
+    """The findings a tap run uses: the `doctor_findings` file, else the default one.
+
+    No file at the default place is the normal case before the doctor has run. A file
+    named elsewhere that is missing, or any file that cannot be read, is a warning, not
+    a failure: the findings only save calls, and every answer is checked anyway.
+    """
+    path = Path(setting) if setting else default_path()
+    if not path.exists():
+        if path.resolve() != default_path().resolve():
+            logger.warning("doctor findings %s: no such file; running without them", path)
+        return None
+    try:
+        findings = Findings.load(path)
+    except FindingsError as error:
+        logger.warning("%s; running without the doctor's findings", error)
+        return None
+    logger.info(
+        "using the doctor's findings of %s (%d other answers)",
+        findings.checked_at or "an unknown date",
+        sum(1 for finding in findings.items if finding.holds is False),
+    )
+    return findings

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from tap_zoho.assumptions.findings import Findings
     from tap_zoho.assumptions.model import Assumption
 
 logger = logging.getLogger("tap_zoho.assumptions")
@@ -25,9 +26,17 @@ FALLBACK_EVENT = "tds.zoho.assumption.fallback"
 class FallbackLedger:
     """The fallbacks of one run (thread-safe: list pages are prefetched on a thread)."""
 
-    def __init__(self, register: Mapping[str, Assumption]) -> None:
-        """Count against `register` (the ids a fallback may name)."""
+    def __init__(
+        self, register: Mapping[str, Assumption], findings: Findings | None = None
+    ) -> None:
+        """Count against `register` (the ids a fallback may name).
+
+        Args:
+            register: the assumptions a fallback may name.
+            findings: what `tap-zoho doctor` saw on these organizations, if given.
+        """
         self._register = register
+        self._findings = findings
         self._counts: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
 
@@ -55,6 +64,21 @@ class FallbackLedger:
                 extra={"event": FALLBACK_EVENT, "assumption": entry.id, "stream": stream,
                        "organization_id": organization_id},
             )  # fmt: skip
+
+    def known_other(self, assumption_id: str, scope: str, subject: str) -> bool:
+        """Whether the doctor saw Zoho give the other answer exactly there.
+
+        Code that can skip a call it knows Zoho will refuse asks this first; it still
+        reports the fallback (counted, and the warning names the doctor's finding).
+
+        Args:
+            assumption_id: the register id.
+            scope: `<product>:<organization id>`.
+            subject: the entity or call, as the doctor names it.
+        """
+        return self._findings is not None and self._findings.known_other(
+            assumption_id, scope, subject
+        )
 
     def count(self, assumption_id: str, stream: str | None = None) -> int:
         """Uses of one fallback in this run (for one stream, or all of them)."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tap_zoho import books, inventory
 from tap_zoho.api.client import UnifiedZohoClient
 from tap_zoho.api.errors import ZohoAuthError, ZohoError
-from tap_zoho.assumptions.findings import Finding, Findings
+from tap_zoho.assumptions.findings import FILE_NAME, Finding, Findings, default_path
 from tap_zoho.doctor.crm import CrmDoctor
 from tap_zoho.doctor.finance import FinanceDoctor, organization_zone
 from tap_zoho.doctor.probe import LABEL, Probe
@@ -39,8 +38,6 @@ FINANCE_STREAMS: dict[str, Sequence[type[Stream]]] = {
     "books": books.STREAMS,
     "inventory": inventory.STREAMS,
 }
-DEFAULT_OUTPUT = "tap-zoho-doctor.json"
-"""Beside the Meltano project's run state when MELTANO_PROJECT_ROOT is set, else here."""
 WEBHOOK_NOTE = (
     "webhook.delivery-shape", "webhooks", None,
     "set in Zoho's webhook settings, not readable with a read-only token",
@@ -61,17 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--output", metavar="FILE",
         help="where to write the findings (default: $MELTANO_PROJECT_ROOT/.meltano/run/"
-        f"tap-zoho/{DEFAULT_OUTPUT}, else ./{DEFAULT_OUTPUT})",
+        f"tap-zoho/{FILE_NAME}, else ./{FILE_NAME}: where the tap looks for them)",
     )  # fmt: skip
     return parser
-
-
-def default_output() -> Path:
-    """The findings file's default place (the tap's `doctor_findings` default too)."""
-    root = os.environ.get("MELTANO_PROJECT_ROOT")
-    if root:
-        return Path(root) / ".meltano" / "run" / "tap-zoho" / DEFAULT_OUTPUT
-    return Path(DEFAULT_OUTPUT)
 
 
 def _config(paths: Sequence[str]) -> dict[str, Any]:
@@ -183,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ZohoError as error:
         print(f"tap-zoho doctor: {error}", file=sys.stderr)  # noqa: T201 - CLI message
         return 1
-    output = Path(args.output) if args.output else default_output()
+    output = Path(args.output) if args.output else default_path()
     findings = Findings(probe.findings, datetime.now(UTC).isoformat(timespec="seconds"))
     findings.save(output)
     print(table(probe))  # noqa: T201 - the report is the command's output

@@ -82,7 +82,10 @@ class FinanceDoctor:
         for entity, route in ENTITIES[self.product].items():
             if route.modified_filter:
                 self.check_modified_filter(entity)
-        for entity in sorted(PAGE_CONTEXT_DOUBTFUL | set(self.header_entities)):
+        filtered = {e for e, r in ENTITIES[self.product].items() if r.all_filter}
+        for entity in sorted(
+            PAGE_CONTEXT_DOUBTFUL | set(self.header_entities) | (filtered & set(self.stream_names))
+        ):
             if entity in ENTITIES[self.product] and entity not in self.samples:
                 self.sample(entity)
         self.check_zone()
