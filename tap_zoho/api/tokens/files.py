@@ -75,7 +75,12 @@ class FileTokenStore(TokenStore):
         with self._locked(key):
             stored = self._read(key)
             if stored is not None and stored.is_token(rejected):
-                self.token_path(key).unlink(missing_ok=True)
+                try:
+                    self.token_path(key).unlink(missing_ok=True)
+                except OSError as exc:
+                    reason = exc.strerror or type(exc).__name__
+                    msg = f"cannot remove a rejected token from the {self.description}: {reason}"
+                    raise TokenStoreError(msg) from None
 
     @contextmanager
     def _locked(self, key: str) -> Iterator[None]:
