@@ -20,7 +20,7 @@ import psycopg
 from psycopg import errors
 
 from target_tsh_erp.mapping.registry import DELETED_RECORDS_STREAM
-from target_tsh_erp.redaction import one_line, redact
+from target_tsh_erp.redaction import ExplainedError, one_line, redact
 from target_tsh_erp.store.batch import (
     RAW_ORGANIZATION,
     ApplyResult,
@@ -33,7 +33,14 @@ from target_tsh_erp.store.batch import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["MAX_STORED_KEY", "RECORD_ERRORS", "isolate_refused", "stored_key"]
+__all__ = [
+    "MAX_REFUSED_RECORDS",
+    "MAX_STORED_KEY",
+    "RECORD_ERRORS",
+    "BatchRefusedError",
+    "isolate_refused",
+    "stored_key",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +51,17 @@ RECORD_ERRORS: tuple[type[psycopg.Error], ...] = (
 )
 """Errors a single record can cause; any other error is the batch's (or the server's)."""
 
+MAX_REFUSED_RECORDS = 20
+"""Refused records a batch may reject; more means the error is not a record's (a changed
+table, a constraint no record meets), so the run stops instead of rejecting everything."""
+
 MAX_STORED_KEY = 1000
 """Characters of a record key `rejects` stores as is; a longer key is cut and hashed,
 since the key is in a unique index, which is what may have refused the record."""
+
+
+class BatchRefusedError(ExplainedError):
+    """More records of one batch refused than `MAX_REFUSED_RECORDS`: the batch's fault."""
 
 
 def stored_key(key: str) -> str:
@@ -104,6 +119,10 @@ def isolate_refused(
     `RECORD_ERRORS`. Returns what was written and a `Batch` holding the refused records
     as rejects (their JSON text with them), for `record_rejects`. A batch with one bad
     record costs about two writes per halving (2 x log2 of its size), paid only then.
+
+    Raises:
+        BatchRefusedError: more than `MAX_REFUSED_RECORDS` records refused, which no
+            plausible input does: the cause is the table or the server, not the records.
     """
     total = ApplyResult()
     refused = Batch()
@@ -119,6 +138,11 @@ def isolate_refused(
                 attempt(group[:middle])
                 attempt(group[middle:])
                 return
+            if len(refused.result.rejects) >= MAX_REFUSED_RECORDS:
+                msg = (f"the database refused more than {MAX_REFUSED_RECORDS} records of a"
+                       f" batch of {dict(prepared.stream_counts)}, the last with:"
+                       f" {one_line(redact(str(error)))}")
+                raise BatchRefusedError(msg) from None
             part, row = located[group[0]]
             key = stored_key(_row_key(part, row))
             reason = one_line(redact(

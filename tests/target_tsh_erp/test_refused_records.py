@@ -21,6 +21,7 @@ from target_tsh_erp.database import connect
 from target_tsh_erp.protocol import loads
 from target_tsh_erp.redaction import redact, url_secrets
 from target_tsh_erp.store import apply_records
+from target_tsh_erp.store.isolation import MAX_REFUSED_RECORDS, BatchRefusedError
 from target_tsh_erp.target import TargetTshErp
 
 if TYPE_CHECKING:
@@ -125,3 +126,30 @@ def test_redact_removes_passwords_of_urls_it_knows_and_of_urls_it_does_not() -> 
     assert redact("echo: other:s3cr3t@host, password=hunter2") == (
         "echo: other:***@host, password=***")
     assert redact("line 5: nothing secret here") == "line 5: nothing secret here"
+
+
+def test_an_error_no_record_can_avoid_stops_the_run_instead_of_rejecting_everything(
+    conn: psycopg.Connection[Any], settings: WriterSettings, target_config: dict[str, Any]
+) -> None:
+    """A constraint every row breaks is the table's fault: stop, reject nothing, no STATE."""
+    apply_records(conn, "inventory_items", [item("first")], settings=settings)
+    table = sql.Identifier(settings.raw_schema, "inventory_items")
+    conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT never CHECK (false) NOT VALID")
+                 .format(table))
+    conn.commit()
+    lines = [json.dumps(SCHEMA),
+             *(json.dumps({"type": "RECORD", "stream": "inventory_items", "record": item(str(n))})
+               for n in range(MAX_REFUSED_RECORDS + 20)),
+             json.dumps({"type": "STATE", "value": {"sent": "all"}})]
+    out = io.StringIO()
+    with redirect_stdout(out), pytest.raises(BatchRefusedError, match="refused more than"):
+        TargetTshErp(config=target_config).listen(io.StringIO("\n".join(lines) + "\n"))
+    assert "sent" not in out.getvalue(), "no STATE for records that were not committed"
+    assert conn.execute(sql.SQL("SELECT count(*) FROM {}").format(table)).fetchone() == (1,)
+    assert conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+        sql.Identifier(settings.raw_schema, "rejects"))).fetchone() == (0,)
+    failed = conn.execute(sql.SQL("SELECT payload->>'reason' FROM {} WHERE event_type ="
+                                  " 'tds.zoho.sync.failed'").format(
+        sql.Identifier(settings.erp_schema, "events_outbox"))).fetchall()
+    assert len(failed) == 1
+    assert "refused more than" in failed[0][0]
