@@ -9,11 +9,14 @@ of both entries is covered with the full and incremental syncs of `test_crm_answ
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
+from jsonschema import Draft7Validator
 
 from tap_zoho.crm.extra import UndeclaredKeys
+from tap_zoho.tap import TapZoho
 from tap_zoho.testing import emulator_config, run_tap
 from zoho_emulator.crm import Crm
 from zoho_emulator.crm.system_keys import UNDECLARED_FIELD
@@ -83,3 +86,30 @@ def test_undeclared_keys_are_moved_not_dropped_and_only_unexpected_ones_reported
     assert reported == [
         "keys the field metadata does not declare: " + ", ".join(keys[:10]) + " and 2 more"
     ]
+
+
+def test_a_catalog_saved_before_zoho_extra_still_announces_it() -> None:
+    """Records always carry `zoho_extra`; the SCHEMA message must declare it for targets."""
+    with run_emulator(
+        scale=5, requests_per_minute=0, daily_limit=0, token_mint_limit=1_000
+    ) as zoho:
+        config = emulator_config(zoho.base_url, products=["crm"])
+        catalog = copy.deepcopy(TapZoho(config=config).catalog_dict)
+        kept = ("zoho_extra", "zoho_unparsed")
+        for entry in catalog["streams"]:
+            for name in kept:
+                entry["schema"]["properties"].pop(name)
+            entry["metadata"] = [m for m in entry["metadata"] if m["breadcrumb"][-1:] != [kept[0]]]
+            for item in entry["metadata"]:
+                if item["breadcrumb"] == []:
+                    item["metadata"]["selected"] = entry["tap_stream_id"] == "crm_leads"
+        result = run_tap(config, catalog=catalog)
+    schema = next(
+        m["schema"] for m in result.messages if m["type"] == "SCHEMA" and m["stream"] == "crm_leads"
+    )
+    assert schema["properties"]["zoho_extra"]["type"] == ["object", "null"]
+    validator = Draft7Validator(schema)
+    rows = result.records["crm_leads"]
+    assert rows
+    assert all(row["zoho_extra"]["$approval_state"] == "approved" for row in rows)
+    assert all(not list(validator.iter_errors(row)) for row in rows)
