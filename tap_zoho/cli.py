@@ -1,21 +1,40 @@
 """The `tap-zoho` command: the Singer tap, plus `tap-zoho doctor`.
 
-Meltano and other Singer runners call the tap with flags only (`--config`,
-`--discover`, `--catalog`, `--state`), so a first argument `doctor` can never be one of
-theirs; it selects the readiness check instead (`meltano invoke tap-zoho doctor`).
+Singer runners call the tap with options only (`--config`, `--discover`, `--catalog`,
+`--state`), so a bare word `doctor` can never be one of theirs; it selects the readiness
+check instead. It may come first (`tap-zoho doctor --config c.json`) or after the
+options Meltano puts first (`meltano invoke tap-zoho doctor` runs
+`tap-zoho --config <file> [--catalog <file>] [--state <file>] doctor`).
 """
 
 from __future__ import annotations
 
 import sys
 
+COMMAND = "doctor"
+OPTIONS_WITH_VALUES = frozenset({"--config", "--catalog", "--state", "--properties", "--format"})
+
+
+def doctor_arguments(argv: list[str]) -> list[str] | None:
+    """The doctor's own arguments if `doctor` is a bare word of `argv`, else None."""
+    expects_value = False
+    for index, token in enumerate(argv):
+        if expects_value:
+            expects_value = False
+            continue
+        if token == COMMAND:
+            return argv[:index] + argv[index + 1 :]
+        expects_value = token in OPTIONS_WITH_VALUES
+    return None
+
 
 def main() -> None:
     """Dispatch to the doctor or to the SDK's tap command line."""
-    if sys.argv[1:2] == ["doctor"]:
+    arguments = doctor_arguments(sys.argv[1:])
+    if arguments is not None:
         from tap_zoho.doctor.command import main as doctor  # noqa: PLC0415 - only when asked
 
-        raise SystemExit(doctor(sys.argv[2:]))
+        raise SystemExit(doctor(arguments))
     from tap_zoho.tap import TapZoho  # noqa: PLC0415 - the SDK's own start-up, untouched
 
     TapZoho.cli()

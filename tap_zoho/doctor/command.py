@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
         help="where to write the findings (default: $MELTANO_PROJECT_ROOT/.meltano/run/"
         f"tap-zoho/{FILE_NAME}, else ./{FILE_NAME}: where the tap looks for them)",
     )  # fmt: skip
+    for ignored in ("--catalog", "--state", "--properties"):  # what Meltano adds to invoke
+        parser.add_argument(ignored, help=argparse.SUPPRESS)
     return parser
 
 
