@@ -198,8 +198,12 @@ class CrmDoctor:
         except ValueError:
             inclusive = False
         seen = f"record {first.get('id')} at {first.get(MODIFIED_TIME)}" if rows else "no record"
+        holds: bool | None = inclusive
+        if not inclusive and str(first.get("id")) == record_id:
+            holds = None  # the record itself changed between the calls: no verdict
+            seen += " (changed meanwhile; run the doctor again)"
         self.probe.record(
-            self.scope, "crm.modified-since-inclusive", module, holds=inclusive,
+            self.scope, "crm.modified-since-inclusive", module, holds=holds,
             observed=f"If-Modified-Since {moment} (record {record_id}'s time): first {seen}",
             tap_will="send the header at least one second before the bookmark "
             "(either reading re-reads that second)",

@@ -27,6 +27,9 @@ CALLS_PER_ORGANIZATION = 50
 NOT_CHECKABLE = frozenset({"crm.page-token-expiry", "crm.bulk-tag-cell", "webhook.delivery-shape"})
 """Needs a day-old page token / an asynchronous Bulk Read job of 50 credits (create, poll,
 download) / Zoho's webhook settings: the doctor says so (holds None)."""
+CRM_CALLS = 10
+"""CRM credits the doctor may spend: org, modules, three modules' fields, the count, and
+three record calls (the newest record, it whole, the list at its own Modified_Time)."""
 LOCATIONS_ORG = "inventory:20987654"
 """The emulator's second organization keeps Inventory stock per location."""
 
@@ -65,6 +68,11 @@ def test_default_answers_hold_within_the_call_budget(tmp_path: Path) -> None:
     calls = _calls(done.stdout)
     for org in ORGS:
         assert calls[f"books:{org}"] + calls[f"inventory:{org}"] <= CALLS_PER_ORGANIZATION
+    crm = [scope for scope in calls if scope.startswith("crm:")]
+    assert len(crm) == 1
+    assert calls[crm[0]] <= CRM_CALLS
+    bulk_tag = [f for f in findings.items if f.assumption == "crm.bulk-tag-cell"]
+    assert [(f.holds, "50 credits" in f.observed) for f in bulk_tag] == [(None, True)]
     assert "OTHER ANSWER" in done.stdout
     assert "as assumed" in done.stdout
     written = tmp_path / "findings.json"
