@@ -36,7 +36,7 @@ def minted(emulator: EmulatorProcess) -> int:
     return count
 
 
-def test_runs_share_one_token_through_the_project_folder(
+def test_runs_and_jobs_share_one_token_through_the_project_folder(
     project: MeltanoProject, emulator: EmulatorProcess
 ) -> None:
     emulator.reset_stats()
@@ -52,11 +52,23 @@ def test_runs_share_one_token_through_the_project_folder(
     emulator.reset_stats()
     second = project.run("run", "tap-zoho", "target-tsh-erp", extra_env=SMALL_RUN)
     second_mints = minted(emulator)
+    emulator.reset_stats()
+    # Another job of the project (another plugin, CRM's client): the same token.
+    deletions = project.run("run", "crm-deletions", extra_env={
+        "TAP_ZOHO_CRM_DELETIONS_ACCOUNTS_URL": emulator.base_url,
+        "TARGET_TSH_ERP_ERP_SCHEMA": "erp_token_store",
+        "TARGET_TSH_ERP_RAW_SCHEMA": "raw_token_store",
+    })  # fmt: skip
+    deletions_mints = minted(emulator)
+    crm_calls = sum(n for route, n in emulator.stats()["requests_by_route"].items()
+                    if route.startswith("crm:"))  # fmt: skip
 
     assert without_store == 2, "discovery and sync should each mint without a store"
     assert first_mints == 1, "discovery and sync of one run should share one token"
     assert second_mints == 0, "the next run should reuse the stored token"
     assert second.output.count("Using the Zoho access token shared") >= 2  # both processes
+    assert crm_calls > 0, "the crm-deletions job made no CRM call"
+    assert deletions_mints == 0, "another job of the project should reuse the stored token"
 
     folder = project.root / ".meltano" / "run" / "tap-zoho" / "tokens"
     (token_file,) = folder.glob("*.json")
@@ -65,7 +77,7 @@ def test_runs_share_one_token_through_the_project_folder(
     assert set(stored) == {"access_token", "expires_at", "lifetime", "api_domain"}
     token = stored["access_token"]
     state = json.dumps(project.state(STATE_ID))
-    written = [in_process.output, first.output, second.output, state]
+    written = [in_process.output, first.output, second.output, deletions.output, state]
     # Everything Meltano keeps (system database with the state, run logs, JSON log).
     meltano_files = [
         path for path in (project.root / ".meltano").rglob("*")
