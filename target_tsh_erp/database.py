@@ -8,6 +8,7 @@ test session, the demo) holds it open with `embedded()` for exactly that stretch
 
 from __future__ import annotations
 
+import contextlib
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,7 +84,8 @@ def resolved_database_url(config: Mapping[str, Any]) -> Iterator[str]:
     why this is a context manager and not a plain function.
 
     Raises:
-        InvalidSettingError: `database_url` or `embedded_data_dir` is not text.
+        InvalidSettingError: `database_url` or `embedded_data_dir` is not text, or the
+            embedded server cannot be started in that folder.
     """
     url = database_url(config)
     if url is not None:
@@ -93,7 +95,12 @@ def resolved_database_url(config: Mapping[str, Any]) -> Iterator[str]:
     if not isinstance(data_dir, str):
         msg = f"must be a folder path, got {data_dir!r}"
         raise InvalidSettingError(setting="embedded_data_dir", problem=msg)
-    with embedded(data_dir) as database:
+    with contextlib.ExitStack() as stack:
+        try:
+            database = stack.enter_context(embedded(data_dir))
+        except OSError as error:
+            problem = f"cannot start the embedded PostgreSQL in {data_dir!r}: {error}"
+            raise InvalidSettingError(setting="embedded_data_dir", problem=problem) from None
         yield database.url
 
 

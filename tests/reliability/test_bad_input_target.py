@@ -297,6 +297,7 @@ INVALID_SETTINGS = {
     "writer_connections": {"writer_connections": "two"},
     "raw_schema": {"erp_schema": "same", "raw_schema": "same"},
     "erp_schema": {"erp_schema": "x" * 64},
+    "embedded_data_dir": {"database_url": "", "embedded_data_dir": "a-file/pgdata"},
 }
 
 
@@ -306,7 +307,10 @@ def test_an_invalid_setting_ends_with_one_line_naming_it_and_its_variable(
 ):
     config = workdir / "target.json"
     config.write_text(json.dumps({"database_url": database_url, **INVALID_SETTINGS[setting]}))
-    done = _run(config, [orjson.dumps(schema_message(STREAM))])
+    (workdir / "a-file").write_text("a file where a folder should be")
+    done = subprocess.run([TARGET, "--config", str(config)], cwd=workdir, capture_output=True,
+                          input=orjson.dumps(schema_message(STREAM)) + b"\n", timeout=300,
+                          check=False)
     log = done.stderr.decode("utf-8", "replace")
     assert done.returncode == 1, log[-2000:]
     assert "Traceback (most recent call last)" not in log, log[-2000:]
