@@ -72,7 +72,7 @@ class Emulator:
         """Where the emulator is served; returned as `api_domain` with every token."""
         self.finance = FinanceData(settings.seed, settings.scale, self.clock)
         """Books/Inventory data: ground truth (`records`, `count`) and mutations."""
-        self.webhooks = WebhookSender(self.finance, settings.webhook_secret)
+        self.webhooks = WebhookSender(self.finance, settings.webhook_secret, self.answers)
         """Books/Inventory workflow webhooks: `register(url, entities=...)`."""
         self.extensions: dict[str, Any] = {}
         """Product state (data sets, CRM channels) keyed by product module name."""
