@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 ORGANIZATIONS_VARIABLE = "TSH_ZOHO_ORGANIZATIONS"
 EVERY_MINUTES_VARIABLE = "TSH_ZOHO_SYNC_EVERY_MINUTES"
 CRM_JOB_VARIABLE = "TSH_ZOHO_CRM_JOB"
+SYS_DIR_VARIABLE = "MELTANO_SYS_DIR_ROOT"
+DATABASE_URI_VARIABLE = "MELTANO_DATABASE_URI"
 DEFAULT_EVERY_MINUTES = 15
 EXTRACTOR = "tap-zoho"
 LOADER = "target-tsh-erp"
@@ -185,6 +187,27 @@ def meltano_executable() -> str:
     return str(candidate) if candidate.exists() else "meltano"
 
 
+def job_environment(
+    job: SyncJob, project_root: Path, base_env: Mapping[str, str]
+) -> dict[str, str]:
+    """The environment of one job's `meltano run`: the base, the job's settings, its own sys dir.
+
+    Meltano writes a run's catalog, input state and configs under
+    `<sys dir>/run/<plugin>/` with fixed names (`tap.properties.json`, `state.json`), so
+    two runs of tap-zoho at once in one project folder overwrite each other's files (seen:
+    "Invalid catalog"; and one tap could read the other organization's state). Each job
+    therefore gets its own MELTANO_SYS_DIR_ROOT. What must stay shared stays shared:
+    the system database (its default lives in the sys dir, so it is pinned to the
+    project's own unless MELTANO_DATABASE_URI is set), and the tap's metadata cache and
+    token store, which meltano.yml places under MELTANO_PROJECT_ROOT, not the sys dir.
+    """
+    env = {**base_env, **job.env}
+    shared_sys_dir = Path(base_env.get(SYS_DIR_VARIABLE) or project_root / ".meltano")
+    env[SYS_DIR_VARIABLE] = str(shared_sys_dir / "orchestration" / job.state_id_suffix)
+    env.setdefault(DATABASE_URI_VARIABLE, f"sqlite:///{shared_sys_dir / 'meltano.db'}")
+    return env
+
+
 def run_job(
     job: SyncJob,
     project_root: Path,
@@ -196,10 +219,10 @@ def run_job(
 
     The job's variables go on top of `base_env` (default: this process's environment),
     so the orchestrator's settings (MELTANO_DATABASE_URI, credentials, database URL)
-    reach Meltano and the plugins unchanged. Output is kept, never echoed here: the
-    caller decides where it goes.
+    reach Meltano and the plugins unchanged (see `job_environment`). Output is kept,
+    never echoed here: the caller decides where it goes.
     """
-    env = {**(os.environ if base_env is None else base_env), **job.env}
+    env = job_environment(job, project_root, os.environ if base_env is None else base_env)
     started = time.time()
     completed = subprocess.run(  # noqa: S603 - the project's meltano with fixed arguments
         job.command(meltano_executable()),
