@@ -1,36 +1,12 @@
-"""Old home of the write path, kept so existing imports work: see `target_tsh_erp.store`.
+"""Old home of the write path, kept for the imports of the webhook service.
 
-The webhook service imports `ErpWriter`, `apply_records` and `WriterSettings` from here;
-new code imports them from `target_tsh_erp.store` (and the settings from
-`target_tsh_erp.settings`).
+`zoho_webhooks` imports these three names from here; new code imports them from
+`target_tsh_erp.store` (the write core) and `target_tsh_erp.settings`.
 """
 
 from __future__ import annotations
 
-from target_tsh_erp.store import (
-    MAX_STORED_DEPTH,
-    ApplyResult,
-    ErpWriter,
-    Incoming,
-    MissingKeyError,
-    PreparedBatch,
-    Reject,
-    WriterSettings,
-    apply_records,
-    key_values,
-    record_json,
-)
+from target_tsh_erp.settings import WriterSettings
+from target_tsh_erp.store import ErpWriter, apply_records
 
-__all__ = [
-    "MAX_STORED_DEPTH",
-    "ApplyResult",
-    "ErpWriter",
-    "Incoming",
-    "MissingKeyError",
-    "PreparedBatch",
-    "Reject",
-    "WriterSettings",
-    "apply_records",
-    "key_values",
-    "record_json",
-]
+__all__ = ["ErpWriter", "WriterSettings", "apply_records"]
