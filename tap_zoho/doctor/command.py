@@ -4,8 +4,8 @@ It reads the tap's own settings (`--config` files and the `ZOHO_*` environment
 fallbacks), checks each entry of the assumptions register on every organization the
 settings name, prints one table (assumption, where, observed, what the tap will do)
 and writes the findings to a file that the tap reads through `doctor_findings`. It
-spends about 20 calls per product and organization and six CRM credits, reads no more
-than the first page of any list, and changes nothing in Zoho.
+spends about 45 calls per organization (Books and Inventory together) and nine CRM
+credits, reads no more than the first page of any list, and changes nothing in Zoho.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tap-zoho doctor",
         description="Check what the tap assumes about Zoho on your organizations "
-        "(about 20 read-only calls per product and organization).",
+        "(about 45 read-only calls per organization, nine CRM credits).",
     )
     parser.add_argument(
         "--config", action="append", default=[], metavar="FILE",
