@@ -19,7 +19,7 @@ import psycopg
 from psycopg import errors
 
 from target_tsh_erp.database import connect, resolved_database_url
-from target_tsh_erp.redaction import one_line, redact
+from target_tsh_erp.redaction import failure_reason, one_line, redact
 from target_tsh_erp.store import ApplyResult, ErpWriter, Incoming, PreparedBatch
 from target_tsh_erp.store.events import SYNC_STARTED, publish
 from target_tsh_erp.store.isolation import RECORD_ERRORS
@@ -202,7 +202,7 @@ class Batcher:
             try:
                 prepared = self.writer.prepare(self._pending)
             except Exception as error:
-                self._on_failure(f"{type(error).__name__}: {error}")
+                self._on_failure(failure_reason(error))
                 raise
             self._pending = {}
             self._pending_rows = 0
@@ -262,7 +262,7 @@ class Batcher:
             result = flight.future.result()
         except Exception as error:
             self.writer.registry.forget()
-            self._on_failure(f"{type(error).__name__}: {error}")
+            self._on_failure(failure_reason(error))
             raise
         self.totals.add(result)
         if flight.state is not None:

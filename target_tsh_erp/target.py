@@ -285,7 +285,7 @@ class TargetTshErp(Target):
             self._batcher.flush()
             self._batcher.publish_last(SYNC_COMPLETED, self._summary())
         except Exception as error:
-            self._fail(f"{type(error).__name__}: {error}")
+            self._fail(failure_reason(error))
             raise
         self._report()
         self._batcher.exit.close()
