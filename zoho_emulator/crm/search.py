@@ -27,6 +27,7 @@ from starlette.responses import Response
 
 from zoho_emulator.crm import errors, system_keys
 from zoho_emulator.crm.reads import MAX_PER_PAGE, converted_param, int_param, readable_module
+from zoho_emulator.crm.timefmt import parse_datetime
 from zoho_emulator.responses import json_response
 
 if TYPE_CHECKING:
@@ -96,10 +97,20 @@ def _compare(actual: Any, operator: str, raw: str) -> bool:  # noqa: ANN401
 
 
 def _ordered(actual: str, bound: str, symbol: str) -> bool:
+    """Numbers as numbers, datetimes as instants (any offset, as Zoho compares them), else text.
+
+    Record times are rendered in the user's zone (`+05:30`); a client may send its bound
+    in UTC (`/actions/count` with `Created_Time:less_equal:...Z`): compared as text, the
+    two orders disagree.
+    """
     left: Any = actual
     right: Any = bound
     if (number := _number(actual)) is not None and (limit := _number(bound)) is not None:
         left, right = number, limit
+    elif (moment := parse_datetime(actual)) is not None and (
+        edge := parse_datetime(bound)
+    ) is not None:
+        left, right = moment, edge
     return bool({
         ">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right,
     }[symbol])  # fmt: skip

@@ -59,6 +59,9 @@ class Endpoint:
     """Other documented equality filters: query parameter -> record field."""
     extra_values: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Allowed values of those filters, where Zoho documents a fixed set."""
+    aggregates: bool = False
+    """The list takes `response_option` (0-4: rows, count, sums of `total` and `balance`),
+    as Zoho's OAS documents for the Books invoice list only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +358,7 @@ ENTITIES: tuple[EntitySpec, ...] = (
             },
             modified_filter=True,
             report_name="Invoices",
+            aggregates=True,
             extra_filters={"customer_id": "customer_id", "status": "status"},
             extra_values={
                 "status": frozenset(

@@ -41,6 +41,7 @@ def page_key(
         query.same_date_as,
         query.sort_column,
         query.descending,
+        query.response_option,
         version,
     )
 

@@ -19,6 +19,10 @@ JAVA_INT_MAX = 2**31 - 1
 MAX_PER_PAGE = 200
 """Zoho's maximum page size; larger requests are clamped (reference 2.2)."""
 
+RESPONSE_OPTIONS = frozenset({"0", "1", "2", "3", "4"})
+"""The five answer formats Zoho's OAS documents for `response_option`; others are refused
+(a list that does not document it ignores it, as Zoho ignores unknown parameters)."""
+
 MODIFIED_PATTERN = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,3})?"
     r"(Z|[+-]\d{2}:?\d{2})$",
@@ -49,6 +53,10 @@ class ListQuery:
     """Journals: the epoch whose organization-local date the records' date must equal."""
     sort_column: str | None
     descending: bool
+    response_option: int = 0
+    """What the answer holds (`Endpoint.aggregates` lists only): 0 the rows; 1 the rows,
+    their count and the sums of `total` and `balance`; 2 the count; 3 the count and the
+    sums; 4 the rows and the sums (Zoho's OAS, `GET /invoices`)."""
 
 
 def parse_modified_time(value: str) -> int:
@@ -90,6 +98,16 @@ def _positive_int(params: QueryParams, name: str, default: int) -> int:
         return default
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= JAVA_INT_MAX:
         raise InvalidParameterError(name)
+    return int(raw)
+
+
+def _response_option(params: QueryParams, endpoint: Endpoint) -> int:
+    """The answer format asked for; 0 (the rows) where the list does not document one."""
+    raw = params.get("response_option")
+    if raw is None or not endpoint.aggregates:
+        return 0
+    if raw not in RESPONSE_OPTIONS:
+        raise InvalidParameterError("response_option")  # noqa: EM101 - the parameter name is the message
     return int(raw)
 
 
@@ -143,4 +161,5 @@ def parse_list_query(params: QueryParams, endpoint: Endpoint) -> ListQuery:
         same_date_as=same_date_as,
         sort_column=None if default_order else sort_column,
         descending=descending,
+        response_option=_response_option(params, endpoint),
     )

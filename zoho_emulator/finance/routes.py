@@ -16,7 +16,7 @@ import orjson
 from starlette.responses import Response
 from starlette.routing import Route
 
-from zoho_emulator.finance import other_answers
+from zoho_emulator.finance import aggregates, other_answers
 from zoho_emulator.finance.catalog import ENTITIES, Endpoint, EntitySpec
 from zoho_emulator.finance.customfields import control_routes
 from zoho_emulator.finance.generators.parties import contact_persons
@@ -290,26 +290,34 @@ class FinanceRoutes:
             else:
                 indices = selection.ascending(offset, query.per_page)
         on = self.emulator.answers
+        option = query.response_option
         rows = [
             other_answers.list_row(row, index, on)
-            for index in indices
+            for index in (indices if aggregates.with_rows(option) else ())
             if (row := self.data.row(state, index, self.product)) is not None
         ]
-        has_more = offset + query.per_page < total
-        body: dict[str, Any] = {
-            **SUCCESS,
-            endpoint.list_key: rows,
-            "page_context": {
-                "page": query.page,
-                "per_page": query.per_page,
-                "has_more_page": has_more,
-                "report_name": endpoint.report_name,
-                "applied_filter": query.applied_filter,
-                "sort_column": query.sort_column or "created_time",
-                "sort_order": "D" if query.descending else "A",
-                "search_criteria": [],
-            },
+        has_more = offset + query.per_page < total and aggregates.with_rows(option)
+        body: dict[str, Any] = {**SUCCESS}
+        if aggregates.with_rows(option):
+            body[endpoint.list_key] = rows
+        body["page_context"] = {
+            "page": query.page,
+            "per_page": query.per_page,
+            "has_more_page": has_more,
+            "report_name": endpoint.report_name,
+            "applied_filter": query.applied_filter,
+            "sort_column": query.sort_column or "created_time",
+            "sort_order": "D" if query.descending else "A",
+            "search_criteria": [],
         }
+        if endpoint.aggregates:
+            every: Sequence[int] = ()
+            if aggregates.needs_records(option):
+                every = ordered if ordered is not None else selection.descending(0, total)
+            selected = (
+                row for index in every if (row := self.data.row(state, index, self.product))
+            )
+            body["page_context"].update(aggregates.figures(option, total, query.per_page, selected))
         if not other_answers.page_context_kept(spec.name, on):
             del body["page_context"]
         return orjson.dumps(body), has_more

@@ -1,0 +1,59 @@
+"""`response_option` on the Books invoice list: the count and the money sums of a listing.
+
+Zoho's OAS (`GET /invoices`) documents five answer formats: 0 the invoices; 1 the
+invoices, their number and the sums of their `total` and `balance`; 2 only the number;
+3 the number and the sums; 4 the invoices and the sums. The figures cover every record
+the filters select (all pages), not the page served. The OAS names `response_option` in
+`page_context` but not the keys of the figures: the emulator answers them as
+`page_context.total` (the number, with `total_pages`) and `page_context.sum_total` /
+`sum_balance` (UNCONFIRMED names; a client that does not find them must say so, not guess).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from zoho_emulator.finance.generators.common import Record
+
+WITH_ROWS = frozenset({0, 1, 4})
+WITH_COUNT = frozenset({1, 2, 3})
+WITH_SUMS = frozenset({1, 3, 4})
+SUMMED = (("total", "sum_total"), ("balance", "sum_balance"))
+"""Record field -> `page_context` key of its sum."""
+
+
+def with_rows(option: int) -> bool:
+    """Whether the answer lists the records (formats 0, 1 and 4)."""
+    return option in WITH_ROWS
+
+
+def needs_records(option: int) -> bool:
+    """Whether the figures need every selected record read (the sums do; a count does not)."""
+    return option in WITH_SUMS
+
+
+def figures(option: int, count: int, per_page: int, records: Iterable[Record]) -> dict[str, Any]:
+    """The `page_context` keys of format `option` over the selected `records`.
+
+    Sums are added as decimals and sent as JSON numbers rounded to the cent, so 0.1 + 0.2
+    is 0.3 here as it is in Zoho's ledger, not 0.30000000000000004.
+    """
+    context: dict[str, Any] = {"response_option": option}
+    if option in WITH_COUNT:
+        context["total"] = count
+        context["total_pages"] = math.ceil(count / per_page) if count else 0
+    if option in WITH_SUMS:
+        sums = dict.fromkeys((key for _, key in SUMMED), Decimal(0))
+        for record in records:
+            for field_name, key in SUMMED:
+                value = record.get(field_name)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    sums[key] += Decimal(str(value))
+        for key, value in sums.items():
+            context[key] = float(value.quantize(Decimal("0.01")))
+    return context
