@@ -7,6 +7,7 @@ what is stored is the access token and nothing that could mint another one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -79,8 +80,22 @@ def minted(zoho: RunningEmulator) -> int:
 
 @pytest.fixture(scope="module")
 def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with embedded(tmp_path_factory.mktemp("token-db") / "pgdata") as database:
-        yield database.url
+    """An embedded PostgreSQL; a start that fails (seen once while other test runs on the
+    machine started servers too) is tried again in a fresh folder, twice at most."""
+    failure: Exception | None = None
+    for _ in range(3):
+        with contextlib.ExitStack() as stack:
+            try:
+                database = stack.enter_context(
+                    embedded(tmp_path_factory.mktemp("token-db") / "pgdata")
+                )
+            except Exception as error:  # noqa: BLE001 - the library raises several kinds
+                failure = error
+                continue
+            yield database.url
+            return
+    msg = "embedded PostgreSQL did not start in three tries"
+    raise RuntimeError(msg) from failure
 
 
 @pytest.fixture(params=["file", "postgresql"])
