@@ -4,6 +4,7 @@
     tsh-erp remap     rebuild the erp tables from zoho_raw (no Zoho API call)
     tsh-erp version   print the schema version of the database
     tsh-erp status    last runs, rows per ERP table, lag per stream (`--html report.html`)
+    tsh-erp reconcile compare Zoho's counts and sums with the ERP's (a few calls per org)
 
 Settings come from a target config file (`--config`) or the target's environment
 variables (`TARGET_TSH_ERP_DATABASE_URL`, `TARGET_TSH_ERP_EMBEDDED_DATA_DIR`,
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from target_tsh_erp.database import connect, resolved_database_url
+from target_tsh_erp.reconcile.plan import EXIT_DRIFT
 from target_tsh_erp.redaction import failure_reason
 from target_tsh_erp.settings import WriterSettings, env_name
 from target_tsh_erp.status import DEFAULT_RUN_LOG, collect, render_html, render_text
@@ -67,7 +69,7 @@ def _status(
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `tsh-erp` console script."""
     parser = argparse.ArgumentParser(prog="tsh-erp", description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=["migrate", "remap", "version", "status"])
+    parser.add_argument("command", choices=["migrate", "remap", "version", "status", "reconcile"])
     parser.add_argument("--config", help="a target-tsh-erp config JSON file")
     parser.add_argument(
         "--keep", action="store_true",
@@ -77,6 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--run-log", default=DEFAULT_RUN_LOG,
         help="status: Meltano's JSON run log, for API requests per run",
+    )
+    parser.add_argument(
+        "--tap-config",
+        help="reconcile: a tap-zoho config JSON (else TAP_ZOHO_* and ZOHO_* variables)",
+    )
+    parser.add_argument(
+        "--fail-on-drift", action="store_true",
+        help=f"reconcile: exit {EXIT_DRIFT} when a figure differs (it is stored either way)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
@@ -106,6 +116,14 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "migrate":
             print(f"schema at version {version}")  # noqa: T201
             return 0
+        if args.command == "reconcile":
+            # Imported here: it loads the Zoho client, which no other command needs.
+            from target_tsh_erp.reconcile.command import run_command  # noqa: PLC0415
+
+            return run_command(
+                connection, writer_settings, tap_config=args.tap_config,
+                fail_on_drift=args.fail_on_drift,
+            )  # fmt: skip
         result = remap(connection, writer_settings, truncate=not args.keep)
         print(  # noqa: T201
             f"remapped: {dict(result.erp_written)} rows written, "

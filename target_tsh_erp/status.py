@@ -25,6 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
+from target_tsh_erp.reconcile.report import (
+    StoredReconcile,
+    latest_reconcile,
+    status_html,
+    status_text,
+)
 from target_tsh_erp.settings import DEFAULT_ERP_SCHEMA, DEFAULT_RAW_SCHEMA
 from target_tsh_erp.store.events import SYNC_COMPLETED, SYNC_FAILED, SYNC_STARTED
 
@@ -117,6 +123,8 @@ class StatusReport:
     lags: list[StreamLag]
     rejects_total: int
     run_log: str | None
+    reconcile: StoredReconcile | None = None
+    """The newest `tsh-erp reconcile` result (target_tsh_erp/reconcile/report.py)."""
 
 
 # ---------------------------------------------------------------------- gathering
@@ -287,6 +295,7 @@ def collect(
         lags=load_lags(connection, raw_schema, moment),
         rejects_total=_count_rejects(connection, raw_schema),
         run_log=log_used,
+        reconcile=latest_reconcile(connection, erp_schema),
     )
 
 
@@ -361,6 +370,7 @@ def render_text(report: StatusReport) -> str:
         ["stream", "rows", "newest change (UTC)", "lag"],
         [[s.stream, str(s.rows), _when(s.newest), _duration(s.lag)] for s in report.lags],
     ))  # fmt: skip
+    out.extend(status_text(report.reconcile))
     return "\n".join(out) + "\n"
 
 
@@ -444,6 +454,7 @@ def render_html(report: StatusReport) -> str:
         _html_table(["stream", "rows", "newest change (UTC)", "lag"],
                     [[s.stream, str(s.rows), _when(s.newest), _duration(s.lag)]
                      for s in report.lags]),
+        status_html(report.reconcile),
     ]  # fmt: skip
     if report.run_log is None:
         sections.insert(1, "<p><em>API requests: no Meltano run log found.</em></p>")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -50,6 +50,8 @@ is year 0 in UTC, which PostgreSQL stores but Python cannot read back."""
 _DOUBLE_MAX = Decimal("1.7976931348623157e308")
 """Numbers beyond a double's range are refused: ERP clients read numerics as doubles."""
 _INT_MAX = int(_DOUBLE_MAX)
+_SAFE_YEARS = (1901, 9998)
+"""Years no UTC offset can move out of range: only other years need a conversion."""
 _INT32 = range(-(2**31), 2**31)
 
 
@@ -93,13 +95,23 @@ def as_text(record: Mapping[str, Any], field: str) -> str | None:
 
 
 def as_number(record: Mapping[str, Any], field: str) -> float | int | Decimal | None:
-    """A JSON number (or a numeric string) for a NUMERIC column; finite, within a double."""
+    """A JSON number (or a numeric string) for a NUMERIC column; finite, within a double.
+
+    Runs for every numeric column of every record: the common JSON numbers are checked
+    inline, anything else in `_other_number`.
+    """
     value = record.get(field)
-    kind = type(value)
-    if kind is float or kind is int or kind is Decimal:
-        return _finite(field, cast("float | Decimal", value))
+    if type(value) is float and value - value == 0.0:  # NaN and infinities give NaN
+        return value
+    if type(value) is int and -_INT_MAX <= value <= _INT_MAX:
+        return value
     if value is None or value == "":
         return None
+    return _other_number(field, value)
+
+
+def _other_number(field: str, value: object) -> float | int | Decimal:
+    """A number `as_number` did not take inline: Decimal, numeric text, or a reject."""
     if isinstance(value, bool):
         msg = f"{field!r} must be a number, got a boolean"
         raise MappingError(msg)
@@ -178,7 +190,7 @@ def as_timestamp(record: Mapping[str, Any], field: str) -> str | None:
     if parsed.tzinfo is None:
         msg = f"{field!r} has no UTC offset: {value!r}"
         raise MappingError(msg)
-    if not in_range(parsed):
+    if not (_SAFE_YEARS[0] <= parsed.year <= _SAFE_YEARS[1] or in_range(parsed)):
         msg = f"{field!r} is out of range (1900 to 9999 in UTC): {text!r}"
         raise MappingError(msg)
     return text

@@ -208,7 +208,9 @@ def checked_timestamp(value: object) -> str | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return value if parsed.tzinfo is not None and in_range(parsed) else None
+    if parsed.tzinfo is None:
+        return None
+    return value if 1900 < parsed.year < 9999 or in_range(parsed) else None  # noqa: PLR2004 - years no offset moves out of range
 
 
 def storable(item: Incoming) -> tuple[Incoming, str, str, bool]:
