@@ -12,15 +12,24 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from target_tsh_erp.writer import WriterSettings
+from target_tsh_erp.settings import (
+    DEFAULT_EMBEDDED_DATA_DIR,
+    DEFAULT_ERP_SCHEMA,
+    DEFAULT_NOTIFY_CHANNEL,
+    DEFAULT_RAW_SCHEMA,
+    WriterSettings,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-DEFAULT_EMBEDDED_DIR = ".meltano/erp-db"
+DEFAULT_EMBEDDED_DIR = DEFAULT_EMBEDDED_DATA_DIR
+"""The same embedded database as the target's (both write one ERP)."""
 DEFAULT_CRM_EVENTS = ("Accounts.all", "Contacts.all", "Deals.all")
 _TAP_KEYS = ("client_id", "client_secret", "refresh_token", "accounts_url", "api_domain",
-             "region", "requests_per_minute")  # fmt: skip
+             "region", "requests_per_minute", "token_store")  # fmt: skip
+"""The tap's settings the service's Zoho client uses; `token_store` lets it share the
+access token of the batch jobs instead of minting its own."""
 
 
 class SettingsError(ValueError):
@@ -59,9 +68,9 @@ class ServiceSettings:
     webhook_secret: str = field(repr=False, default="")
     database_url: str | None = field(repr=False, default=None)
     embedded_dir: str = DEFAULT_EMBEDDED_DIR
-    erp_schema: str = "erp"
-    raw_schema: str = "zoho_raw"
-    notify_channel: str = "tds_zoho_events"
+    erp_schema: str = DEFAULT_ERP_SCHEMA
+    raw_schema: str = DEFAULT_RAW_SCHEMA
+    notify_channel: str = DEFAULT_NOTIFY_CHANNEL
     service_schema: str = "zoho_webhooks"
     max_body_bytes: int = 1_048_576
     replay_window_seconds: int = 3600
@@ -101,9 +110,9 @@ class ServiceSettings:
             webhook_secret=source.get("ZOHO_WEBHOOK_SECRET", ""),
             database_url=source.get("ZOHO_WEBHOOKS_DATABASE_URL") or None,
             embedded_dir=source.get("ZOHO_WEBHOOKS_EMBEDDED_DIR") or DEFAULT_EMBEDDED_DIR,
-            erp_schema=source.get("ZOHO_WEBHOOKS_ERP_SCHEMA") or "erp",
-            raw_schema=source.get("ZOHO_WEBHOOKS_RAW_SCHEMA") or "zoho_raw",
-            notify_channel=source.get("ZOHO_WEBHOOKS_NOTIFY_CHANNEL") or "tds_zoho_events",
+            erp_schema=source.get("ZOHO_WEBHOOKS_ERP_SCHEMA") or DEFAULT_ERP_SCHEMA,
+            raw_schema=source.get("ZOHO_WEBHOOKS_RAW_SCHEMA") or DEFAULT_RAW_SCHEMA,
+            notify_channel=source.get("ZOHO_WEBHOOKS_NOTIFY_CHANNEL") or DEFAULT_NOTIFY_CHANNEL,
             service_schema=source.get("ZOHO_WEBHOOKS_SCHEMA") or "zoho_webhooks",
             max_body_bytes=_int(source, "ZOHO_WEBHOOKS_MAX_BODY_BYTES", 1_048_576),
             replay_window_seconds=_int(source, "ZOHO_WEBHOOKS_REPLAY_WINDOW_SECONDS", 3600),
@@ -118,9 +127,7 @@ class ServiceSettings:
             crm_events=tuple(e.strip() for e in events.split(",") if e.strip())
             or DEFAULT_CRM_EVENTS,
             crm_channel_ttl_seconds=_int(source, "ZOHO_WEBHOOKS_CRM_CHANNEL_TTL_SECONDS", 86_400),
-            crm_renew_before_seconds=_int(
-                source, "ZOHO_WEBHOOKS_CRM_RENEW_BEFORE_SECONDS", 3600
-            ),
+            crm_renew_before_seconds=_int(source, "ZOHO_WEBHOOKS_CRM_RENEW_BEFORE_SECONDS", 3600),
             header_timeout_seconds=_float(source, "ZOHO_WEBHOOKS_HEADER_TIMEOUT_SECONDS", 10.0),
             body_timeout_seconds=_float(source, "ZOHO_WEBHOOKS_BODY_TIMEOUT_SECONDS", 30.0),
             keep_alive_seconds=_float(source, "ZOHO_WEBHOOKS_KEEP_ALIVE_SECONDS", 5.0),
