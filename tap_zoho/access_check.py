@@ -15,7 +15,7 @@ from tap_zoho.api.errors import ZohoAPIError, ZohoAuthError, ZohoError
 from tap_zoho.crm import crm_api
 
 if TYPE_CHECKING:
-    from tap_zoho.tap import TapZoho
+    from tap_zoho.run import ZohoTap
 
 logger = logging.getLogger("tap_zoho")
 FINANCE_PRODUCTS = ("books", "inventory")
@@ -69,9 +69,10 @@ def _explain_module(module: str, error: ZohoAPIError, zoho: str) -> str:
 class AccessCheck:
     """Runs the checks of one `--test` and remembers whether any failed."""
 
-    def __init__(self, tap: TapZoho) -> None:
-        """Check through the tap's own client, as a sync would."""
+    def __init__(self, tap: ZohoTap) -> None:
+        """Check through the run's own client, as a sync would."""
         self.tap = tap
+        self.zoho_run = tap.run
         self.ok = True
 
     def failed(self, what: str, reason: str) -> None:
@@ -82,13 +83,13 @@ class AccessCheck:
     def run(self) -> bool:
         """Credentials first (nothing else can work without them), then each product."""
         try:
-            self.tap.client.tokens.access_token()
+            self.zoho_run.client.tokens.access_token()
         except ZohoAuthError as error:
             self.failed("Credentials", str(error))
             return False
-        accounts = self.tap.client.credentials.accounts_url
+        accounts = self.zoho_run.client.credentials.accounts_url
         logger.info("Credentials: OK (token minted at %s)", accounts)
-        for product in self.tap.products():
+        for product in self.zoho_run.products():
             if product in FINANCE_PRODUCTS:
                 self.finance(product)
             elif product == "crm":
@@ -99,14 +100,14 @@ class AccessCheck:
         """List the organizations, then read one user of each configured one."""
         try:
             visible = {
-                str(org["organization_id"]) for org in self.tap.visible_organizations(product)
+                str(org["organization_id"]) for org in self.zoho_run.visible_organizations(product)
             }
         except ZohoError as error:
             self.failed(f"{product} organizations", explain(product, error))
             return
-        for org in self.tap.organization_ids(product):
+        for org in self.zoho_run.organization_ids(product):
             try:
-                self.tap.client.get_json(
+                self.zoho_run.client.get_json(
                     product, "/users", organization_id=org, params={"per_page": 1},
                     label=f"{product}_{TEST_LABEL}",
                 )  # fmt: skip
@@ -162,7 +163,7 @@ class AccessCheck:
             for entry in listing.get("modules") or []
             if entry.get("api_supported") and entry.get("api_name")
         ]
-        wanted = self.tap.config.get("crm_modules")
+        wanted = self.zoho_run.config.get("crm_modules")
         if not wanted:
             return [(name, False) for name in supported]
         by_lower = {name.lower(): name for name in supported}

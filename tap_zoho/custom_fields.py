@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from singer_sdk import Stream
     from singer_sdk.singer import Catalog
 
-    from tap_zoho.tap import TapZoho
+    from tap_zoho.run import ZohoRun
 
 logger = logging.getLogger("tap_zoho.custom_fields")
 
@@ -152,7 +152,7 @@ def definitions_of(body: Mapping[str, Any]) -> Iterable[tuple[str, str, str]]:
                 yield str(module), name, str(definition.get("data_type") or "string")
 
 
-def discover(tap: TapZoho, product: str) -> DiscoveredFields:
+def discover(run: ZohoRun, product: str) -> DiscoveredFields:
     """Read the custom fields of every organization of a product (one call each).
 
     An organization cached within `metadata_cache_hours` costs no call; one read from
@@ -166,17 +166,17 @@ def discover(tap: TapZoho, product: str) -> DiscoveredFields:
     """
     found = DiscoveredFields(product)
     try:
-        organization_ids = tap.organization_ids(product)
+        organization_ids = run.organization_ids(product)
     except (ZohoAPIError, ZohoRetryExhaustedError) as error:
         # The streams list organizations again and fail there, naming the stream, as
         # they did before discovery called Zoho; discovery only steps aside.
         _fall_back(product, "(any: they could not be listed)", str(error))
         return found
-    account = _account(tap, product)
+    account = _account(run, product)
     cached = 0
     for organization_id in organization_ids:
         cache = metadata_cache.open_cache(
-            tap.config, kind=f"{product}-custom-fields", account=account,
+            run.config, kind=f"{product}-custom-fields", account=account,
             organization_id=organization_id,
         )  # fmt: skip
         definitions = None if cache is None else cache.get(CACHE_KEY, None, _decode)
@@ -184,7 +184,7 @@ def discover(tap: TapZoho, product: str) -> DiscoveredFields:
             cached += 1
         else:
             try:
-                definitions = _read(tap, product, organization_id)
+                definitions = _read(run, product, organization_id)
             except _SettingsScopeMissingError:
                 break
             if definitions is None:
@@ -198,7 +198,7 @@ def discover(tap: TapZoho, product: str) -> DiscoveredFields:
         logger.info(
             "Zoho %s custom fields of %d organization(s) taken from the metadata cache in "
             "%s (no call; read again after metadata_cache_hours)",
-            product, cached, tap.config.get(metadata_cache.DIR_SETTING),
+            product, cached, run.config.get(metadata_cache.DIR_SETTING),
         )  # fmt: skip
     return found
 
@@ -207,7 +207,7 @@ class _SettingsScopeMissingError(Exception):
     """The token lacks the settings scope: no organization of the product is asked."""
 
 
-def _read(tap: TapZoho, product: str, organization_id: str) -> list[tuple[str, str, str]] | None:
+def _read(run: ZohoRun, product: str, organization_id: str) -> list[tuple[str, str, str]] | None:
     """One organization's definitions from Zoho, or None (logged) when it cannot tell us.
 
     Raises:
@@ -215,14 +215,14 @@ def _read(tap: TapZoho, product: str, organization_id: str) -> list[tuple[str, s
         ZohoAuthError: no access token could be minted (the caller stops the run).
     """
     try:
-        body = tap.client.get_json(
+        body = run.client.get_json(
             product, PREFERENCES_PATH, organization_id=organization_id,
             label=f"{product}_custom_fields",
         )  # fmt: skip
     except ZohoAuthError:
         raise
     except ZohoQuotaExhaustedError as exhausted:
-        tap.quota_stopped(f"{product} custom fields discovery", exhausted)
+        run.quota_stopped(f"{product} custom fields discovery", exhausted)
         return None
     except ZohoAPIError as error:
         reason = f"HTTP {error.status}, Zoho code {error.code}: {error.zoho_message}"
@@ -256,7 +256,7 @@ def _decode(payload: Any) -> list[tuple[str, str, str]]:  # noqa: ANN401 - store
     return triples
 
 
-def _account(tap: TapZoho, product: str) -> str:
+def _account(run: ZohoRun, product: str) -> str:
     """Which account and API the answers come from, known without a call.
 
     The accounts server fixes the data center (one organization id is one account's),
@@ -264,7 +264,7 @@ def _account(tap: TapZoho, product: str) -> str:
     run whose organizations are all cached mints no access token for discovery either.
     """
     return "|".join(
-        (tap.client.credentials.accounts_url, str(tap.settings.get("api_domain") or ""), product)
+        (run.client.credentials.accounts_url, str(run.settings.get("api_domain") or ""), product)
     )
 
 

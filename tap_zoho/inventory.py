@@ -24,11 +24,12 @@ from tap_zoho.streams import (
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
     from tap_zoho.api.client import Page
     from tap_zoho.progress import StreamProgress
-    from tap_zoho.tap import TapZoho
+    from tap_zoho.run import ZohoRun
 
 ITEM_BATCH = 100
 """Items per `/itemdetails` call."""
@@ -46,9 +47,9 @@ class InventoryItems(HeaderStream):
     entity = "items"
     primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "item_id")
 
-    def __init__(self, tap: TapZoho) -> None:
+    def __init__(self, tap: Tap, run: ZohoRun) -> None:
         """Start with no item waiting for its stock."""
-        super().__init__(tap)
+        super().__init__(tap, run)
         self._batch: list[tuple[str, str | None]] = []
         self._batches = 0
 
@@ -102,9 +103,9 @@ class InventoryItemStock(DetailChildStream):
     parent_id_field = "item_id"
     primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "item_id", "warehouse_id")
 
-    def __init__(self, tap: TapZoho) -> None:
+    def __init__(self, tap: Tap, run: ZohoRun) -> None:
         """Batches are handed over by the items stream through `pending`."""
-        super().__init__(tap)
+        super().__init__(tap, run)
         self.pending: dict[tuple[str, int], list[tuple[str, str | None]]] = {}
 
     @override
@@ -187,14 +188,13 @@ class InventoryWarehouses(ZohoStream):
     def zoho_records(self, context: Context, progress: StreamProgress) -> Iterator[dict[str, Any]]:
         organization_id = context["organization_id"]
         places = [("warehouses", "warehouse"), ("locations", "location")]
-        if self.zoho_tap.fallbacks.known_other(
+        if self.run.fallbacks.known_other(
             "inventory.warehouses", f"{self.product}:{organization_id}", "/settings/warehouses"
         ):
             places = places[1:]
             self.fell_back(
                 "inventory.warehouses",
-                "the doctor found /settings/warehouses refused or empty; reading /locations "
-                "only",
+                "the doctor found /settings/warehouses refused or empty; reading /locations only",
                 organization_id,
             )
         for entity, kind in places:

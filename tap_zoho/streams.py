@@ -36,20 +36,21 @@ from tap_zoho.api.errors import (
     ZohoUnexpectedAnswerError,
 )
 from tap_zoho.api.pages import echoes_sort, refuses_filter
-from tap_zoho.crm.full_table import VersionAfterCompleteSync
 from tap_zoho.normalize import RecordNormalizer, utc_instant, zoho_timestamp
 from tap_zoho.progress import StreamProgress
 from tap_zoho.schemas import load_schema
+from tap_zoho.table_version import VersionAfterCompleteSync
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
     from tap_zoho.api.client import Page, UnifiedZohoClient
     from tap_zoho.api.entities import EntityRoute
     from tap_zoho.api.pages import FallbackHook
-    from tap_zoho.tap import TapZoho
+    from tap_zoho.run import ZohoRun
 
 logger = logging.getLogger("tap_zoho.streams")
 
@@ -80,10 +81,10 @@ class ZohoStream(VersionAfterCompleteSync):
     product: ClassVar[str]
     entity: ClassVar[str]
 
-    def __init__(self, tap: TapZoho) -> None:
+    def __init__(self, tap: Tap, run: ZohoRun) -> None:
         """Load the stream's schema from `tap_zoho/schemas/<name>.json`."""
         super().__init__(tap=tap, schema=load_schema(self.name))
-        self.zoho_tap = tap
+        self._run = run
         self._normalizing_org: str | None = None
         self.normalizer = RecordNormalizer(
             self.name, self.schema, on_fallback=self._normalizer_fell_back
@@ -92,9 +93,15 @@ class ZohoStream(VersionAfterCompleteSync):
         self.failed_organizations: set[str] = set()
         """Organizations whose partition failed in this run (their bookmark is kept)."""
 
+    @override
+    @property
+    def run(self) -> ZohoRun:
+        """The run this stream belongs to (settings, client, organizations, quota stops)."""
+        return self._run
+
     def fell_back(self, assumption: str, detail: str, organization_id: str | None) -> None:
         """Record one use of a fallback in the run's ledger (warns once per stream)."""
-        self.zoho_tap.fallbacks.fell_back(
+        self.run.fallbacks.fell_back(
             assumption, stream=self.name, organization_id=organization_id, detail=detail
         )
 
@@ -116,8 +123,8 @@ class ZohoStream(VersionAfterCompleteSync):
 
     @property
     def client(self) -> UnifiedZohoClient:
-        """The tap's one client (one token manager, one limiter per org)."""
-        return self.zoho_tap.client
+        """The run's one client (one token manager, one limiter per org)."""
+        return self.run.client
 
     @property
     def route(self) -> EntityRoute:
@@ -132,7 +139,7 @@ class ZohoStream(VersionAfterCompleteSync):
     @override
     @property
     def partitions(self) -> list[dict[str, Any]] | None:
-        return [{"organization_id": org} for org in self.zoho_tap.organization_ids(self.product)]
+        return [{"organization_id": org} for org in self.run.organization_ids(self.product)]
 
     @override
     def post_process(self, row: dict[str, Any], context: Context | None = None) -> dict[str, Any]:
@@ -176,15 +183,15 @@ class ZohoStream(VersionAfterCompleteSync):
                 yield record
             listed_everything = True
         except ZohoQuotaExhaustedError as exhausted:
-            self.zoho_tap.quota_stopped(self.name, exhausted)
+            self.run.quota_stopped(self.name, exhausted)
         except (ZohoAuthError, BrokenPipeError):
             raise  # every stream shares the token and the output: nothing else could run
         except Exception as error:  # noqa: BLE001 - confined to this organization; reported
             failed = True
             self.failed_organizations.add(organization_id)
-            self.zoho_tap.stream_failed(self.name, organization_id, error)
+            self.run.stream_failed(self.name, organization_id, error)
         finally:
-            quota_gone = self.client.governor.quota(self.product, organization_id).exhausted
+            quota_gone = self.run.quota_gone(self.product, organization_id)
             if quota_gone or failed:
                 self.forget_partition_progress(context)
             completed = listed_everything and not quota_gone
@@ -268,8 +275,8 @@ class OrganizationsStream(ZohoStream):
 
     @override
     def zoho_records(self, context: Context, progress: StreamProgress) -> Iterator[dict[str, Any]]:
-        wanted = set(self.zoho_tap.organization_ids(self.product))
-        for organization in self.zoho_tap.visible_organizations(self.product):
+        wanted = set(self.run.organization_ids(self.product))
+        for organization in self.run.visible_organizations(self.product):
             if str(organization.get("organization_id")) in wanted:
                 yield dict(organization)
 
@@ -351,13 +358,13 @@ class ListStream(ZohoStream):
         since = self.since(organization_id)
         params = self.list_params()
         if self.mode == "server" and since is not None:
-            zone = self.zoho_tap.organization_zone(self.product, organization_id, self.name)
+            zone = self.run.organization_zone(self.product, organization_id, self.name)
             params[LAST_MODIFIED] = zoho_timestamp(since, zone)
         if self.mode == "sorted":
             params |= {"sort_column": LAST_MODIFIED, "sort_order": "D"}
         listings = [params]
         seen: set[str] | None = None
-        if "filter_by" in params and self.zoho_tap.fallbacks.known_other(
+        if "filter_by" in params and self.run.fallbacks.known_other(
             "list.filter-all", f"{self.product}:{organization_id}", self.entity
         ):
             listings = self._without_all_filter(organization_id, params, None)
@@ -517,9 +524,9 @@ class DetailChildStream(ZohoStream):
     partition_ends_with_call = False
     state_partitioning_keys: ClassVar[list[str]] = ["organization_id"]
 
-    def __init__(self, tap: TapZoho) -> None:
+    def __init__(self, tap: Tap, run: ZohoRun) -> None:
         """Start with no remembered overlap."""
-        super().__init__(tap)
+        super().__init__(tap, run)
         self._previous_recent: dict[str, dict[str, str]] = {}
         self._floor: dict[str, tuple[str | None, str | None]] = {}
         self._pass: dict[str, dict[str, str]] = {}

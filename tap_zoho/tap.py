@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, tzinfo
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
 from tap_zoho import books, custom_fields, inventory
 from tap_zoho.access_check import AccessCheck
-from tap_zoho.api.client import UnifiedZohoClient
-from tap_zoho.api.errors import (
-    ZohoAPIError,
-    ZohoAuthError,
-    ZohoQuotaExhaustedError,
-    ZohoRetryExhaustedError,
-)
-from tap_zoho.assumptions import REGISTER, FallbackLedger
-from tap_zoho.assumptions.findings import findings_for_run
+from tap_zoho.api.errors import ZohoAuthError, ZohoQuotaExhaustedError
 from tap_zoho.crm import crm_streams, with_crm_settings
-from tap_zoho.isolation import RunFailures
-from tap_zoho.settings import CONFIG_SCHEMA, PRODUCTS, resolve
+from tap_zoho.run import ZohoTap
+from tap_zoho.settings import CONFIG_SCHEMA, PRODUCTS
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import tzinfo
 
     import click
     from singer_sdk import Stream
@@ -38,7 +27,7 @@ logger = logging.getLogger("tap_zoho")
 PRODUCT_STREAMS = {"books": books.STREAMS, "inventory": inventory.STREAMS}
 
 
-class TapZoho(Tap):
+class TapZoho(ZohoTap):
     """Zoho Books v3 and Inventory v1 through one shared client."""
 
     name = "tap-zoho"
@@ -47,26 +36,6 @@ class TapZoho(Tap):
     config_jsonschema: ClassVar[dict[str, Any]] = with_crm_settings(CONFIG_SCHEMA)
     dynamic_catalog = True  # CRM streams come from the account's metadata
 
-    @cached_property
-    def settings(self) -> dict[str, Any]:
-        """The config with `ZOHO_*` environment fallbacks (secrets stay in memory)."""
-        return resolve(self.config)
-
-    @cached_property
-    def client(self) -> UnifiedZohoClient:
-        """The one client every stream of this tap shares."""
-        return UnifiedZohoClient.from_config(self.settings)
-
-    @cached_property
-    def fallbacks(self) -> FallbackLedger:
-        """Where Zoho answered other than assumed in this run (see docs/assumptions.md)."""
-        return FallbackLedger(REGISTER, findings_for_run(self.settings.get("doctor_findings")))
-
-    @cached_property
-    def failures(self) -> RunFailures:
-        """Streams and organizations that failed in this run (the others went on)."""
-        return RunFailures()
-
     exit_on_failure: ClassVar[bool] = False
     """Set while the command line runs a sync: a failed stream then makes the exit code 1
     (after every other stream ran and the state was written). In-process callers read
@@ -74,81 +43,23 @@ class TapZoho(Tap):
 
     def stream_failed(self, stream: str, organization_id: str | None, error: BaseException) -> None:
         """One stream (or one organization of it) failed; the run goes on without it."""
-        self.failures.add(stream, organization_id, error)
+        self.run.stream_failed(stream, organization_id, error)
 
     def organization_zone(self, product: str, organization_id: str, stream: str) -> tzinfo:
-        """The organization's time zone (from `/organizations`), for `last_modified_time`.
-
-        Zoho may read a filter's wall time in the organization's zone; a time written in
-        that zone with its offset is the same instant under either reading. An
-        organization or zone the tap cannot resolve falls back to UTC with a warning
-        (`list.modified-filter-zone`); a row the filter then lets slip past is still
-        caught by the `list.modified-filter` check.
-        """
-        zones: dict[tuple[str, str], tzinfo] = self.__dict__.setdefault("_zones", {})
-        key = (product, organization_id)
-        if key in zones:
-            return zones[key]
-        name: str | None = None
-        try:
-            for organization in self.visible_organizations(product):
-                if str(organization.get("organization_id")) == organization_id:
-                    name = str(organization.get("time_zone") or "") or None
-        except ZohoAPIError as error:
-            why = f"GET /organizations failed ({error.code}: {error.zoho_message})"
-        except ZohoRetryExhaustedError as error:
-            why = f"GET /organizations failed ({error})"
-        else:
-            why = f"/organizations gives no time zone for organization {organization_id}"
-        zone: tzinfo = UTC
-        if name is not None:
-            try:
-                zone = ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                why = f"unknown time zone {name!r}"
-            else:
-                zones[key] = zone
-                return zone
-        self.fallbacks.fell_back(
-            "list.modified-filter-zone", stream=stream, organization_id=organization_id,
-            detail=f"{why}; the last_modified_time filter is sent in UTC",
-        )  # fmt: skip
-        zones[key] = zone
-        return zone
-
-    @cached_property
-    def quota_stops(self) -> dict[tuple[str, str], ZohoQuotaExhaustedError]:
-        """Daily quotas that stopped this run, per (product, organization)."""
-        return {}
+        """The organization's time zone, for `last_modified_time` (see `ZohoRun`)."""
+        return self.run.organization_zone(product, organization_id, stream)
 
     def products(self) -> list[str]:
         """Products this run syncs."""
-        return list(self.settings.get("products") or [])
+        return self.run.products()
 
     def visible_organizations(self, product: str) -> list[dict[str, Any]]:
         """`GET /organizations` of a product, once per run."""
-        cache: dict[str, list[dict[str, Any]]] = self.__dict__.setdefault("_orgs", {})
-        if product not in cache:
-            cache[product] = self.client.organizations(product, label=f"{product}_organizations")
-        return cache[product]
+        return self.run.visible_organizations(product)
 
     def organization_ids(self, product: str) -> list[str]:
         """The configured organizations, or every one the token can see."""
-        configured = self.settings.get("organization_ids")
-        if configured:
-            return [str(org) for org in configured]
-        try:
-            return [str(org["organization_id"]) for org in self.visible_organizations(product)]
-        except ZohoQuotaExhaustedError as exhausted:
-            self.quota_stopped(f"{product}_organizations", exhausted)
-            return []
-
-    def quota_stopped(self, stream: str, exhausted: ZohoQuotaExhaustedError) -> None:
-        """A daily quota ran out: say so once per (product, organization)."""
-        key = (exhausted.product, exhausted.organization_id)
-        if key not in self.quota_stops:
-            self.quota_stops[key] = exhausted
-            logger.warning("%s (stream %s)", exhausted, stream)
+        return self.run.organization_ids(product)
 
     @override
     def discover_streams(self) -> list[Stream]:
@@ -170,7 +81,7 @@ class TapZoho(Tap):
             raise SystemExit(1)
         streams: list[Stream] = []
         for product in products:
-            built = [stream(self) for stream in PRODUCT_STREAMS.get(product, ())]
+            built = [stream(self, self.run) for stream in PRODUCT_STREAMS.get(product, ())]
             if built:
                 self.add_custom_fields(product, built)
             streams.extend(built)
@@ -260,7 +171,7 @@ class TapZoho(Tap):
             custom_fields.apply_catalog(streams, catalog)
             return
         try:
-            found = custom_fields.discover(self, product)
+            found = custom_fields.discover(self.run, product)
         except ZohoAuthError:
             # The token manager already logged the one line saying what Zoho refused and
             # what to do; a traceback would only bury it.

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from singer_sdk import Stream
 
     from tap_zoho.crm.schema import CrmModule
-    from tap_zoho.tap import TapZoho
+    from tap_zoho.run import ZohoTap as TapZoho
 
 logger = logging.getLogger("tap_zoho.crm")
 _APIS: weakref.WeakKeyDictionary[TapZoho, CrmApi] = weakref.WeakKeyDictionary()

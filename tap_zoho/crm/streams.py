@@ -21,11 +21,11 @@ from tap_zoho.crm.bulk import STATE_KEY, BulkLoader
 from tap_zoho.crm.discovery import module_refused
 from tap_zoho.crm.extra import ASSUMPTION as UNDECLARED_KEYS
 from tap_zoho.crm.extra import SUBFORM_ROW_KEYS, UndeclaredKeys
-from tap_zoho.crm.full_table import VersionAfterCompleteSync
 from tap_zoho.crm.reader import ModuleReader, utc
 from tap_zoho.crm.schema import CrmModule, keep_all_properties, module_schema
 from tap_zoho.crm.settings import DEFAULT_BULK_THRESHOLD
 from tap_zoho.normalize import RecordNormalizer
+from tap_zoho.table_version import VersionAfterCompleteSync
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from tap_zoho.crm.api import CrmApi
     from tap_zoho.crm.schema import CrmField
-    from tap_zoho.tap import TapZoho
+    from tap_zoho.run import ZohoTap as TapZoho
 
 logger = logging.getLogger("tap_zoho.crm.streams")
 

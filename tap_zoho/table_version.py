@@ -6,8 +6,7 @@ then hide every row until its record arrives again, and for good if the run stop
 (a daily quota, spent CRM credits). Announced after a complete sync, the version means
 what a target needs: every current row has been seen in this version.
 
-Nothing here is CRM-specific: `CrmStream` uses it, and it is written so that the
-Books/Inventory `ZohoStream` can use the same mixin instead of its own copy.
+Shared by the Books/Inventory `ZohoStream` and the CRM `CrmStream`.
 """
 
 from __future__ import annotations
@@ -22,26 +21,29 @@ if TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
-    from tap_zoho.tap import TapZoho
+    from tap_zoho.run import ZohoRun, ZohoTap
 
 
 class VersionAfterCompleteSync(Stream):
     """Hold a table version back until the stream synced all its partitions.
 
-    A stream using it names its `product` and keeps the tap as `zoho_tap`, whose
-    `quota_stops` say whether a daily quota or the CRM credits stopped that product in
-    this run: then the sync was not complete and no version is announced. The API
-    (`open_table_version`, `take_table_version`, `synced_completely`,
-    `close_table_version`, `_incomplete`) is the one `ZohoStream` uses, so that class can
-    inherit this one and drop its own copy.
+    A stream using it names its `product`; its `run` (`ZohoRun`) says whether a daily
+    quota or the CRM credits stopped that product in this run: then the sync was not
+    complete and no version is announced. The run's start time is the version.
     """
 
     product: ClassVar[str]
     """Zoho product of the stream (`books`, `inventory`, `crm`), as quota stops name it."""
-    zoho_tap: TapZoho
+    zoho_tap: ZohoTap
+    """The tap, kept by streams that are given it (CRM); others override `run`."""
     _announced_version: int | None = None
     _incomplete: bool = False
     """Set by a stream whose partition ended early for a reason other than a quota stop."""
+
+    @property
+    def run(self) -> ZohoRun:
+        """The run whose quota stops and start time decide the version."""
+        return self.zoho_tap.run
 
     @override
     @property
@@ -79,7 +81,7 @@ class VersionAfterCompleteSync(Stream):
 
     def synced_completely(self) -> bool:
         """Whether every partition ran to its end (no quota or credit stop, no early end)."""
-        quota_stopped = any(product == self.product for product, _ in self.zoho_tap.quota_stops)
+        quota_stopped = any(product == self.product for product, _ in self.run.quota_stops)
         return not quota_stopped and not self._incomplete
 
     def open_table_version(self) -> None:
@@ -94,7 +96,7 @@ class VersionAfterCompleteSync(Stream):
         Milliseconds (Singer's usual unit), so that two runs started within one second
         still have increasing versions: a target deletes rows of *older* versions.
         """
-        version = self.zoho_tap.initialized_at
+        version = self.run.initialized_at
         self._stream_version = version
         self._announced_version = version
 
