@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "BOOKS_INVOICES",
-    "EXIT_DRIFT",
     "CRM_MODULES",
+    "EXIT_DRIFT",
     "UNAGGREGATED",
     "CrmSubject",
     "Unaggregated",

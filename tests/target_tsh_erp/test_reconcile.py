@@ -1,0 +1,209 @@
+"""`tsh-erp reconcile` against the emulator (HTTP) and a real embedded PostgreSQL.
+
+The ERP is written by the real pipeline: tap-zoho synced in-process from the emulator,
+its output fed to target-tsh-erp. Expected figures come from the emulator's ground
+truth (its Python API), never from the command under test.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stdout
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import pytest
+from psycopg import sql
+
+from tap_zoho.api.client import UnifiedZohoClient
+from tap_zoho.testing import emulator_config, run_tap
+from target_tsh_erp.cli import main
+from target_tsh_erp.reconcile.plan import EXIT_DRIFT, NO_AGGREGATE, UNAGGREGATED
+from target_tsh_erp.reconcile.report import (
+    RECONCILE_COMPLETED,
+    RECONCILE_DRIFT,
+    publish_report,
+)
+from target_tsh_erp.reconcile.run import reconcile
+from target_tsh_erp.reconcile.zoho import ZohoAggregates
+from target_tsh_erp.status import collect, render_html, render_text
+from target_tsh_erp.target import TargetTshErp
+from zoho_emulator.crm import Crm
+from zoho_emulator.crm.catalog import ORG_ID as CRM_ORG
+from zoho_emulator.testing import run_emulator
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from target_tsh_erp.reconcile.report import Line, ReconcileReport
+
+ORG_IN = "10234695"
+ORG_US = "20987654"
+MODULES = {"Accounts": "crm_accounts", "Contacts": "crm_contacts", "Deals": "opportunities"}
+STREAMS = {"books_invoices", "crm_accounts", "crm_contacts", "crm_deals"}
+
+
+def run_target(config: dict[str, Any], messages: list[dict[str, Any]]) -> None:
+    """Feed Singer messages to the target in-process."""
+    text = "\n".join(orjson.dumps(m).decode() for m in messages) + "\n"
+    with redirect_stdout(io.StringIO()):
+        TargetTshErp(config=config).listen(io.StringIO(text))
+
+
+def modified(row: dict[str, Any]) -> datetime:
+    return datetime.strptime(row["last_modified_time"], "%Y-%m-%dT%H:%M:%S%z")
+
+
+def money(values: list[Any]) -> Decimal:
+    return sum((Decimal(str(v)) for v in values), Decimal(0))
+
+
+@pytest.fixture
+def zoho() -> Iterator[Any]:
+    with run_emulator(scale=40, requests_per_minute=0, daily_limit=0, concurrency_limit=0,
+                      token_mint_limit=1_000) as running:
+        Crm.of(running.emulator).set_counts({"Accounts": 25, "Contacts": 25, "Deals": 25})
+        yield running
+
+
+def tap_config(zoho: Any) -> dict[str, Any]:
+    return emulator_config(zoho.base_url, products=["books", "crm"],
+                           crm_modules=list(MODULES), crm_bulk_threshold=0)
+
+
+def run(conn: Any, settings: Any, zoho: Any) -> ReconcileReport:
+    client = UnifiedZohoClient.from_config(tap_config(zoho))
+    try:
+        return reconcile(conn, settings, ZohoAggregates(client), products=["books", "crm"])
+    finally:
+        client.close()
+
+
+def line(report: ReconcileReport, org: str, entity: str, measure: str = "count") -> Line:
+    found = [item for item in report.lines
+             if (item.organization_id, item.entity, item.measure) == (org, entity, measure)]
+    assert len(found) == 1, report.lines
+    return found[0]
+
+
+def test_an_erp_in_sync_reports_no_drift_in_a_few_calls(zoho, conn, settings, target_config):
+    synced = run_tap(tap_config(zoho), streams=STREAMS)
+    run_target(target_config, synced.messages)
+    zoho.emulator.clock.advance(10)
+    report = run(conn, settings, zoho)
+    assert report.drift == []
+    finance = zoho.emulator.finance
+    for org in (ORG_IN, ORG_US):
+        rows = list(finance.records(org, "invoices"))
+        # The newest invoices are at the ERP's bookmark; Zoho's filter is "at or after",
+        # so they are set apart on both sides (a same-second change may not be synced).
+        newest = max(modified(r) for r in rows)
+        compared_rows = [r for r in rows if modified(r) < newest]
+        assert 0 < len(compared_rows) < len(rows)
+        count = line(report, org, "invoices")
+        assert (count.zoho, count.erp, count.verdict) == (
+            len(compared_rows), len(compared_rows), "in sync")
+        assert count.note.startswith(f"{len(rows) - len(compared_rows)} changed after ")
+        total = line(report, org, "invoices", "sum of total")
+        assert total.zoho == total.erp == money([r["total"] for r in compared_rows])
+        assert line(report, org, "invoices", "sum of balance").verdict == "in sync"
+        for table in UNAGGREGATED:  # said so, not guessed
+            assert (line(report, org, table.table).zoho, line(report, org, table.table).verdict
+                    ) == (None, NO_AGGREGATE)
+    crm = Crm.of(zoho.emulator)
+    for module, table in MODULES.items():
+        counted = line(report, CRM_ORG, table)
+        assert counted.zoho == counted.erp == len(crm.live_ids(module))
+    # Books: all invoices' figures + the changed ones (one page); CRM: /org + 3 counts;
+    # "-": the organizations listing, counted against no organization's quota.
+    assert report.calls == {"-": 1, ORG_IN: 2, ORG_US: 2, CRM_ORG: 4}
+    publish_report(conn, settings, report)
+    events = conn.execute(sql.SQL("SELECT event_type, payload FROM {}.events_outbox"
+                                  " WHERE event_type LIKE 'tds.zoho.reconcile.%%'").format(
+                                      sql.Identifier(settings.erp_schema))).fetchall()
+    assert [event for event, _ in events] == [RECONCILE_COMPLETED]
+    assert events[0][1]["drift"] == 0
+    assert events[0][1]["calls"] == {"-": 1, ORG_IN: 2, ORG_US: 2, CRM_ORG: 4}
+
+
+def test_deleted_missed_and_missing_records_are_drift(  # noqa: PLR0915 - one story
+    zoho, conn, settings, target_config, tmp_path: Path
+):
+    config = tap_config(zoho)
+    first = run_tap(config, streams=STREAMS)
+    accounts = first.records["crm_accounts"]
+    lost = min(accounts, key=lambda r: r["Modified_Time"])  # not the newest: it sets no bookmark
+    run_target(target_config, [m for m in first.messages
+                               if not (m["type"] == "RECORD" and m["stream"] == "crm_accounts"
+                                       and m["record"]["id"] == lost["id"])])
+    finance, crm, clock = zoho.emulator.finance, Crm.of(zoho.emulator), zoho.emulator.clock
+    clock.advance(10)
+    # ORG_IN: one invoice deleted in Zoho (the ERP still holds it), one created since.
+    gone_id = finance.delete(ORG_IN, "invoices")[0]
+    gone = conn.execute(sql.SQL("SELECT total, balance FROM {}.invoices WHERE zoho_id = %s")
+                        .format(sql.Identifier(settings.erp_schema)), (gone_id,)).fetchone()
+    assert gone is not None
+    finance.create(ORG_IN, "invoices")
+    # ORG_US: an update to an invoice's total that the ERP missed (its record lost), then a
+    # later change that did arrive and moved the ERP's bookmark past the missed one.
+    missed = next(iter(finance.records(ORG_US, "invoices")))
+    finance.update(ORG_US, "invoices", ids=[missed["invoice_id"]],
+                   fields={"total": missed["total"] + 500})
+    clock.advance(10)
+    later = next(r for r in finance.records(ORG_US, "invoices")
+             if r["invoice_id"] != missed["invoice_id"])
+    finance.update(ORG_US, "invoices", ids=[later["invoice_id"]], fields={"reference_number": "x"})
+    second = run_tap(config, state=first.state, streams={"books_invoices"})
+    assert {r["invoice_id"] for r in second.records["books_invoices"]} >= {
+        missed["invoice_id"], later["invoice_id"]}
+    run_target(target_config, [m for m in second.messages
+                               if not (m["type"] == "RECORD"
+                                       and m["record"].get("invoice_id") == missed["invoice_id"])])
+    crm.create("Accounts")  # created after the ERP's bookmark: not drift
+    clock.advance(10)
+
+    target_file, tap_file = tmp_path / "target.json", tmp_path / "tap.json"
+    target_file.write_text(json.dumps(target_config))
+    tap_file.write_text(json.dumps(config))
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        code = main(["reconcile", "--config", str(target_file), "--tap-config", str(tap_file),
+                     "--fail-on-drift"])
+    assert code == EXIT_DRIFT, printed.getvalue()
+    stored = conn.execute(sql.SQL("SELECT event_type, payload FROM {}.events_outbox"
+                                  " WHERE event_type LIKE 'tds.zoho.reconcile.%%' ORDER BY id")
+                          .format(sql.Identifier(settings.erp_schema))).fetchall()
+    assert [event for event, _ in stored] == [RECONCILE_COMPLETED, RECONCILE_DRIFT]
+    drift = {(d["organization_id"], d["entity"], d["measure"]): d for d in stored[1][1]["lines"]}
+    assert set(drift) == {
+        (ORG_IN, "invoices", "count"), (ORG_IN, "invoices", "sum of total"),
+        (ORG_US, "invoices", "sum of total"), (CRM_ORG, "crm_accounts", "count"),
+    } | ({(ORG_IN, "invoices", "sum of balance")} if gone[1] else set())
+    assert drift[ORG_IN, "invoices", "count"]["difference"] == "1"  # the ERP holds one more
+    assert Decimal(drift[ORG_IN, "invoices", "sum of total"]["difference"]) == gone[0]
+    assert Decimal(drift[ORG_US, "invoices", "sum of total"]["difference"]) == -500
+    assert drift[CRM_ORG, "crm_accounts", "count"]["difference"] == "-1"  # one never arrived
+    assert drift[CRM_ORG, "crm_accounts", "count"]["zoho"] == str(len(crm.live_ids("Accounts")) - 1)
+    completed = {(d["organization_id"], d["entity"], d["measure"]): d
+                 for d in stored[0][1]["lines"]}
+    assert " changed after " in completed[ORG_IN, "invoices", "count"]["note"]
+    assert completed[ORG_US, "invoices", "count"]["verdict"] == "in sync"
+    assert completed[ORG_US, "invoices", "count"]["note"].startswith("1 changed after ")
+    assert stored[0][1]["calls"] == {"-": 1, ORG_IN: 2, ORG_US: 2, CRM_ORG: 4}
+    text = printed.getvalue()
+    assert f"Zoho calls per organization: - 1, {ORG_IN} 2, {ORG_US} 2, {CRM_ORG} 4" in text
+    assert "demo-client-secret" not in text  # never a secret in the output
+
+    report = collect(conn, erp_schema=settings.erp_schema, raw_schema=settings.raw_schema,
+                     now=datetime.now(UTC))
+    shown = render_text(report)
+    assert "Last reconciliation with Zoho: " in shown
+    assert f"{len(drift)} line(s) drift" in shown
+    assert "crm_accounts" in shown.split("Last reconciliation with Zoho:")[1]
+    page = render_html(report)
+    assert "<h2>Reconciliation with Zoho</h2>" in page
+    assert "-500" in page
