@@ -1,0 +1,79 @@
+"""The per-organization job list: what the orchestrator is told to run, and with what.
+
+Pure functions, no processes: the settings' errors must name the setting, the state ids
+must match what `meltano run --state-id-suffix` stores, and two jobs must never share a
+Meltano sys dir (Meltano writes the tap's catalog and input state there under fixed
+names) while still sharing the project's system database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tsh_orchestration.meltano_jobs import (
+    CRM_JOB_VARIABLE,
+    DATABASE_URI_VARIABLE,
+    EVERY_MINUTES_VARIABLE,
+    ORGANIZATIONS_VARIABLE,
+    SYS_DIR_VARIABLE,
+    JobConfigurationError,
+    job_environment,
+    parse_organizations,
+    staggered_cron,
+    sync_jobs,
+)
+
+
+def test_organizations_are_read_in_order_without_repeats() -> None:
+    assert parse_organizations(" 20987654,10234695,,20987654 ") == ["20987654", "10234695"]
+
+
+@pytest.mark.parametrize("value", ["", " , ", "10234695,acme", "10234695;20987654"])
+def test_malformed_organization_lists_name_the_setting(value: str) -> None:
+    with pytest.raises(JobConfigurationError, match=ORGANIZATIONS_VARIABLE):
+        parse_organizations(value)
+
+
+def test_each_organization_gets_its_state_id_and_staggered_minute() -> None:
+    jobs = sync_jobs({ORGANIZATIONS_VARIABLE: "10234695,20987654", CRM_JOB_VARIABLE: "true"})
+    assert [job.name for job in jobs] == [
+        "zoho_sync_org_10234695", "zoho_sync_org_20987654", "zoho_sync_crm",
+    ]  # fmt: skip
+    assert [job.state_id("prod") for job in jobs] == [
+        "prod:tap-zoho-to-target-tsh-erp:org-10234695",
+        "prod:tap-zoho-to-target-tsh-erp:org-20987654",
+        "prod:tap-zoho-to-target-tsh-erp:crm",
+    ]
+    assert [job.cron for job in jobs] == [
+        "0-59/15 * * * *", "1-59/15 * * * *", "2-59/15 * * * *",
+    ]  # fmt: skip
+    assert jobs[0].env["ZOHO_ORGANIZATION_ID"] == "10234695"
+    assert "crm" not in jobs[0].env["TAP_ZOHO_PRODUCTS"]
+    assert "ZOHO_ORGANIZATION_ID" not in jobs[2].env
+    assert jobs[0].command("meltano") == [
+        "meltano", "run", "--state-id-suffix", "org-10234695", "tap-zoho", "target-tsh-erp",
+    ]  # fmt: skip
+
+
+def test_schedule_period_is_checked() -> None:
+    assert staggered_cron(17, 15) == "2-59/15 * * * *"
+    assert staggered_cron(3, 60) == "3 * * * *"
+    for bad in ("0", "61", "quarter"):
+        with pytest.raises(JobConfigurationError, match=EVERY_MINUTES_VARIABLE):
+            sync_jobs({ORGANIZATIONS_VARIABLE: "10234695", EVERY_MINUTES_VARIABLE: bad})
+
+
+def test_jobs_get_their_own_sys_dir_but_share_the_system_database(tmp_path: Path) -> None:
+    first, second = sync_jobs({ORGANIZATIONS_VARIABLE: "10234695,20987654"})
+    envs = [job_environment(job, tmp_path, {"KEEP": "me"}) for job in (first, second)]
+    assert envs[0][SYS_DIR_VARIABLE] != envs[1][SYS_DIR_VARIABLE]
+    assert all(Path(env[SYS_DIR_VARIABLE]).is_relative_to(tmp_path / ".meltano") for env in envs)
+    shared = f"sqlite:///{tmp_path / '.meltano' / 'meltano.db'}"
+    assert [env[DATABASE_URI_VARIABLE] for env in envs] == [shared, shared]
+    assert envs[0]["KEEP"] == "me"
+
+    postgres = "postgresql+psycopg://meltano@db.internal/meltano"
+    env = job_environment(first, tmp_path, {DATABASE_URI_VARIABLE: postgres})
+    assert env[DATABASE_URI_VARIABLE] == postgres
