@@ -78,7 +78,10 @@ def reconcile(  # noqa: PLR0913 - the run's independent inputs
         for organization in organizations:
             _books(connection, settings, zoho, organization, report, books="books" in products)
     if "crm" in products:
-        _crm(connection, settings, zoho, report)
+        try:
+            _crm(connection, settings, zoho, report)
+        except ZohoAPIError as error:  # e.g. no CRM scope: the Books lines still count
+            report.errors.append(f"CRM: {error}")
     report.calls = dict(sorted(zoho.calls.items()))
     report.finished_at = datetime.now(UTC)
     return report

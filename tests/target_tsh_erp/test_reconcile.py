@@ -129,6 +129,14 @@ def test_an_erp_in_sync_reports_no_drift_in_a_few_calls(zoho, conn, settings, ta
     assert events[0][1]["drift"] == 0
     assert events[0][1]["calls"] == {"-": 1, ORG_IN: 2, ORG_US: 2, CRM_ORG: 4}
 
+    zoho.emulator.answers.set(["crm-count-forbidden"])  # an org whose profile may not count
+    refused = run(conn, settings, zoho)
+    for table in MODULES.values():
+        assert line(refused, CRM_ORG, table).verdict == "Zoho refused"
+        assert "NO_PERMISSION" in line(refused, CRM_ORG, table).note
+    assert line(refused, ORG_IN, "invoices").verdict == "in sync"
+    assert refused.drift == []
+
 
 def test_deleted_missed_and_missing_records_are_drift(  # noqa: PLR0915 - one story
     zoho, conn, settings, target_config, tmp_path: Path
