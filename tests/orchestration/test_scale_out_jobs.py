@@ -8,6 +8,9 @@ names) while still sharing the project's system database.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +80,26 @@ def test_jobs_get_their_own_sys_dir_but_share_the_system_database(tmp_path: Path
     postgres = "postgresql+psycopg://meltano@db.internal/meltano"
     env = job_environment(first, tmp_path, {DATABASE_URI_VARIABLE: postgres})
     assert env[DATABASE_URI_VARIABLE] == postgres
+
+
+def command_line(*args: str, organizations: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, ORGANIZATIONS_VARIABLE: organizations}
+    return subprocess.run(
+        [sys.executable, "-m", "tsh_orchestration", *args],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_command_line_lists_the_jobs_and_refuses_unknown_ones() -> None:
+    listed = command_line("list", organizations="10234695,20987654")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        "zoho_sync_org_10234695\torg-10234695\t0-59/15 * * * *",
+        "zoho_sync_org_20987654\torg-20987654\t1-59/15 * * * *",
+    ]
+    unknown = command_line("run", "zoho_sync_org_1", organizations="10234695")
+    assert unknown.returncode == 2
+    assert "no job 'zoho_sync_org_1'; configured: zoho_sync_org_10234695" in unknown.stderr
+    malformed = command_line("list", organizations="acme")
+    assert malformed.returncode == 2
+    assert ORGANIZATIONS_VARIABLE in malformed.stderr
