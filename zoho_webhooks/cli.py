@@ -10,13 +10,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import re
 import signal
 import sys
 import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import psycopg
+
 from target_tsh_erp.database import connect, embedded
+from target_tsh_erp.redaction import failure_reason
 from zoho_webhooks import crm, inbox
 from zoho_webhooks.service import client_factory, prepare_database
 from zoho_webhooks.settings import ServiceSettings, SettingsError
@@ -25,6 +29,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 logger = logging.getLogger("zoho_webhooks")
+DATABASE_ENV = "ZOHO_WEBHOOKS_DATABASE_URL"
+_TARGET_SETTING = re.compile(r"setting database_url \(env [A-Z_]+\): ")
+"""The target's own wording names its variable; the service's is DATABASE_ENV."""
 
 
 @contextlib.contextmanager
@@ -160,4 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         return handlers[args.command](settings, args)
     except RuntimeError as error:
         print(f"zoho-webhooks {args.command}: {error}", file=sys.stderr)  # noqa: T201
+        return 1
+    except (psycopg.Error, ValueError) as error:
+        # One line, never the password (the target's connect redacts it), no traceback.
+        reason = _TARGET_SETTING.sub("", failure_reason(error))
+        print(f"zoho-webhooks {args.command}: {DATABASE_ENV}: {reason}", file=sys.stderr)  # noqa: T201
         return 1

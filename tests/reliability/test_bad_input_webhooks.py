@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -440,3 +443,31 @@ def _save(kind: str, outcomes: dict[str, Any]) -> None:
             handle.writelines(
                 json.dumps({"kind": kind, "case": case, "outcome": str(outcome)}) + "\n"
                 for case, outcome in outcomes.items())
+
+
+PASSWORD = "Pw-7f3kq9Zx"
+MALFORMED_DATABASE_URLS = {
+    "unclosed bracket": f"postgresql://tsh:{PASSWORD}@[::1/erp",
+    "no scheme": f"tsh:{PASSWORD}@localhost/erp",
+    "refused": f"postgresql://tsh:{PASSWORD}@127.0.0.1:1/erp",
+}
+
+
+@pytest.mark.parametrize("name", list(MALFORMED_DATABASE_URLS))
+def test_a_malformed_database_url_never_prints_its_password(name, tmp_path) -> None:
+    """Issue 14 D4 for the service: one line naming its variable, no password, no traceback."""
+    environment = {
+        **os.environ, "ZOHO_WEBHOOK_SECRET": "s",
+        "ZOHO_WEBHOOKS_DATABASE_URL": MALFORMED_DATABASE_URLS[name],
+    }  # fmt: skip
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("zoho-webhooks")), "work"],
+        capture_output=True, text=True, timeout=120, env=environment, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output[-2000:]
+    assert "7f3kq9Zx" not in output
+    assert "Traceback (most recent call last)" not in output, output[-2000:]
+    assert output.strip().count("\n") == 0, output
+    assert "ZOHO_WEBHOOKS_DATABASE_URL" in output
+    assert "TARGET_TSH_ERP" not in output
