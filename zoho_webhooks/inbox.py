@@ -21,7 +21,7 @@ import psycopg
 from psycopg import sql
 
 from target_tsh_erp.database import connect
-from target_tsh_erp.events import publish
+from target_tsh_erp.store.events import publish
 
 if TYPE_CHECKING:
     from zoho_webhooks.intake import InboxEntry

@@ -22,8 +22,8 @@ from psycopg import sql
 
 from tap_zoho.assumptions import REGISTER, FallbackLedger
 from target_tsh_erp.database import connect
-from target_tsh_erp.events import publish
-from target_tsh_erp.writer import ErpWriter, apply_records
+from target_tsh_erp.store import ErpWriter, apply_records
+from target_tsh_erp.store.events import publish
 from zoho_webhooks import inbox
 from zoho_webhooks.crm import CrmRecords
 from zoho_webhooks.intake import DELIVERY_MARK

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from tap_zoho.api import UnifiedZohoClient
 from tap_zoho.assumptions import REGISTER, FallbackLedger
 from target_tsh_erp.database import connect
-from target_tsh_erp.migrations import migrate as migrate_target
+from target_tsh_erp.store.migrations import migrate as migrate_target
 from zoho_webhooks import crm, inbox, storage
 from zoho_webhooks.metrics import ServiceMetrics
 from zoho_webhooks.processor import Outcome, WorkerLoop

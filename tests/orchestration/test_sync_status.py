@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from scripts.meltano_runner import PROJECT_ROOT
-from target_tsh_erp.events import SYNC_COMPLETED, SYNC_FAILED, SYNC_STARTED, publish
-from target_tsh_erp.migrations import migrate
 from target_tsh_erp.status import collect, load_runs, render_text
+from target_tsh_erp.store.events import SYNC_COMPLETED, SYNC_FAILED, SYNC_STARTED, publish
+from target_tsh_erp.store.migrations import migrate
 
 if TYPE_CHECKING:
     from pathlib import Path
