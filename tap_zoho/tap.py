@@ -9,10 +9,10 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
-from tap_zoho import books, custom_fields, inventory
 from tap_zoho.access_check import AccessCheck
 from tap_zoho.api.errors import ZohoAuthError, ZohoQuotaExhaustedError
 from tap_zoho.crm import crm_streams, with_crm_settings
+from tap_zoho.finance import books, custom_fields, inventory
 from tap_zoho.run import ZohoTap
 from tap_zoho.settings import CONFIG_SCHEMA, PRODUCTS
 
@@ -163,7 +163,7 @@ class TapZoho(ZohoTap):
         """Type each organization's custom fields as `cf_*` columns of their streams.
 
         Without a catalog: one settings call per organization of the product (see
-        `tap_zoho.custom_fields`). With one: its `cf_*` properties, and no call, so a
+        `tap_zoho.finance.custom_fields`). With one: its `cf_*` properties, and no call, so a
         catalog run costs no request before its streams start.
         """
         catalog = self.input_catalog

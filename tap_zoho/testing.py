@@ -15,7 +15,12 @@ from tap_zoho.tap import TapZoho
 
 if TYPE_CHECKING:
     from tap_zoho.api.retry import RetryPolicy
-from zoho_emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+
+DEMO_CLIENT_ID = "1000.DEMOCLIENTID"
+DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 - the emulator's documented default
+DEMO_REFRESH_TOKEN = "1000.demo.refresh-token"  # noqa: S105 - the emulator's documented default
+"""The emulator's demo credentials (docs/DESIGN.md): documented defaults, not secrets.
+Spelled here because product code never imports the emulator."""
 
 
 def emulator_config(base_url: str, **overrides: Any) -> dict[str, Any]:  # noqa: ANN401

@@ -18,15 +18,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tap_zoho import books, inventory
 from tap_zoho.api.client import UnifiedZohoClient
 from tap_zoho.api.errors import ZohoAuthError, ZohoError
 from tap_zoho.assumptions.findings import FILE_NAME, Finding, Findings, default_path
 from tap_zoho.doctor.crm import CrmDoctor
 from tap_zoho.doctor.finance import FinanceDoctor, organization_zone
 from tap_zoho.doctor.probe import LABEL, Probe
+from tap_zoho.finance import books, inventory
+from tap_zoho.finance.details import HeaderStream
+from tap_zoho.finance.listing import ListStream
 from tap_zoho.settings import resolve
-from tap_zoho.streams import HeaderStream, ListStream
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -1,4 +1,4 @@
-"""JSON schemas of every stream, built by `python -m tap_zoho.schemas.build`.
+"""JSON schemas of every stream, built by `python -m scripts.build_schemas`.
 
 They merge Zoho's OAS (vendor/zoho-oas) with fields observed in responses; every
 property is nullable because Zoho sends `""` or omits fields freely.

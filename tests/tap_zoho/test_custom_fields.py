@@ -7,12 +7,12 @@ import logging
 
 import requests
 
+from scripts.build_schemas import organization_specific
 from tap_zoho.api import UnifiedZohoClient
-from tap_zoho.books import STREAMS as BOOKS_STREAMS
-from tap_zoho.custom_fields import definitions_of, property_for
-from tap_zoho.inventory import STREAMS as INVENTORY_STREAMS
+from tap_zoho.finance.books import STREAMS as BOOKS_STREAMS
+from tap_zoho.finance.custom_fields import definitions_of, property_for
+from tap_zoho.finance.inventory import STREAMS as INVENTORY_STREAMS
 from tap_zoho.schemas import load_schema
-from tap_zoho.schemas.build import organization_specific
 from tap_zoho.tap import TapZoho
 from tap_zoho.testing import emulator_config, run_tap, select_only
 from tests.tap_zoho.conftest import ORG_IN, ORG_US

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 
+from tap_zoho.finance.details import UNFINISHED_KEY
 from tap_zoho.normalize import utc_datetime
-from tap_zoho.streams import UNFINISHED_KEY
 from tap_zoho.testing import emulator_config, run_tap
 from tests.tap_zoho.conftest import ORG_IN, ORG_US
 from zoho_emulator.testing import run_emulator

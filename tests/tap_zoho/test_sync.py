@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from tap_zoho.api.entities import ENTITIES
-from tap_zoho.books import STREAMS as BOOKS_STREAMS
-from tap_zoho.inventory import STREAMS as INVENTORY_STREAMS
-from tap_zoho.streams import DetailChildStream, ListStream
+from tap_zoho.finance.books import STREAMS as BOOKS_STREAMS
+from tap_zoho.finance.details import DetailChildStream
+from tap_zoho.finance.inventory import STREAMS as INVENTORY_STREAMS
+from tap_zoho.finance.listing import ListStream
 from tap_zoho.testing import emulator_config, run_tap
 from zoho_emulator.testing import run_emulator
 

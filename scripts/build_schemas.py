@@ -1,8 +1,9 @@
 """Rebuild `tap_zoho/schemas/*.json` from Zoho's OAS plus records observed in practice.
 
-Run: `python -m tap_zoho.schemas.build [path/to/zoho-oas]` (it starts a local emulator,
+Run: `python -m scripts.build_schemas [path/to/zoho-oas]` (it starts a local emulator,
 samples every stream of both organizations, and merges what it sees with the OAS
-properties of each list / detail response). A developer tool, not used at run time.
+properties of each list / detail response). A developer tool: it starts the emulator,
+so it lives outside the runtime package.
 """
 
 from __future__ import annotations
@@ -16,14 +17,20 @@ from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
+from tap_zoho import schemas
+from tap_zoho.finance.details import DetailChildStream, LineItemStream
+from tap_zoho.finance.inventory import InventoryItemStock, stock_rows
+from tap_zoho.tap import TapZoho
+from zoho_emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
+from zoho_emulator.testing import run_emulator
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tap_zoho.streams import ZohoStream
-    from tap_zoho.tap import TapZoho
+    from tap_zoho.finance.base import ZohoStream
 
-SCHEMA_DIR = Path(__file__).parent
-DEFAULT_OAS = Path(__file__).resolve().parents[2] / "vendor" / "zoho-oas"
+SCHEMA_DIR = Path(schemas.__file__).parent
+DEFAULT_OAS = Path(__file__).resolve().parents[1] / "vendor" / "zoho-oas"
 """Zoho's specs, vendored in the repository (run the build from a checkout)."""
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -199,9 +206,6 @@ def build_schema(
 
 def sample(tap: TapZoho, stream: ZohoStream) -> Iterator[dict[str, Any]]:
     """Raw records of a stream for every organization (children: of a few parents)."""
-    from tap_zoho.inventory import InventoryItemStock, stock_rows  # noqa: PLC0415
-    from tap_zoho.streams import DetailChildStream  # noqa: PLC0415
-
     for organization_id in tap.organization_ids(stream.product):
         context = {"organization_id": organization_id}
         progress = stream.progress(organization_id)
@@ -238,8 +242,6 @@ def sample(tap: TapZoho, stream: ZohoStream) -> Iterator[dict[str, Any]]:
 
 def oas_for(stream: ZohoStream, documents: list[dict[str, Any]]) -> dict[str, Any]:
     """The OAS properties of a stream's records."""
-    from tap_zoho.streams import DetailChildStream, LineItemStream  # noqa: PLC0415
-
     route = stream.route
     if isinstance(stream, DetailChildStream) and not isinstance(stream, LineItemStream):
         return {}  # persons, shipments and stock rows are not a list response
@@ -253,14 +255,11 @@ def oas_for(stream: ZohoStream, documents: list[dict[str, Any]]) -> dict[str, An
 
 def main(oas_root: Path) -> None:
     """Sample every stream from an emulator and write its schema."""
-    from tap_zoho.tap import TapZoho  # noqa: PLC0415
-    from zoho_emulator.testing import run_emulator  # noqa: PLC0415
-
     documents = {product: _oas_documents(oas_root, product) for product in ("books", "inventory")}
     with run_emulator(scale=60, requests_per_minute=0, daily_limit=0) as zoho:
         tap = TapZoho(config={
-            "client_id": "1000.DEMOCLIENTID", "client_secret": "demo-client-secret",
-            "refresh_token": "1000.demo.refresh-token", "accounts_url": zoho.base_url,
+            "client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET,
+            "refresh_token": DEMO_REFRESH_TOKEN, "accounts_url": zoho.base_url,
             "requests_per_minute": 0,
         })  # fmt: skip
         for any_stream in tap.streams.values():
