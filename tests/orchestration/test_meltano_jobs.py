@@ -60,3 +60,20 @@ def test_weekly_full_refresh_schedule_ignores_the_stored_bookmarks(
         emulator.control("GET", f"finance/{org}/invoices/count")["count"] for org in ORGS
     )
     assert refreshed == invoices, "the full refresh did not re-read every invoice"
+
+
+def test_reconcile_job_compares_zoho_with_the_erp_after_a_sync(
+    project: MeltanoProject, erp
+) -> None:
+    """The daily `reconcile` job runs `tsh-erp reconcile` with the tap's credentials (the
+    utility's settings share the tap's variables) and stores its verdict in the outbox."""
+    schemas = {"TARGET_TSH_ERP_ERP_SCHEMA": "erp_reconcile",
+               "TARGET_TSH_ERP_RAW_SCHEMA": "raw_reconcile"}  # fmt: skip
+    project.run("run", "tap-zoho", "target-tsh-erp", extra_env=schemas)
+    done = project.run("run", "reconcile", extra_env=schemas)
+    assert "invoices" in done.output
+    events = erp.execute(
+        "SELECT event_type FROM erp_reconcile.events_outbox"
+        " WHERE event_type LIKE 'tds.zoho.reconcile.%%'"
+    ).fetchall()
+    assert [row[0] for row in events] == ["tds.zoho.reconcile.completed"], done.output[-3000:]
