@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
-from tsh_orchestration.meltano_jobs import SyncJob, run_job, sync_jobs
+from tsh_orchestration.meltano_jobs import JobConfigurationError, SyncJob, run_job, sync_jobs
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -60,13 +60,21 @@ def settings_from_environment(environ: Mapping[str, str]) -> OrchestrationSettin
     """The settings of a code location, from its environment (see the module docstring).
 
     Raises:
-        JobConfigurationError: the organizations or the schedule period are malformed.
+        JobConfigurationError: the organizations, the period or the timeout are malformed.
     """
+    timeout_text = environ.get(TIMEOUT_VARIABLE) or str(DEFAULT_TIMEOUT_SECONDS)
+    try:
+        timeout_seconds = float(timeout_text)
+    except ValueError:
+        timeout_seconds = 0.0
+    if not timeout_seconds > 0:
+        msg = f"{TIMEOUT_VARIABLE}: {timeout_text!r} is not a positive number of seconds"
+        raise JobConfigurationError(msg)
     return OrchestrationSettings(
         project_root=Path(environ.get(PROJECT_ROOT_VARIABLE) or Path.cwd()),
         environment=environ.get(ENVIRONMENT_VARIABLE) or DEFAULT_ENVIRONMENT,
         jobs=sync_jobs(environ),
-        timeout_seconds=float(environ.get(TIMEOUT_VARIABLE) or DEFAULT_TIMEOUT_SECONDS),
+        timeout_seconds=timeout_seconds,
     )
 
 

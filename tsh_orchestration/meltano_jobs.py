@@ -13,8 +13,10 @@ organization jobs sync Books and Inventory only and CRM gets one job of its own 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -37,6 +39,8 @@ ORGANIZATION_PRODUCTS = '["books", "inventory"]'
 CRM_PRODUCTS = '["crm"]'
 _ORGANIZATION_ID = re.compile(r"^[0-9]{1,20}$")
 _OUTPUT_TAIL_LINES = 40
+STOP_GRACE_SECONDS = 30.0
+"""How long Meltano gets after SIGTERM on a timeout to stop its tap and target."""
 
 
 class JobConfigurationError(ValueError):
@@ -224,23 +228,42 @@ def run_job(
     """
     env = job_environment(job, project_root, os.environ if base_env is None else base_env)
     started = time.time()
-    completed = subprocess.run(  # noqa: S603 - the project's meltano with fixed arguments
+    # Its own process group: on a timeout the tap and the target Meltano started go too,
+    # instead of running on as orphans holding the state id's database connections.
+    process = subprocess.Popen(  # noqa: S603 - the project's meltano with fixed arguments
         job.command(meltano_executable()),
         cwd=project_root,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        timeout=timeout,
-        check=False,
+        start_new_session=True,
     )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        output = _stop_group(process) + f"\n{job.name}: stopped after the {timeout} s timeout"
     return JobResult(
         job=job.name,
-        returncode=completed.returncode,
+        returncode=process.returncode,
         started_at=started,
         finished_at=time.time(),
-        output=completed.stdout,
+        output=output,
     )
+
+
+def _stop_group(process: subprocess.Popen[str]) -> str:
+    """SIGTERM to Meltano's process group (it stops its plugins), SIGKILL if it lingers."""
+    for signal_number in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal_number)
+        try:
+            output, _ = process.communicate(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            continue
+        return output
+    output, _ = process.communicate()
+    return output
 
 
 def checked(result: JobResult) -> JobResult:

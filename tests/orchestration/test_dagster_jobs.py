@@ -25,8 +25,18 @@ dg = pytest.importorskip("dagster", reason="the optional dagster extra is not in
 
 from scripts.meltano_runner import OFFLINE_ENV, PROJECT_ROOT, MeltanoProject  # noqa: E402
 from target_tsh_erp.database import connect  # noqa: E402
-from tsh_orchestration.dagster_defs import INSTANCE_CONFIG, STATE_ID_TAG  # noqa: E402
-from tsh_orchestration.meltano_jobs import ORGANIZATIONS_VARIABLE, sync_jobs  # noqa: E402
+from tsh_orchestration.dagster_defs import (  # noqa: E402
+    INSTANCE_CONFIG,
+    STATE_ID_TAG,
+    TIMEOUT_VARIABLE,
+    build_definitions,
+    settings_from_environment,
+)
+from tsh_orchestration.meltano_jobs import (  # noqa: E402
+    ORGANIZATIONS_VARIABLE,
+    JobConfigurationError,
+    sync_jobs,
+)
 from tsh_orchestration.verification import (  # noqa: E402
     SELECTED_STREAMS,
     erp_differences,
@@ -215,3 +225,20 @@ def test_dagster_jobs_sync_both_organizations_one_run_per_state_id(
     runs_of = {jobs[0].state_id(ENVIRONMENT): 3, jobs[1].state_id(ENVIRONMENT): 2}
     expected = sorted(state_id for state_id, count in runs_of.items() for _ in range(count))
     assert tags == expected
+
+
+def test_definitions_hold_a_job_and_a_running_schedule_per_organization() -> None:
+    settings = settings_from_environment(
+        {ORGANIZATIONS_VARIABLE: ",".join(ORGS), "MELTANO_ENVIRONMENT": "prod"}
+    )
+    definitions = build_definitions(settings)
+    for index, org in enumerate(ORGS):
+        job = definitions.get_job_def(f"zoho_sync_org_{org}")
+        state_id = f"prod:tap-zoho-to-target-tsh-erp:org-{org}"
+        assert job.tags[STATE_ID_TAG] == state_id
+        assert [node.definition.pool for node in job.graph.nodes] == [state_id]
+        schedule = definitions.resolve_schedule_def(f"zoho_sync_org_{org}_schedule")
+        assert schedule.cron_schedule == f"{index}-59/15 * * * *"
+        assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    with pytest.raises(JobConfigurationError, match=TIMEOUT_VARIABLE):
+        settings_from_environment({ORGANIZATIONS_VARIABLE: ORGS[0], TIMEOUT_VARIABLE: "soon"})

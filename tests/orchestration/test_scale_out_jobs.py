@@ -9,21 +9,25 @@ names) while still sharing the project's system database.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from scripts.meltano_runner import OFFLINE_ENV, PROJECT_ROOT
 from tsh_orchestration.meltano_jobs import (
     CRM_JOB_VARIABLE,
     DATABASE_URI_VARIABLE,
     EVERY_MINUTES_VARIABLE,
     ORGANIZATIONS_VARIABLE,
+    STOP_GRACE_SECONDS,
     SYS_DIR_VARIABLE,
     JobConfigurationError,
     job_environment,
     parse_organizations,
+    run_job,
     staggered_cron,
     sync_jobs,
 )
@@ -103,3 +107,14 @@ def test_command_line_lists_the_jobs_and_refuses_unknown_ones() -> None:
     malformed = command_line("list", organizations="acme")
     assert malformed.returncode == 2
     assert ORGANIZATIONS_VARIABLE in malformed.stderr
+
+
+def test_a_run_past_its_timeout_is_stopped_and_reported(tmp_path: Path) -> None:
+    for name in ("meltano.yml", "logging.yaml"):
+        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
+    (tmp_path / ".venv").symlink_to(PROJECT_ROOT / ".venv")
+    (job,) = sync_jobs({ORGANIZATIONS_VARIABLE: "10234695"})
+    result = run_job(job, tmp_path, base_env={**os.environ, **OFFLINE_ENV}, timeout=0.5)
+    assert result.returncode != 0
+    assert result.output.endswith("zoho_sync_org_10234695: stopped after the 0.5 s timeout")
+    assert result.seconds < STOP_GRACE_SECONDS
