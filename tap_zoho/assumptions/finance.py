@@ -114,6 +114,19 @@ FINANCE: tuple[Assumption, ...] = (
         emulator_answer="extra-fields",
     ),
     Assumption(
+        id="list.aggregate-keys",
+        applies_to="the Books invoice list's `response_option` (read by `tsh-erp reconcile`)",
+        we_assume="`response_option=3` answers the number of invoices in "
+        "`page_context.total` and the sums in `page_context.sum_total` and `sum_balance`",
+        docs_say="the OAS documents `response_option` (0-4: rows, count, sums) but not the "
+        "keys that carry the figures",
+        verified_by="each key is present and numeric in the answer; the changed-since count "
+        "is checked against the rows listed",
+        fallback="the entity's line says 'not in Zoho's answer' with the keys Zoho did send, "
+        "and no drift is claimed for it",
+        emulator_answer="aggregates-elsewhere",
+    ),
+    Assumption(
         id="inventory.warehouses",
         applies_to="Inventory per-warehouse stock (`inventory_item_stock`, `warehouses`)",
         we_assume="the organization uses warehouses (`/settings/warehouses`)",

@@ -33,6 +33,8 @@ PAGE_CONTEXT_DOUBTFUL = frozenset(
     {"chartofaccounts", "salesorders", "purchaseorders", "journals", "vendorpayments"}
 )
 """Lists whose OAS answer has no `page_context` (register entry list.page-context)."""
+AGGREGATE_KEYS = ("total", "sum_total", "sum_balance")
+"""Where `tsh-erp reconcile` reads `response_option=3`'s figures in `page_context`."""
 CUSTOM_FIELD_PREFIX = "cf_"
 """Custom fields are typed from each organization's definitions at discovery."""
 NOT_SCHEMA_KEYS = frozenset({"organization_id", "zoho_extra", "zoho_unparsed"})
@@ -93,6 +95,8 @@ class FinanceDoctor:
             self.check_detail_key(entity)
         if self.product == "inventory":
             self.check_warehouses()
+        if self.product == "books":
+            self.check_aggregates()
         self.check_page_context()
         self.check_rows()
 
@@ -300,6 +304,28 @@ class FinanceDoctor:
             observed=f"{count} warehouses",
             tap_will="read stock per warehouse" if count else "read stock locations from "
             "/locations",
+        )  # fmt: skip
+
+    def check_aggregates(self) -> None:
+        """`list.aggregate-keys`: where does `response_option=3` put the figures?"""
+        route = self.route("invoices")
+        try:
+            body = self._list(route, {"response_option": 3})
+        except ZohoAPIError as error:
+            self._unreadable("list.aggregate-keys", "invoices", error)
+            return
+        context = body.get("page_context")
+        context = context if isinstance(context, dict) else {}
+        missing = [
+            key for key in AGGREGATE_KEYS
+            if isinstance(context.get(key), bool) or not isinstance(context.get(key), int | float)
+        ]  # fmt: skip
+        self.probe.record(
+            self.scope, "list.aggregate-keys", "invoices", holds=not missing,
+            observed="count and sums in page_context" if not missing
+            else f"not found: {missing}; page_context keys {sorted(context)}",
+            tap_will="tsh-erp reconcile compares invoice counts and sums" if not missing
+            else "tsh-erp reconcile says 'not in Zoho's answer' for invoices",
         )  # fmt: skip
 
     def check_page_context(self) -> None:

@@ -27,7 +27,7 @@ from target_tsh_erp.reconcile.report import (
     RECONCILE_DRIFT,
     publish_report,
 )
-from target_tsh_erp.reconcile.run import reconcile
+from target_tsh_erp.reconcile.run import NOT_IN_ANSWER, reconcile
 from target_tsh_erp.reconcile.zoho import ZohoAggregates
 from target_tsh_erp.status import collect, render_html, render_text
 from target_tsh_erp.target import TargetTshErp
@@ -136,6 +136,17 @@ def test_an_erp_in_sync_reports_no_drift_in_a_few_calls(zoho, conn, settings, ta
         assert "NO_PERMISSION" in line(refused, CRM_ORG, table).note
     assert line(refused, ORG_IN, "invoices").verdict == "in sync"
     assert refused.drift == []
+
+    # Zoho puts the figures under other keys (register entry list.aggregate-keys): said so,
+    # with the keys Zoho did send, and no drift claimed.
+    zoho.emulator.answers.set(["aggregates-elsewhere"])
+    elsewhere = run(conn, settings, zoho)
+    for org in (ORG_IN, ORG_US):
+        for measure in ("count", "sum of total", "sum of balance"):
+            unread = line(elsewhere, org, "invoices", measure)
+            assert unread.verdict == NOT_IN_ANSWER, unread
+        assert "sum_of_total" in line(elsewhere, org, "invoices", "sum of total").note
+    assert elsewhere.drift == []
 
 
 def test_deleted_missed_and_missing_records_are_drift(  # noqa: PLR0915 - one story

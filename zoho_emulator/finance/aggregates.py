@@ -25,6 +25,14 @@ WITH_COUNT = frozenset({1, 2, 3})
 WITH_SUMS = frozenset({1, 3, 4})
 SUMMED = (("total", "sum_total"), ("balance", "sum_balance"))
 """Record field -> `page_context` key of its sum."""
+ELSEWHERE = {"total": "count", "sum_total": "sum_of_total", "sum_balance": "sum_of_balance"}
+"""The names the figures take under the `aggregates-elsewhere` switch (the other plausible
+answer: the register entry `list.aggregate-keys`)."""
+
+
+def renamed(context: dict[str, Any]) -> dict[str, Any]:
+    """The figures under the other names (`aggregates-elsewhere`)."""
+    return {ELSEWHERE.get(key, key): value for key, value in context.items()}
 
 
 def with_rows(option: int) -> bool:

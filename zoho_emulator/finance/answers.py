@@ -56,6 +56,11 @@ FINANCE_ANSWERS: tuple[OtherAnswer, ...] = (
         "list rows and details carry keys no schema declares",
     ),
     OtherAnswer(
+        "aggregates-elsewhere",
+        "list.aggregate-keys",
+        "the invoice list's `response_option` figures come under other names (`count`, `sum_of_total`, `sum_of_balance`)",
+    ),
+    OtherAnswer(
         "locations-only",
         "inventory.warehouses",
         "Inventory organizations use locations: `/settings/warehouses` is refused and stock is per location",

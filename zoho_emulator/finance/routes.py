@@ -317,7 +317,10 @@ class FinanceRoutes:
             selected = (
                 row for index in every if (row := self.data.row(state, index, self.product))
             )
-            body["page_context"].update(aggregates.figures(option, total, query.per_page, selected))
+            figures = aggregates.figures(option, total, query.per_page, selected)
+            if on("aggregates-elsewhere"):
+                figures = aggregates.renamed(figures)
+            body["page_context"].update(figures)
         if not other_answers.page_context_kept(spec.name, on):
             del body["page_context"]
         return orjson.dumps(body), has_more
