@@ -243,6 +243,10 @@ def run_job(
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         output = _stop_group(process) + f"\n{job.name}: stopped after the {timeout} s timeout"
+    except BaseException:
+        # Interrupted (Ctrl-C, an orchestrator cancelling the run): Meltano's group goes too.
+        _stop_group(process)
+        raise
     return JobResult(
         job=job.name,
         returncode=process.returncode,

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,3 +122,42 @@ def test_a_run_past_its_timeout_is_stopped_and_reported(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert result.output.endswith("zoho_sync_org_10234695: stopped after the 0.5 s timeout")
     assert result.seconds < STOP_GRACE_SECONDS
+
+
+INTERRUPTED_RUN = """
+import os, sys
+from pathlib import Path
+from tsh_orchestration.meltano_jobs import ORGANIZATIONS_VARIABLE, run_job, sync_jobs
+(job,) = sync_jobs({ORGANIZATIONS_VARIABLE: "10234695"})
+print("started", flush=True)
+run_job(job, Path(sys.argv[1]), timeout=600)
+"""
+
+
+def test_an_interrupted_run_takes_meltano_and_the_tap_with_it(tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil")
+    for name in ("meltano.yml", "logging.yaml"):
+        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
+    (tmp_path / ".venv").symlink_to(PROJECT_ROOT / ".venv")
+    # A "Zoho" that accepts connections and never answers: the tap waits, Meltano lives on.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        accounts_url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        runner = subprocess.Popen(
+            [sys.executable, "-c", INTERRUPTED_RUN, str(tmp_path)],
+            env={**os.environ, **OFFLINE_ENV, "TAP_ZOHO_ACCOUNTS_URL": accounts_url},
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert runner.stdout is not None
+        assert runner.stdout.readline().strip() == "started"
+        deadline = time.monotonic() + 60
+        processes: list[Any] = []
+        while len(processes) < 2 and time.monotonic() < deadline:  # meltano and the tap
+            processes = psutil.Process(runner.pid).children(recursive=True)
+            time.sleep(0.2)
+        assert len(processes) >= 2, f"meltano did not start the tap: {processes}"
+        runner.send_signal(signal.SIGINT)
+        runner.communicate(timeout=60)
+        _, alive = psutil.wait_procs(processes, timeout=10)
+    assert alive == [], f"still running after the interrupt: {alive}"
