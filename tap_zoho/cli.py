@@ -35,6 +35,13 @@ def main() -> None:
         from tap_zoho.doctor.command import main as doctor  # noqa: PLC0415 - only when asked
 
         raise SystemExit(doctor(arguments))
+    from tap_zoho.settings import SettingsError  # noqa: PLC0415
     from tap_zoho.tap import TapZoho  # noqa: PLC0415 - the SDK's own start-up, untouched
 
-    TapZoho.cli()
+    try:
+        TapZoho.cli()
+    except SettingsError as error:
+        # One line for a missing or unusable setting (it names the variable to set).
+        text = str(error)
+        sys.stderr.write(f"{text if text.startswith('tap-zoho') else f'tap-zoho: {text}'}\n")
+        raise SystemExit(1) from None

@@ -91,8 +91,20 @@ CONFIG_SCHEMA = th.PropertiesList(
 ).to_dict()  # fmt: skip
 
 
+class SettingsError(ValueError):
+    """A setting is missing or unusable; the message names it and its variable.
+
+    The command line turns it into one line and exit 1 (no traceback): it is the first
+    thing a new user meets, e.g. a production run before the credentials are set.
+    """
+
+
 def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
-    """Config with environment fallbacks and defaults applied; never logged."""
+    """Config with environment fallbacks and defaults applied; never logged.
+
+    Raises:
+        SettingsError: a credential is missing or a product is unknown.
+    """
     settings = dict(config)
     for name, env in ENV_ALIASES.items():
         if not settings.get(name) and os.environ.get(env):
@@ -105,10 +117,10 @@ def resolve(config: Mapping[str, Any]) -> dict[str, Any]:
     if missing:
         names = ", ".join(f"{name} (env {ENV_ALIASES[name]})" for name in missing)
         msg = f"tap-zoho needs {names}"
-        raise ValueError(msg)
+        raise SettingsError(msg)
     settings.setdefault("products", list(PRODUCTS))
     unknown = set(settings["products"]) - set(PRODUCTS)
     if unknown:
         msg = f"unknown products {sorted(unknown)}; use any of {', '.join(PRODUCTS)}"
-        raise ValueError(msg)
+        raise SettingsError(msg)
     return settings
