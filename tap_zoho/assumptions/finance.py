@@ -127,6 +127,23 @@ FINANCE: tuple[Assumption, ...] = (
         emulator_answer="aggregates-elsewhere",
     ),
     Assumption(
+        id="list.aggregate-other-lists",
+        applies_to="the Books lists `tsh-erp reconcile` maps besides invoices (contacts, "
+        "items, sales orders, purchase orders, customer payments)",
+        we_assume="these lists ignore `response_option` as they ignore any parameter they "
+        "do not take (the OAS documents it on the invoice list only), so reconcile has no "
+        "Zoho count for them",
+        docs_say="silent: `response_option` is documented for `GET /invoices` alone",
+        verified_by="`tap-zoho doctor` asks each list once with `response_option=2` (the "
+        "count only) and looks for a numeric `page_context.total`, where the invoice list "
+        "puts it",
+        fallback="where the doctor saw the count (the other answer, in that organization "
+        "and list), `tsh-erp reconcile` compares it with the ERP's live rows; elsewhere its "
+        "line says 'no documented aggregate'; a later answer without the count says 'not in "
+        "Zoho's answer'",
+        emulator_answer="aggregates-everywhere",
+    ),
+    Assumption(
         id="inventory.warehouses",
         applies_to="Inventory per-warehouse stock (`inventory_item_stock`, `warehouses`)",
         we_assume="the organization uses warehouses (`/settings/warehouses`)",

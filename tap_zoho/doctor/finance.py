@@ -35,6 +35,11 @@ PAGE_CONTEXT_DOUBTFUL = frozenset(
 """Lists whose OAS answer has no `page_context` (register entry list.page-context)."""
 AGGREGATE_KEYS = ("total", "sum_total", "sum_balance")
 """Where `tsh-erp reconcile` reads `response_option=3`'s figures in `page_context`."""
+OTHER_AGGREGATE_LISTS = ("contacts", "items", "salesorders", "purchaseorders", "customerpayments")
+"""Books lists `tsh-erp reconcile` maps besides invoices, whose OAS has no
+`response_option` (register entry list.aggregate-other-lists): one call each."""
+COUNT_ONLY = 2
+"""`response_option=2`: the count and no rows, the cheapest answer that tells."""
 CUSTOM_FIELD_PREFIX = "cf_"
 """Custom fields are typed from each organization's definitions at discovery."""
 NOT_SCHEMA_KEYS = frozenset({"organization_id", "zoho_extra", "zoho_unparsed"})
@@ -97,6 +102,7 @@ class FinanceDoctor:
             self.check_warehouses()
         if self.product == "books":
             self.check_aggregates()
+            self.check_other_aggregates()
         self.check_page_context()
         self.check_rows()
 
@@ -326,6 +332,46 @@ class FinanceDoctor:
             else f"not found: {missing}; page_context keys {sorted(context)}",
             tap_will="tsh-erp reconcile compares invoice counts and sums" if not missing
             else "tsh-erp reconcile says 'not in Zoho's answer' for invoices",
+        )  # fmt: skip
+
+    def check_other_aggregates(self) -> None:
+        """`list.aggregate-other-lists` on each list reconcile maps besides invoices."""
+        for entity in OTHER_AGGREGATE_LISTS:
+            self.check_other_aggregate(entity)
+
+    def check_other_aggregate(self, entity: str) -> None:
+        """`list.aggregate-other-lists`: does a list without a documented count give one?
+
+        Asked as reconcile would ask (the all-records filter, `response_option=2`); the
+        count is looked for where the invoice list puts it. A refusal of the parameter
+        (code 2) is Zoho not honouring it, the assumed answer.
+        """
+        route = self.route(entity)
+        params: dict[str, Any] = {"response_option": COUNT_ONLY}
+        if route.all_filter and entity not in self.refused_filter:
+            params["filter_by"] = route.all_filter
+        try:
+            body = self._list(route, params)
+        except ZohoAPIError as error:
+            if error.code != FILTER_BY_REFUSED:
+                self._unreadable("list.aggregate-other-lists", entity, error)
+                return
+            body, refused = {}, f"refused (code {error.code}: {error.zoho_message})"
+        else:
+            refused = ""
+        context = body.get("page_context")
+        context = context if isinstance(context, dict) else {}
+        count = context.get("total")
+        honoured = isinstance(count, int) and not isinstance(count, bool)
+        rows = body.get(route.list_key)
+        listed = f"{len(rows)} rows" if isinstance(rows, list) else "no rows"
+        self.probe.record(
+            self.scope, "list.aggregate-other-lists", entity, holds=not honoured,
+            observed=f"response_option=2 honoured: page_context.total={count} ({listed})"
+            if honoured else refused or f"response_option=2 ignored: {listed}, no count in "
+            f"page_context (keys {sorted(context)})",
+            tap_will=f"tsh-erp reconcile compares the {entity} count" if honoured
+            else f"tsh-erp reconcile says 'no documented aggregate' for {entity}",
         )  # fmt: skip
 
     def check_page_context(self) -> None:

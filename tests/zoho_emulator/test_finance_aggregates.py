@@ -122,3 +122,33 @@ def test_crm_count_compares_times_as_instants(zoho) -> None:
                          params={"criteria": f"(Created_Time:less_equal:{bound})"}).json()
     assert int(answer["count"]) == sum(1 for moment in created if moment <= middle)
     assert 0 < int(answer["count"]) < len(created)
+
+
+def test_other_lists_honour_it_only_under_aggregates_everywhere(zoho) -> None:
+    """Register entry list.aggregate-other-lists: both answers a real organization may give."""
+    session = session_for(zoho.base_url)
+    finance = zoho.emulator.finance
+
+    def sales_orders(**params: Any) -> dict[str, Any]:
+        response = session.get(f"{zoho.base_url}{BOOKS}/salesorders", timeout=30,
+                               params={"organization_id": ORG_US, "filter_by": "Status.All",
+                                       **params})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    live = len(list(finance.records(ORG_US, "salesorders")))
+    assert "total" not in sales_orders(response_option=2)["page_context"]  # the default
+    zoho.emulator.answers.set(["aggregates-everywhere"])
+    count_only = sales_orders(response_option=2)
+    assert "salesorders" not in count_only
+    assert count_only["page_context"]["total"] == live
+    assert "sum_total" not in count_only["page_context"]  # the count only: no sums elsewhere
+    finance.delete(ORG_US, "salesorders")
+    assert sales_orders(response_option=2)["page_context"]["total"] == live - 1
+    with_rows = sales_orders(response_option=1, per_page=10)
+    assert (len(with_rows["salesorders"]), with_rows["page_context"]["total"]) == (10, live - 1)
+    refused = session.get(f"{zoho.base_url}{BOOKS}/salesorders", timeout=30,
+                          params={"organization_id": ORG_US, "response_option": "9"})
+    assert (refused.status_code, refused.json()["code"]) == (400, 2)
+    invoices_count = invoices(zoho, session, ORG_US, response_option=3)["page_context"]
+    assert invoices_count["total"] == len(list(finance.records(ORG_US, "invoices")))

@@ -7,6 +7,13 @@ the filters select (all pages), not the page served. The OAS names `response_opt
 `page_context` but not the keys of the figures: the emulator answers them as
 `page_context.total` (the number, with `total_pages`) and `page_context.sum_total` /
 `sum_balance` (UNCONFIRMED names; a client that does not find them must say so, not guess).
+
+The other Books lists do not document `response_option`, and Zoho ignores parameters a
+list does not take: by default they answer rows and no count. Under the switch
+`aggregates-everywhere` (register entry `list.aggregate-other-lists`) every paginated
+list honours it for the count (formats 1, 2 and 3 carry `total`; 2 and 3 no rows), so
+that both answers `tap-zoho doctor` may find in a real organization can be tested; no
+sums there (which fields would be summed is nowhere documented).
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from zoho_emulator.finance.params import RESPONSE_OPTIONS, InvalidParameterError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -28,6 +37,23 @@ SUMMED = (("total", "sum_total"), ("balance", "sum_balance"))
 ELSEWHERE = {"total": "count", "sum_total": "sum_of_total", "sum_balance": "sum_of_balance"}
 """The names the figures take under the `aggregates-elsewhere` switch (the other plausible
 answer: the register entry `list.aggregate-keys`)."""
+
+
+EVERYWHERE = "aggregates-everywhere"
+"""The switch under which the lists that do not document `response_option` honour it."""
+
+
+def option_elsewhere(raw: str | None) -> int:
+    """`response_option` on a list that does not document it, under `aggregates-everywhere`.
+
+    Raises:
+        InvalidParameterError: a value outside the documented formats, as on invoices.
+    """
+    if raw is None:
+        return 0
+    if raw not in RESPONSE_OPTIONS:
+        raise InvalidParameterError("response_option")  # noqa: EM101 - the parameter name is the message
+    return int(raw)
 
 
 def renamed(context: dict[str, Any]) -> dict[str, Any]:
@@ -45,8 +71,12 @@ def needs_records(option: int) -> bool:
     return option in WITH_SUMS
 
 
-def figures(option: int, count: int, per_page: int, records: Iterable[Record]) -> dict[str, Any]:
+def figures(
+    option: int, count: int, per_page: int, records: Iterable[Record], *, sums: bool = True
+) -> dict[str, Any]:
     """The `page_context` keys of format `option` over the selected `records`.
+
+    `sums=False` (the lists that do not document `response_option`): the count only.
 
     Sums are added as decimals and sent as JSON numbers rounded to the cent, so 0.1 + 0.2
     is 0.3 here as it is in Zoho's ledger, not 0.30000000000000004.
@@ -55,13 +85,13 @@ def figures(option: int, count: int, per_page: int, records: Iterable[Record]) -
     if option in WITH_COUNT:
         context["total"] = count
         context["total_pages"] = math.ceil(count / per_page) if count else 0
-    if option in WITH_SUMS:
-        sums = dict.fromkeys((key for _, key in SUMMED), Decimal(0))
+    if option in WITH_SUMS and sums:
+        totals = dict.fromkeys((key for _, key in SUMMED), Decimal(0))
         for record in records:
             for field_name, key in SUMMED:
                 value = record.get(field_name)
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    sums[key] += Decimal(str(value))
-        for key, value in sums.items():
+                    totals[key] += Decimal(str(value))
+        for key, value in totals.items():
             context[key] = float(value.quantize(Decimal("0.01")))
     return context

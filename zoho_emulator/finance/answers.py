@@ -61,6 +61,11 @@ FINANCE_ANSWERS: tuple[OtherAnswer, ...] = (
         "the invoice list's `response_option` figures come under other names (`count`, `sum_of_total`, `sum_of_balance`)",
     ),
     OtherAnswer(
+        "aggregates-everywhere",
+        "list.aggregate-other-lists",
+        "every paginated Books/Inventory list honours `response_option` for the count (`page_context.total`; formats 2 and 3 without rows), not only the invoice list",
+    ),
+    OtherAnswer(
         "locations-only",
         "inventory.warehouses",
         "Inventory organizations use locations: `/settings/warehouses` is refused and stock is per location",

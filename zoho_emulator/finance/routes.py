@@ -226,6 +226,9 @@ class FinanceRoutes:
             parse_list_query(request.query_params, endpoint), on,
             request.query_params.get("last_modified_time"), BY_ID[organization_id].zone,
         )  # fmt: skip
+        if not endpoint.aggregates and on(aggregates.EVERYWHERE):
+            option = aggregates.option_elsewhere(request.query_params.get("response_option"))
+            query = replace(query, response_option=option)
         state = self.data.state(organization_id, spec.name)
         if not endpoint.paginated:
             rows = [
@@ -310,14 +313,16 @@ class FinanceRoutes:
             "sort_order": "D" if query.descending else "A",
             "search_criteria": [],
         }
-        if endpoint.aggregates:
+        if endpoint.aggregates or option:  # option != 0 elsewhere: `aggregates-everywhere`
             every: Sequence[int] = ()
-            if aggregates.needs_records(option):
+            if endpoint.aggregates and aggregates.needs_records(option):
                 every = ordered if ordered is not None else selection.descending(0, total)
             selected = (
                 row for index in every if (row := self.data.row(state, index, self.product))
             )
-            figures = aggregates.figures(option, total, query.per_page, selected)
+            figures = aggregates.figures(
+                option, total, query.per_page, selected, sums=endpoint.aggregates
+            )
             if on("aggregates-elsewhere"):
                 figures = aggregates.renamed(figures)
             body["page_context"].update(figures)
