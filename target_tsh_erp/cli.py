@@ -3,7 +3,8 @@
     tsh-erp migrate   apply the schema migrations (also done by every target run)
     tsh-erp remap     rebuild the erp tables from zoho_raw (no Zoho API call)
     tsh-erp version   print the schema version of the database
-    tsh-erp status    last runs, rows per ERP table, lag per stream (`--html report.html`)
+    tsh-erp status    warnings, runs, rows, lag, quotas, inbox (`--html report.html`,
+                      `--metrics-file m.prom`, `--serve` for a live page and /metrics)
     tsh-erp reconcile compare Zoho's counts and sums with the ERP's (a few calls per org)
 
 Settings come from a target config file (`--config`) or the target's environment
@@ -23,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from target_tsh_erp.database import connect, resolved_database_url
+from target_tsh_erp.monitoring.alerts import Thresholds
+from target_tsh_erp.monitoring.inbox import DEFAULT_WEBHOOK_SCHEMA
+from target_tsh_erp.monitoring.metrics import write_textfile
 from target_tsh_erp.reconcile.plan import EXIT_DRIFT
 from target_tsh_erp.redaction import failure_reason
 from target_tsh_erp.settings import WriterSettings, env_name
@@ -46,24 +50,63 @@ def _settings(config_path: str | None) -> dict[str, Any]:
     return config
 
 
+def _thresholds(args: argparse.Namespace) -> Thresholds:
+    """The warning thresholds from the command line (defaults as the rules file's)."""
+    return Thresholds(
+        schedule_seconds=args.schedule_minutes * 60,
+        quota_reserve_requests=args.quota_reserve,
+        crm_daily_credits=args.crm_daily_credits,
+        pending_webhook_seconds=args.pending_minutes * 60,
+    )
+
+
 def _status(
     connection: Any,  # noqa: ANN401 - psycopg connection
     settings: WriterSettings,
-    run_log: str,
-    html_path: str | None,
+    args: argparse.Namespace,
 ) -> int:
-    """Print the status report (read-only: no migration), and write the HTML page."""
+    """Print the status report (read-only: no migration), and write the page and metrics."""
     report = collect(
         connection,
         erp_schema=settings.erp_schema,
         raw_schema=settings.raw_schema,
-        run_log=Path(run_log),
+        run_log=Path(args.run_log),
+        webhook_schema=args.webhook_schema,
     )
-    print(render_text(report), end="")  # noqa: T201
-    if html_path:
-        Path(html_path).write_text(render_html(report), encoding="utf-8")
-        print(f"HTML report written to {html_path}")  # noqa: T201
+    limits = _thresholds(args)
+    print(render_text(report, limits), end="")  # noqa: T201
+    if args.html:
+        Path(args.html).write_text(render_html(report, limits), encoding="utf-8")
+        print(f"HTML report written to {args.html}")  # noqa: T201
+    if args.metrics_file:
+        write_textfile(Path(args.metrics_file), report, limits)
+        print(f"Metrics written to {args.metrics_file}")  # noqa: T201
     return 0
+
+
+def _status_options(parser: argparse.ArgumentParser) -> None:
+    """`status` options: outputs, the webhook schema and the warning thresholds."""
+    parser.add_argument("--html", help="status: also write a self-contained HTML report here")
+    parser.add_argument(
+        "--run-log", default=DEFAULT_RUN_LOG,
+        help="status: Meltano's JSON run log (API requests, quotas, credits, streams)",
+    )
+    parser.add_argument("--metrics-file",
+                        help="status: write Prometheus metrics here (node exporter textfile)")
+    parser.add_argument("--webhook-schema", default=DEFAULT_WEBHOOK_SCHEMA,
+                        help="status: the zoho-webhooks schema holding its inbox")
+    defaults = Thresholds()
+    for flag, default, text in [
+        ("--schedule-minutes", defaults.schedule_seconds // 60,
+         "a stream is stale after twice this"),
+        ("--quota-reserve", defaults.quota_reserve_requests,
+         "warn at or below this many requests left"),
+        ("--crm-daily-credits", defaults.crm_daily_credits,
+         "your CRM edition's credits per day"),
+        ("--pending-minutes", defaults.pending_webhook_seconds // 60,
+         "warn when a webhook waits longer"),
+    ]:  # fmt: skip
+        parser.add_argument(flag, type=int, default=default, help=f"status: {text}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,11 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         "--keep", action="store_true",
         help="remap: update in place instead of truncating the erp tables first",
     )
-    parser.add_argument("--html", help="status: also write a self-contained HTML report here")
-    parser.add_argument(
-        "--run-log", default=DEFAULT_RUN_LOG,
-        help="status: Meltano's JSON run log, for API requests per run",
-    )
+    _status_options(parser)
     parser.add_argument(
         "--tap-config",
         help="reconcile: a tap-zoho config JSON (else TAP_ZOHO_* and ZOHO_* variables)",
@@ -108,7 +147,7 @@ def _run(args: argparse.Namespace) -> int:
         url = stack.enter_context(resolved_database_url(config))
         connection = stack.enter_context(connect(url))
         if args.command == "status":
-            return _status(connection, writer_settings, args.run_log, args.html)
+            return _status(connection, writer_settings, args)
         if args.command == "version":
             print(current_version(connection, writer_settings.erp_schema))  # noqa: T201
             return 0

@@ -9,13 +9,16 @@ Sources, each the one that knows:
 - Meltano's JSON run log (`.meltano/logs/meltano.jsonl`, written through the project's
   `logging.yaml` with `run_log_handler`): the tap's `tds.zoho.api.success` /
   `tds.zoho.api.failed` lines give the API requests of each run. Without that file the
-  request column says "n/a"; nothing else depends on it.
+  request column says "n/a"; the same log gives the quota left per organization and
+  product, CRM credits and which stream of which organization finished or failed
+  (target_tsh_erp/monitoring/runlog.py);
+- the webhook service's inbox (`zoho_webhooks.inbox`) when that service shares the
+  database: pending deliveries, the oldest one's age, dead letters.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import logging.handlers
 import re
 from dataclasses import dataclass, field
@@ -25,6 +28,16 @@ from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
 
+from target_tsh_erp.monitoring.alerts import Thresholds, warnings
+from target_tsh_erp.monitoring.figures import (
+    QuotaFigure,
+    StreamHealth,
+    credits_used,
+    quota_figures,
+    stream_health,
+)
+from target_tsh_erp.monitoring.inbox import DEFAULT_WEBHOOK_SCHEMA, InboxFigures, load_inbox
+from target_tsh_erp.monitoring.runlog import log_lines, read_facts
 from target_tsh_erp.reconcile.report import (
     StoredReconcile,
     latest_reconcile,
@@ -35,8 +48,6 @@ from target_tsh_erp.settings import DEFAULT_ERP_SCHEMA, DEFAULT_RAW_SCHEMA
 from target_tsh_erp.store.events import SYNC_COMPLETED, SYNC_FAILED, SYNC_STARTED
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     import psycopg
 
 __all__ = [
@@ -125,6 +136,13 @@ class StatusReport:
     run_log: str | None
     reconcile: StoredReconcile | None = None
     """The newest `tsh-erp reconcile` result (target_tsh_erp/reconcile/report.py)."""
+    streams: list[StreamHealth] = field(default_factory=list)
+    """Per stream and organization, from the tap's `done` lines in the run log."""
+    quotas: list[QuotaFigure] = field(default_factory=list)
+    crm_credits: dict[str, int] = field(default_factory=dict)
+    """CRM credits per stream over the last 24 hours."""
+    inbox: InboxFigures | None = None
+    """None when the webhook service has no tables in this database."""
 
 
 # ---------------------------------------------------------------------- gathering
@@ -220,24 +238,6 @@ def _count_rejects(connection: psycopg.Connection[Any], raw_schema: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _log_lines(path: Path) -> Iterable[tuple[datetime, str]]:
-    """(timestamp, event text) of every JSON line of the run log and its rotations."""
-    files = [*sorted(path.parent.glob(path.name + ".*"), reverse=True), path]
-    for file in files:
-        if not file.is_file():
-            continue
-        with file.open(encoding="utf-8", errors="replace") as lines:
-            for line in lines:
-                try:
-                    entry = json.loads(line)
-                    stamp = datetime.fromisoformat(str(entry["timestamp"]))
-                except (ValueError, KeyError, TypeError):
-                    continue
-                if stamp.tzinfo is None:
-                    stamp = stamp.replace(tzinfo=UTC)
-                yield stamp, str(entry.get("event", ""))
-
-
 def attach_api_requests(runs: list[RunRecord], log_path: Path) -> bool:
     """Fill `api_requests` of each run from the tap's aggregated API events in the log.
 
@@ -254,7 +254,7 @@ def attach_api_requests(runs: list[RunRecord], log_path: Path) -> bool:
     ]  # fmt: skip
     successes: dict[int, dict[str, int]] = {}
     failures: dict[int, dict[str, int]] = {}
-    for stamp, text in _log_lines(log_path):
+    for stamp, text in log_lines(log_path):
         for pattern, sink in ((_SUCCESS, successes), (_FAILED, failures)):
             match = pattern.search(text)
             if match is None:
@@ -274,20 +274,23 @@ def attach_api_requests(runs: list[RunRecord], log_path: Path) -> bool:
     return True
 
 
-def collect(
+def collect(  # noqa: PLR0913 - keyword-only settings, each with its default
     connection: psycopg.Connection[Any],
     *,
     erp_schema: str = DEFAULT_ERP_SCHEMA,
     raw_schema: str = DEFAULT_RAW_SCHEMA,
     run_log: Path | None = None,
     now: datetime | None = None,
+    webhook_schema: str = DEFAULT_WEBHOOK_SCHEMA,
 ) -> StatusReport:
     """Gather the whole status report from the database (and the run log, if any)."""
     moment = now or datetime.now(UTC)
     runs = load_runs(connection, erp_schema)
     log_used = None
+    facts = read_facts([])
     if run_log is not None and attach_api_requests(runs, run_log):
         log_used = str(run_log)
+        facts = read_facts(log_lines(run_log))
     return StatusReport(
         generated_at=moment,
         runs=runs,
@@ -296,6 +299,10 @@ def collect(
         rejects_total=_count_rejects(connection, raw_schema),
         run_log=log_used,
         reconcile=latest_reconcile(connection, erp_schema),
+        streams=stream_health(facts),
+        quotas=quota_figures(facts, moment),
+        crm_credits=credits_used(facts, moment),
+        inbox=load_inbox(connection, webhook_schema, moment),
     )
 
 
@@ -337,9 +344,58 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return out
 
 
-def render_text(report: StatusReport) -> str:
-    """The terminal view: last runs, rows per ERP table, lag per stream."""
-    out = [f"TSH ERP sync status at {_when(report.generated_at)} UTC", ""]
+def _rate(per_hour: float | None) -> str:
+    return "-" if per_hour is None else f"{per_hour:.0f}/h"
+
+
+def monitoring_text(report: StatusReport) -> list[str]:
+    """Streams per organization, quotas, CRM credits and the webhook inbox (text)."""
+    out = ["", "Streams per organization (from the tap's lines in the run log):"]
+    if report.streams:
+        out.extend(_table(
+            ["stream", "organization", "last success (UTC)", "ago", "records",
+             "failures since", "last failure"],
+            [[s.stream, s.organization_id, _when(s.last_success),
+              _duration(None if s.last_success is None
+                        else report.generated_at - s.last_success),
+              str(s.records), str(s.failures_since_success), s.last_failure[:80] or "-"]
+             for s in report.streams],
+        ))  # fmt: skip
+    else:
+        out.append("  none logged (no run log, or no run since it was set up)")
+    out.extend(["", "Daily request quota (Books, Inventory) at the tap's last reading:"])
+    out.extend(_table(
+        ["organization", "product", "left", "used today", "limit", "burn", "read at (UTC)"],
+        [[q.organization_id, q.product, str(q.remaining),
+          "-" if q.used is None else str(q.used), "-" if q.limit is None else str(q.limit),
+          _rate(q.burn_per_hour), _when(q.observed_at)] for q in report.quotas],
+    ))  # fmt: skip
+    spent = sum(report.crm_credits.values())
+    detail = ", ".join(f"{k} {v}" for k, v in report.crm_credits.items()) or "none logged"
+    out.extend(["", f"CRM credits used in the last 24 h: {spent} ({detail})", ""])
+    if report.inbox is None:
+        out.append("Webhook inbox: no zoho-webhooks tables in this database")
+    else:
+        out.append(
+            f"Webhook inbox: {report.inbox.pending} pending (oldest "
+            f"{_duration(report.inbox.oldest_pending_age)}), {report.inbox.dead} dead letters"
+        )
+    return out
+
+
+def warnings_text(report: StatusReport, limits: Thresholds | None = None) -> list[str]:
+    """The alert conditions that hold now, as the rules file names them."""
+    found = warnings(report, limits)
+    if not found:
+        return ["", "Warnings: none"]
+    return ["", f"Warnings ({len(found)}):", *(f"  ! {w.alert}: {w.message}" for w in found)]
+
+
+def render_text(report: StatusReport, limits: Thresholds | None = None) -> str:
+    """The terminal view: warnings first, then runs, tables, lag, quotas, inbox, drift."""
+    out = [f"TSH ERP sync status at {_when(report.generated_at)} UTC"]
+    out.extend(warnings_text(report, limits))
+    out.append("")
     runs = report.runs[-RUNS_SHOWN:]
     out.append(f"Last runs ({len(runs)} of {len(report.runs)}):")
     if runs:
@@ -370,6 +426,7 @@ def render_text(report: StatusReport) -> str:
         ["stream", "rows", "newest change (UTC)", "lag"],
         [[s.stream, str(s.rows), _when(s.newest), _duration(s.lag)] for s in report.lags],
     ))  # fmt: skip
+    out.extend(monitoring_text(report))
     out.extend(status_text(report.reconcile))
     return "\n".join(out) + "\n"
 
@@ -422,7 +479,7 @@ def _html_table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_html(report: StatusReport) -> str:
+def render_html(report: StatusReport, limits: Thresholds | None = None) -> str:
     """A self-contained page (inline CSS and SVG): charts of rows and requests per run."""
     runs = report.runs[-30:]
     labels = [run.started_at.astimezone(UTC).strftime("%m-%d %H:%M") for run in runs]
@@ -438,7 +495,11 @@ def render_html(report: StatusReport) -> str:
          ", ".join(f"{t} {n}" for t, n in sorted(r.erp_written.items()) if n) or r.reason]
         for r in reversed(runs)
     ]  # fmt: skip
+    found = warnings(report, limits)
     sections = [
+        "<h2>Warnings</h2>",
+        _html_table(["alert", "what"], [[w.alert, w.message] for w in found])
+        if found else "<p>None.</p>",
         "<h2>Runs</h2>",
         rows_chart,
         requests_chart,
@@ -457,7 +518,7 @@ def render_html(report: StatusReport) -> str:
         status_html(report.reconcile),
     ]  # fmt: skip
     if report.run_log is None:
-        sections.insert(1, "<p><em>API requests: no Meltano run log found.</em></p>")
+        sections.insert(3, "<p><em>API requests: no Meltano run log found.</em></p>")
     style = (
         "body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
         "table{border-collapse:collapse;margin:1em 0}"

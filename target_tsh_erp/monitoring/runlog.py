@@ -1,0 +1,143 @@
+"""What the tap wrote in Meltano's run log that the database does not hold.
+
+The database knows runs, rows and rejects; only the tap knows Zoho's daily quota (the
+`X-Rate-Limit-Remaining` header), CRM credits and which stream of which organization
+finished or failed. The tap logs these in lines meant for people; this module reads the
+three kinds it needs, by their stable wording:
+
+- `done <stream> org <org>: N records, P pages, R requests (x/min), daily quota left Q`
+  (tap_zoho/progress.py, at the end of every stream partition; an optional ` of L`
+  after Q is read as the daily limit once the tap logs it);
+- `tds.zoho.crm.credits stream=S credits=N calls=M ...` (tap_zoho/crm/credits.py);
+- `stream S, organization O: <reason>; skipped ...` (tap_zoho/isolation.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
+
+__all__ = [
+    "CreditUse",
+    "LogFacts",
+    "PartitionDone",
+    "StreamFailureLine",
+    "log_lines",
+    "product_of",
+    "read_facts",
+]
+
+_DONE = re.compile(
+    r"\bdone (?P<stream>\S+) org (?P<org>\S+): (?P<records>\d+) records, \d+ pages, "
+    r"(?P<requests>\d+) requests \([^)]*\), daily quota left (?P<left>\d+|unknown)"
+    r"(?: of (?P<limit>\d+))?"
+)
+_CREDITS = re.compile(r"tds\.zoho\.crm\.credits stream=(?P<stream>\S+) credits=(?P<credits>\d+)")
+_STREAM_FAILED = re.compile(
+    r"\bstream (?P<stream>[a-z0-9_]+)(?:, organization (?P<org>[^:\s]+))?: (?P<reason>.+?); "
+    r"skipped \(its bookmark is kept\)"
+)
+_PRODUCTS = ("books", "inventory", "crm")
+
+
+def product_of(stream: str) -> str:
+    """The Zoho product of a stream, from its name prefix (`books_`, `inventory_`, `crm_`)."""
+    prefix = stream.split("_", 1)[0]
+    return prefix if prefix in _PRODUCTS else "other"
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionDone:
+    """One stream of one organization finished reading (the tap's `done` line)."""
+
+    at: datetime
+    stream: str
+    organization_id: str
+    records: int
+    requests: int
+    quota_left: int | None
+    quota_limit: int | None
+
+    @property
+    def product(self) -> str:
+        """Books, Inventory or CRM: quotas are per product and organization."""
+        return product_of(self.stream)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditUse:
+    """CRM credits one stream spent in one run (the tap counts them; Zoho does not say)."""
+
+    at: datetime
+    stream: str
+    credits: int
+
+
+@dataclass(frozen=True, slots=True)
+class StreamFailureLine:
+    """A stream the tap skipped after an error, with its one-line reason."""
+
+    at: datetime
+    stream: str
+    organization_id: str
+    reason: str
+
+
+@dataclass(slots=True)
+class LogFacts:
+    """Everything read from the run log, oldest first."""
+
+    done: list[PartitionDone]
+    credits: list[CreditUse]
+    failures: list[StreamFailureLine]
+
+
+def log_lines(path: Path) -> Iterator[tuple[datetime, str]]:
+    """(timestamp, event text) of every JSON line of the run log and its rotations.
+
+    Rotations (`.1` is newer than `.2`) are read oldest first so that "last" means last.
+    """
+    files = [*sorted(path.parent.glob(path.name + ".*"), reverse=True), path]
+    for file in files:
+        if not file.is_file():
+            continue
+        with file.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                try:
+                    entry = json.loads(line)
+                    stamp = datetime.fromisoformat(str(entry["timestamp"]))
+                except (ValueError, KeyError, TypeError):
+                    continue
+                if stamp.tzinfo is None:
+                    stamp = stamp.replace(tzinfo=UTC)
+                yield stamp, str(entry.get("event", ""))
+
+
+def _int_or_none(text: str | None) -> int | None:
+    return int(text) if text is not None and text.isdigit() else None
+
+
+def read_facts(lines: Iterable[tuple[datetime, str]]) -> LogFacts:
+    """Pick the quota, credit and stream-failure lines out of the run log."""
+    facts = LogFacts(done=[], credits=[], failures=[])
+    for stamp, text in lines:
+        if (match := _DONE.search(text)) is not None:
+            facts.done.append(PartitionDone(
+                at=stamp, stream=match["stream"], organization_id=match["org"],
+                records=int(match["records"]), requests=int(match["requests"]),
+                quota_left=_int_or_none(match["left"]), quota_limit=_int_or_none(match["limit"]),
+            ))  # fmt: skip
+        elif (match := _CREDITS.search(text)) is not None:
+            facts.credits.append(CreditUse(stamp, match["stream"], int(match["credits"])))
+        elif (match := _STREAM_FAILED.search(text)) is not None:
+            facts.failures.append(StreamFailureLine(
+                stamp, match["stream"], match["org"] or "-", match["reason"][:300],
+            ))  # fmt: skip
+    return facts
