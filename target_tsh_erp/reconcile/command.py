@@ -4,6 +4,10 @@ Zoho settings are the tap's (names and meaning: docs/tap.md), from `--tap-config
 (a tap-zoho config JSON) and the environment: `TAP_ZOHO_<SETTING>` (as Meltano sets
 them for tap-zoho) and the seed's aliases `ZOHO_CLIENT_ID`, `ZOHO_CLIENT_SECRET`,
 `ZOHO_REFRESH_TOKEN`, `ZOHO_ORGANIZATION_ID`. Secrets are read, never printed.
+
+The doctor's findings are the tap's too: `doctor_findings` (file or
+`TAP_ZOHO_DOCTOR_FINDINGS`), else the doctor's default place; without a file, every
+list without a documented aggregate stays uncounted.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tap_zoho.api.client import UnifiedZohoClient
+from tap_zoho.assumptions.findings import findings_for_run
 from tap_zoho.settings import resolve
 from target_tsh_erp.reconcile.plan import EXIT_DRIFT
 from target_tsh_erp.reconcile.report import publish_report, render_text
@@ -31,7 +36,7 @@ TAP_ENV_PREFIX = "TAP_ZOHO_"
 TAP_SETTINGS = (
     "client_id", "client_secret", "refresh_token", "region", "accounts_url", "api_domain",
     "products", "organization_ids", "requests_per_minute", "daily_budget_reserve",
-    "token_store",
+    "token_store", "doctor_findings",
 )  # fmt: skip
 LISTS = frozenset({"products", "organization_ids"})
 
@@ -76,6 +81,7 @@ def run_command(
         report = reconcile(
             connection, settings, ZohoAggregates(client, product),
             products=products, organization_ids=config.get("organization_ids") or None,
+            findings=findings_for_run(config.get("doctor_findings") or None),
         )  # fmt: skip
     finally:
         client.close()

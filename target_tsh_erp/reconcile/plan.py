@@ -6,7 +6,9 @@ Zoho documents a cheap aggregate for few lists: the Books invoice list's
 is listed with its own count and the verdict "no documented aggregate": counting it in
 Zoho would mean listing it (a full refresh's calls), which is what this command avoids.
 Whether `response_option` also works on other Books lists of a given organization is a
-question for `tap-zoho doctor`, not a guess made here.
+question for `tap-zoho doctor` (register entry `list.aggregate-other-lists`): where its
+findings say Zoho gave the count there, that list's count is compared (`others`), never
+assumed.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ __all__ = [
     "BOOKS_INVOICES",
     "CRM_MODULES",
     "EXIT_DRIFT",
+    "OTHER_LISTS",
     "UNAGGREGATED",
     "CrmSubject",
+    "OtherList",
     "Unaggregated",
 ]
 
@@ -59,6 +63,35 @@ UNAGGREGATED = (
     Unaggregated("purchase_orders", "GET /purchaseorders"),
     Unaggregated("payments", "GET /customerpayments"),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class OtherList:
+    """A Books list without a documented aggregate and the ERP tables it feeds.
+
+    `entity` is the tap's (`tap_zoho.api.entities`) and the doctor's finding subject.
+    Contacts feed two tables (by `contact_type`): Zoho's count is of both together.
+    """
+
+    entity: str
+    tables: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        """The line's entity: the ERP table(s) compared with this list's count."""
+        return "+".join(self.tables)
+
+
+OTHER_LISTS = (
+    OtherList("contacts", ("customers", "vendors")),
+    OtherList("items", ("products",)),
+    OtherList("salesorders", ("sales_orders",)),
+    OtherList("purchaseorders", ("purchase_orders",)),
+    OtherList("customerpayments", ("payments",)),
+)
+"""Every `UNAGGREGATED` table by the Books list that feeds it; the doctor checks these."""
+OTHER_AGGREGATE = "list.aggregate-other-lists"
+"""The register entry whose finding (other answer: the count came back) enables a list."""
 NO_AGGREGATE = "no documented aggregate"
 EXIT_DRIFT = 3
 """`tsh-erp reconcile --fail-on-drift`: drift found (1 stays "the command failed", 2 "schema

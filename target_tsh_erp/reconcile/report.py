@@ -34,12 +34,19 @@ __all__ = [
     "render_text",
     "status_html",
     "status_text",
+    "when",
 ]
 
 RECONCILE_COMPLETED = "tds.zoho.reconcile.completed"
 RECONCILE_DRIFT = "tds.zoho.reconcile.drift"
 IN_SYNC = "in sync"
 DRIFT = "drift"
+NOT_IN_ANSWER = "not in Zoho's answer"
+NOT_COMPARED = "not compared"
+REFUSED = "Zoho refused"
+UNVERIFIED = "unverified"
+INFORMATION = "information, not judged"
+"""Both figures shown, no verdict: what changed since the last sync cannot be set apart."""
 CENT = Decimal("0.01")
 HEADERS = ["organization", "entity", "measure", "Zoho", "ERP", "difference", "verdict", "note"]
 
@@ -79,6 +86,11 @@ def compared(  # noqa: PLR0913 - a line's parts
     tolerance = CENT if measure != "count" else Decimal(0)
     verdict = IN_SYNC if abs(erp - zoho) < tolerance or erp == zoho else DRIFT
     return Line(organization_id, entity, measure, zoho, erp, verdict, note)
+
+
+def when(moment: datetime | None) -> str:
+    """A bookmark in a line's note (UTC, to the second)."""
+    return "never" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _text(value: Decimal | None) -> str | None:

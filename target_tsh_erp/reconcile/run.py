@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tap_zoho.api.errors import ZohoAPIError
 from target_tsh_erp.reconcile.erp import live_figures, newest_change
+from target_tsh_erp.reconcile.others import other_lists
 from target_tsh_erp.reconcile.plan import (
     BOOKS_INVOICES,
     CRM_MODULES,
@@ -28,7 +29,16 @@ from target_tsh_erp.reconcile.plan import (
     NO_AGGREGATE,
     UNAGGREGATED,
 )
-from target_tsh_erp.reconcile.report import Line, ReconcileReport, compared
+from target_tsh_erp.reconcile.report import (
+    NOT_COMPARED,
+    NOT_IN_ANSWER,
+    REFUSED,
+    UNVERIFIED,
+    Line,
+    ReconcileReport,
+    compared,
+    when,
+)
 from target_tsh_erp.reconcile.zoho import MAX_CHANGED_PAGES, PER_PAGE, Changed, Organization
 
 if TYPE_CHECKING:
@@ -36,19 +46,11 @@ if TYPE_CHECKING:
 
     import psycopg
 
+    from tap_zoho.assumptions.findings import Findings
     from target_tsh_erp.reconcile.zoho import ZohoAggregates, ZohoFigures
     from target_tsh_erp.settings import WriterSettings
 
-__all__ = ["reconcile"]
-
-NOT_IN_ANSWER = "not in Zoho's answer"
-NOT_COMPARED = "not compared"
-REFUSED = "Zoho refused"
-UNVERIFIED = "unverified"
-
-
-def _when(moment: datetime | None) -> str:
-    return "never" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+__all__ = ["NOT_IN_ANSWER", "reconcile"]
 
 
 def reconcile(  # noqa: PLR0913 - the run's independent inputs
@@ -59,8 +61,12 @@ def reconcile(  # noqa: PLR0913 - the run's independent inputs
     products: Sequence[str],
     organization_ids: Sequence[str] | None = None,
     now: datetime | None = None,
+    findings: Findings | None = None,
 ) -> ReconcileReport:
     """Compare every organization's aggregates; nothing is written (see `publish_report`).
+
+    `findings` (the doctor's): the Books lists without a documented aggregate whose count
+    the doctor saw Zoho give in an organization are compared there too.
 
     Raises:
         ZohoError: a failure that is not one list's (no token, the organizations listing).
@@ -76,7 +82,8 @@ def reconcile(  # noqa: PLR0913 - the run's independent inputs
             )
             organizations = [o for o in organizations if o.organization_id in wanted]
         for organization in organizations:
-            _books(connection, settings, zoho, organization, report, books="books" in products)
+            _books(connection, settings, zoho, organization, report,
+                   books="books" in products, findings=findings)  # fmt: skip
     if "crm" in products:
         try:
             _crm(connection, settings, zoho, report)
@@ -95,6 +102,7 @@ def _books(  # noqa: PLR0913 - the organization's context
     report: ReconcileReport,
     *,
     books: bool,
+    findings: Findings | None,
 ) -> None:
     org = organization.organization_id
     if books:
@@ -109,6 +117,9 @@ def _books(  # noqa: PLR0913 - the organization's context
             Line(org, BOOKS_INVOICES, "count", None, Decimal(erp.count), NO_AGGREGATE,
                  "Inventory's invoice list documents none")
         )  # fmt: skip
+    if books:
+        other_lists(connection, settings, zoho, organization, report, findings=findings)
+        return
     for table in UNAGGREGATED:
         erp = live_figures(connection, settings.erp_schema, table.table, org)
         report.lines.append(
@@ -136,7 +147,7 @@ def _invoices(
     if not changed.complete:
         report.lines.append(Line(
             org, BOOKS_INVOICES, "count", None, None, NOT_COMPARED,
-            f"over {MAX_CHANGED_PAGES * PER_PAGE} invoices changed after {_when(since)}: "
+            f"over {MAX_CHANGED_PAGES * PER_PAGE} invoices changed after {when(since)}: "
             "the ERP is far behind; sync first",
         ))  # fmt: skip
         return
@@ -144,7 +155,7 @@ def _invoices(
     erp = live_figures(
         connection, settings.erp_schema, BOOKS_INVOICES, org, excluding=changed.ids, sums=sums
     )
-    note = f"{len(changed.ids)} changed after {_when(since)} set apart"
+    note = f"{len(changed.ids)} changed after {when(since)} set apart"
     doubt = _doubt(changed.figures, changed)
     if totals.count is None:
         report.lines.append(Line(org, BOOKS_INVOICES, "count", None, Decimal(erp.count),
@@ -208,7 +219,7 @@ def _crm(
             report.lines.append(Line(crm_org, subject.table, "count", None, Decimal(erp.count),
                                      NOT_IN_ANSWER, f"{subject.module}: no count"))  # fmt: skip
             continue
-        note = f"{subject.module}; created after {_when(since)} not counted"
+        note = f"{subject.module}; created after {when(since)} not counted"
         report.lines.append(
             compared(crm_org, subject.table, "count", Decimal(count), Decimal(erp.count), note=note)
         )

@@ -13,6 +13,12 @@ They are read from `page_context.total` (the number) and `page_context.sum_total
 reported as such ("not in Zoho's answer", with the keys it did carry), never guessed.
 A one-page listing is checked against itself: its count must equal its rows.
 
+Other Books lists (only where `tap-zoho doctor` found Zoho honouring it there, register
+entry `list.aggregate-other-lists`): `response_option=2` (the count only, read from
+`page_context.total` as on invoices), and for the lists that take `last_modified_time`
+one plain listing of the rows changed since the ERP's bookmark (ids only; no parameter
+the doctor has not seen work).
+
 CRM: `GET /crm/v8/{module}/actions/count?criteria=(Created_Time:less_equal:<bookmark>)`:
 the records that existed by the ERP's bookmark and still exist. One credit per module,
 plus `GET /crm/v8/org` once for the CRM organization's id.
@@ -27,10 +33,12 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tap_zoho.api.entities import ENTITIES
 from target_tsh_erp.reconcile.plan import INVOICE_SUMS
 
 if TYPE_CHECKING:
     from tap_zoho.api.client import UnifiedZohoClient
+    from tap_zoho.api.entities import EntityRoute
 
 __all__ = ["Changed", "Organization", "ZohoAggregates", "ZohoFigures"]
 
@@ -143,20 +151,47 @@ class ZohoAggregates:
 
     def invoices_changed(self, organization: Organization, since: datetime) -> Changed:
         """Invoices modified at or after `since` (`response_option=1`), page by page."""
+        params = {"filter_by": BOOKS_ALL, "response_option": 1}
+        route = ENTITIES["books"]["invoices"]
+        return self._changed(organization, route, since, params, summed=True)
+
+    def list_count(self, organization_id: str, entity: str) -> ZohoFigures:
+        """The number of a Books list's records (`response_option=2`), where honoured."""
+        route = ENTITIES["books"][entity]
+        params: dict[str, Any] = {"response_option": 2}
+        if route.all_filter:
+            params["filter_by"] = route.all_filter
+        return _figures(self._books(organization_id, route.path, params))
+
+    def changed(self, organization: Organization, entity: str, since: datetime) -> Changed:
+        """A Books list's records modified at or after `since` (their ids), page by page."""
+        route = ENTITIES["books"][entity]
+        params = {"filter_by": route.all_filter} if route.all_filter else {}
+        return self._changed(organization, route, since, params, summed=False)
+
+    def _changed(
+        self,
+        organization: Organization,
+        route: EntityRoute,
+        since: datetime,
+        params: dict[str, Any],
+        *,
+        summed: bool,
+    ) -> Changed:
         changed = Changed(row_sums={column: Decimal(0) for column, _ in INVOICE_SUMS})
-        params: dict[str, Any] = {
-            "filter_by": BOOKS_ALL, "response_option": 1, "per_page": PER_PAGE,
+        params = {
+            **params, "per_page": PER_PAGE,
             "last_modified_time": books_bound(since, organization.time_zone),
         }  # fmt: skip
         for page in range(1, MAX_CHANGED_PAGES + 1):
-            body = self._books(organization.organization_id, "/invoices", {**params, "page": page})
-            if changed.figures is None:
+            body = self._books(organization.organization_id, route.path, {**params, "page": page})
+            if changed.figures is None and summed:
                 changed.figures = _figures(body)
-            rows = body.get("invoices")
+            rows = body.get(route.list_key)
             for row in rows if isinstance(rows, list) else []:
-                if isinstance(row, dict) and row.get("invoice_id") is not None:
-                    changed.ids.append(str(row["invoice_id"]))
-                    for column, _ in INVOICE_SUMS:
+                if isinstance(row, dict) and row.get(route.id_field) is not None:
+                    changed.ids.append(str(row[route.id_field]))
+                    for column, _ in INVOICE_SUMS if summed else ():
                         changed.row_sums[column] += _decimal(row.get(column)) or Decimal(0)
             context = body.get("page_context")
             if not (isinstance(context, dict) and context.get("has_more_page") is True):

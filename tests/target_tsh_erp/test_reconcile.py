@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from contextlib import redirect_stdout
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -19,10 +22,18 @@ import pytest
 from psycopg import sql
 
 from tap_zoho.api.client import UnifiedZohoClient
+from tap_zoho.assumptions.findings import Findings
 from tap_zoho.testing import emulator_config, run_tap
 from target_tsh_erp.cli import main
-from target_tsh_erp.reconcile.plan import EXIT_DRIFT, NO_AGGREGATE, UNAGGREGATED
+from target_tsh_erp.reconcile.plan import (
+    EXIT_DRIFT,
+    NO_AGGREGATE,
+    OTHER_AGGREGATE,
+    OTHER_LISTS,
+    UNAGGREGATED,
+)
 from target_tsh_erp.reconcile.report import (
+    INFORMATION,
     RECONCILE_COMPLETED,
     RECONCILE_DRIFT,
     publish_report,
@@ -37,7 +48,6 @@ from zoho_emulator.testing import run_emulator
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from target_tsh_erp.reconcile.report import Line, ReconcileReport
 
@@ -226,3 +236,124 @@ def test_deleted_missed_and_missing_records_are_drift(  # noqa: PLR0915 - one st
     page = render_html(report)
     assert "<h2>Reconciliation with Zoho</h2>" in page
     assert "-500" in page
+
+
+# ---------------------------------------------- lists without a documented aggregate
+OTHER_STREAMS = {"books_invoices", "books_sales_orders", "books_purchase_orders",
+                 "books_contacts", "books_items", "books_customer_payments"}
+JUDGED = {"sales_orders": "salesorders", "purchase_orders": "purchaseorders"}
+"""Lists that take last_modified_time: compared with the changed ones set apart."""
+SHOWN = {"customers+vendors": "contacts", "products": "items", "payments": "customerpayments"}
+"""Lists that do not: both counts shown, not judged."""
+
+
+def doctor(zoho: Any, folder: Path) -> Path:
+    """`tap-zoho doctor` over HTTP, as a user runs it; the findings file it writes."""
+    config, output = folder / "doctor-config.json", folder / "tap-zoho-doctor.json"
+    config.write_text(json.dumps(emulator_config(zoho.base_url)))
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("tap-zoho")), "doctor", "--config", str(config),
+         "--output", str(output)], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return output
+
+
+def run_books(conn: Any, settings: Any, zoho: Any, findings: Findings | None) -> ReconcileReport:
+    client = UnifiedZohoClient.from_config(tap_config(zoho))
+    try:
+        return reconcile(conn, settings, ZohoAggregates(client), products=["books"],
+                         findings=findings)
+    finally:
+        client.close()
+
+
+def test_other_lists_are_counted_only_where_the_doctor_saw_the_count(  # noqa: PLR0915
+    zoho, conn, settings, target_config, tmp_path: Path
+):
+    finance, clock = zoho.emulator.finance, zoho.emulator.clock
+    synced = run_tap(tap_config(zoho), streams=OTHER_STREAMS)
+    run_target(target_config, synced.messages)
+    clock.advance(10)
+
+    # Zoho as documented: the other lists ignore response_option; the doctor says so and
+    # reconcile spends no call on them.
+    (tmp_path / "default").mkdir()
+    ignored = Findings.load(doctor(zoho, tmp_path / "default"))
+    for org in (ORG_IN, ORG_US):
+        for other in OTHER_LISTS:
+            finding = ignored.observed(OTHER_AGGREGATE, f"books:{org}", other.entity)
+            assert finding is not None
+            assert finding.holds is True, finding
+    plain = run_books(conn, settings, zoho, ignored)
+    for org in (ORG_IN, ORG_US):
+        for table in UNAGGREGATED:
+            unread = line(plain, org, table.table)
+            assert (unread.zoho, unread.verdict) == (None, NO_AGGREGATE)
+            assert "found response_option ignored" in unread.note
+    assert plain.calls == {"-": 1, ORG_IN: 2, ORG_US: 2}
+
+    # An organization where Zoho honours it: the doctor finds the count, reconcile uses it.
+    zoho.emulator.answers.set(["aggregates-everywhere"])
+    (tmp_path / "everywhere").mkdir()
+    findings_file = doctor(zoho, tmp_path / "everywhere")
+    honoured = Findings.load(findings_file)
+    assert all(honoured.known_other(OTHER_AGGREGATE, f"books:{org}", other.entity)
+               for org in (ORG_IN, ORG_US) for other in OTHER_LISTS)
+    in_sync = run_books(conn, settings, zoho, honoured)
+    assert in_sync.drift == [], in_sync.lines
+    for org in (ORG_IN, ORG_US):
+        for table, entity in JUDGED.items():
+            rows = list(finance.records(org, entity))
+            newest = max(modified(r) for r in rows)
+            counted = line(in_sync, org, table)
+            assert counted.verdict == "in sync"
+            assert counted.zoho == counted.erp == sum(1 for r in rows if modified(r) < newest)
+            assert " changed after " in counted.note
+        for label, entity in SHOWN.items():
+            shown = line(in_sync, org, label)
+            assert shown.verdict == INFORMATION
+            assert shown.zoho == shown.erp == len(list(finance.records(org, entity)))
+            assert "takes no last_modified_time" in shown.note
+        assert line(in_sync, org, "invoices").verdict == "in sync"
+    # Per Books organization: invoices 2, then one count per list and one changed-since
+    # listing for each of the two lists that take last_modified_time.
+    assert in_sync.calls == {"-": 1, ORG_IN: 9, ORG_US: 9}
+
+    # A sales order deleted in Zoho and still live in the ERP: drift on sales_orders in
+    # that organization only; a purchase order created since the sync is not drift.
+    gone = finance.delete(ORG_IN, "salesorders")[0]
+    finance.create(ORG_IN, "purchaseorders")
+    clock.advance(10)
+    target_file, tap_file = tmp_path / "target.json", tmp_path / "tap.json"
+    target_file.write_text(json.dumps(target_config))
+    tap_file.write_text(json.dumps({**tap_config(zoho), "products": ["books"],
+                                    "doctor_findings": str(findings_file)}))
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        code = main(["reconcile", "--config", str(target_file), "--tap-config", str(tap_file),
+                     "--fail-on-drift"])
+    assert code == EXIT_DRIFT, printed.getvalue()
+    stored = conn.execute(sql.SQL("SELECT payload FROM {}.events_outbox WHERE event_type = %s"
+                                  " ORDER BY id DESC LIMIT 1")
+                          .format(sql.Identifier(settings.erp_schema)),
+                          (RECONCILE_DRIFT,)).fetchone()
+    assert stored is not None
+    drift = [(d["organization_id"], d["entity"], d["measure"], d["difference"])
+             for d in stored[0]["lines"]]
+    assert drift == [(ORG_IN, "sales_orders", "count", "1")], printed.getvalue()
+    assert conn.execute(sql.SQL("SELECT deleted_at IS NULL FROM {}.sales_orders"
+                                " WHERE zoho_id = %s").format(
+                                    sql.Identifier(settings.erp_schema)), (gone,)).fetchone() == (
+                                        True,)
+    assert f"Zoho calls per organization: - 1, {ORG_IN} 9, {ORG_US} 9" in printed.getvalue()
+
+    # Findings that say "honoured" but an answer without the count: said so, never guessed.
+    zoho.emulator.answers.set([])
+    stale = run_books(conn, settings, zoho, honoured)
+    for org in (ORG_IN, ORG_US):
+        for label in (*JUDGED, *SHOWN):
+            unread = line(stale, org, label)
+            assert (unread.zoho, unread.verdict) == (None, NOT_IN_ANSWER), unread
+            assert "page_context keys" in unread.note
+    assert stale.drift == []
+    assert stale.calls == {"-": 1, ORG_IN: 7, ORG_US: 7}  # no changed-since listing then
