@@ -84,6 +84,16 @@ def _status(
     return 0
 
 
+def _serve(url: str, settings: WriterSettings, args: argparse.Namespace) -> int:
+    """`status --serve`: the live page and /metrics (imported here: starlette, uvicorn)."""
+    from target_tsh_erp.monitoring.server import Source, serve  # noqa: PLC0415
+
+    source = Source(url, settings.erp_schema, settings.raw_schema, Path(args.run_log),
+                    args.webhook_schema)  # fmt: skip
+    return serve(source, _thresholds(args), host=args.host, port=args.port,
+                 refresh_seconds=args.refresh_seconds)  # fmt: skip
+
+
 def _status_options(parser: argparse.ArgumentParser) -> None:
     """`status` options: outputs, the webhook schema and the warning thresholds."""
     parser.add_argument("--html", help="status: also write a self-contained HTML report here")
@@ -95,6 +105,13 @@ def _status_options(parser: argparse.ArgumentParser) -> None:
                         help="status: write Prometheus metrics here (node exporter textfile)")
     parser.add_argument("--webhook-schema", default=DEFAULT_WEBHOOK_SCHEMA,
                         help="status: the zoho-webhooks schema holding its inbox")
+    parser.add_argument("--serve", action="store_true",
+                        help="status: serve the live page and /metrics (read-only) until ^C")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="status --serve: address to bind (default loopback only)")
+    parser.add_argument("--port", type=int, default=9187, help="status --serve: port")
+    parser.add_argument("--refresh-seconds", type=int, default=30,
+                        help="status --serve: how often the page reloads itself")
     defaults = Thresholds()
     for flag, default, text in [
         ("--schedule-minutes", defaults.schedule_seconds // 60,
@@ -145,6 +162,8 @@ def _run(args: argparse.Namespace) -> int:
     writer_settings = WriterSettings.from_config(config)
     with contextlib.ExitStack() as stack:
         url = stack.enter_context(resolved_database_url(config))
+        if args.command == "status" and args.serve:
+            return _serve(url, writer_settings, args)
         connection = stack.enter_context(connect(url))
         if args.command == "status":
             return _status(connection, writer_settings, args)

@@ -34,6 +34,7 @@ from target_tsh_erp.monitoring.figures import (
     StreamHealth,
     credits_used,
     quota_figures,
+    quota_readings,
     stream_health,
 )
 from target_tsh_erp.monitoring.inbox import DEFAULT_WEBHOOK_SCHEMA, InboxFigures, load_inbox
@@ -41,7 +42,6 @@ from target_tsh_erp.monitoring.runlog import log_lines, read_facts
 from target_tsh_erp.reconcile.report import (
     StoredReconcile,
     latest_reconcile,
-    status_html,
     status_text,
 )
 from target_tsh_erp.settings import DEFAULT_ERP_SCHEMA, DEFAULT_RAW_SCHEMA
@@ -64,6 +64,8 @@ DEFAULT_RUN_LOG = ".meltano/logs/meltano.jsonl"
 RUN_LOG_MAX_BYTES = 10 * 1024 * 1024
 RUN_LOG_BACKUPS = 5
 RUNS_SHOWN = 10
+HISTORY = timedelta(hours=24)
+"""The page's charts cover a day: one quota period, ~96 runs at the 15-minute schedule."""
 _REQUEST_WINDOW_BEFORE = timedelta(minutes=5)
 """The tap starts (discovery, first pages) before the target publishes sync.started."""
 _REQUEST_WINDOW_AFTER = timedelta(seconds=1)
@@ -143,6 +145,9 @@ class StatusReport:
     """CRM credits per stream over the last 24 hours."""
     inbox: InboxFigures | None = None
     """None when the webhook service has no tables in this database."""
+    quota_history: dict[tuple[str, str], list[tuple[datetime, int]]] = field(
+        default_factory=dict)
+    """Quota readings of the last day per (organization, product), for the chart."""
 
 
 # ---------------------------------------------------------------------- gathering
@@ -303,17 +308,18 @@ def collect(  # noqa: PLR0913 - keyword-only settings, each with its default
         quotas=quota_figures(facts, moment),
         crm_credits=credits_used(facts, moment),
         inbox=load_inbox(connection, webhook_schema, moment),
+        quota_history=quota_readings(facts, moment - HISTORY),
     )
 
 
 # ---------------------------------------------------------------------- rendering
 
 
-def _when(moment: datetime | None) -> str:
+def utc_text(moment: datetime | None) -> str:
     return "-" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _duration(delta: timedelta | None) -> str:
+def duration_text(delta: timedelta | None) -> str:
     if delta is None:
         return "-"
     seconds = int(delta.total_seconds())
@@ -326,7 +332,7 @@ def _duration(delta: timedelta | None) -> str:
     return f"{seconds // 86400}d"
 
 
-def _requests(run: RunRecord) -> str:
+def requests_text(run: RunRecord) -> str:
     if run.api_requests is None:
         return "n/a"
     failed = f" ({run.api_failures} failed)" if run.api_failures else ""
@@ -355,8 +361,8 @@ def monitoring_text(report: StatusReport) -> list[str]:
         out.extend(_table(
             ["stream", "organization", "last success (UTC)", "ago", "records",
              "failures since", "last failure"],
-            [[s.stream, s.organization_id, _when(s.last_success),
-              _duration(None if s.last_success is None
+            [[s.stream, s.organization_id, utc_text(s.last_success),
+              duration_text(None if s.last_success is None
                         else report.generated_at - s.last_success),
               str(s.records), str(s.failures_since_success), s.last_failure[:80] or "-"]
              for s in report.streams],
@@ -368,7 +374,7 @@ def monitoring_text(report: StatusReport) -> list[str]:
         ["organization", "product", "left", "used today", "limit", "burn", "read at (UTC)"],
         [[q.organization_id, q.product, str(q.remaining),
           "-" if q.used is None else str(q.used), "-" if q.limit is None else str(q.limit),
-          _rate(q.burn_per_hour), _when(q.observed_at)] for q in report.quotas],
+          _rate(q.burn_per_hour), utc_text(q.observed_at)] for q in report.quotas],
     ))  # fmt: skip
     spent = sum(report.crm_credits.values())
     detail = ", ".join(f"{k} {v}" for k, v in report.crm_credits.items()) or "none logged"
@@ -378,7 +384,7 @@ def monitoring_text(report: StatusReport) -> list[str]:
     else:
         out.append(
             f"Webhook inbox: {report.inbox.pending} pending (oldest "
-            f"{_duration(report.inbox.oldest_pending_age)}), {report.inbox.dead} dead letters"
+            f"{duration_text(report.inbox.oldest_pending_age)}), {report.inbox.dead} dead letters"
         )
     return out
 
@@ -393,7 +399,7 @@ def warnings_text(report: StatusReport, limits: Thresholds | None = None) -> lis
 
 def render_text(report: StatusReport, limits: Thresholds | None = None) -> str:
     """The terminal view: warnings first, then runs, tables, lag, quotas, inbox, drift."""
-    out = [f"TSH ERP sync status at {_when(report.generated_at)} UTC"]
+    out = [f"TSH ERP sync status at {utc_text(report.generated_at)} UTC"]
     out.extend(warnings_text(report, limits))
     out.append("")
     runs = report.runs[-RUNS_SHOWN:]
@@ -403,8 +409,8 @@ def render_text(report: StatusReport, limits: Thresholds | None = None) -> str:
         for run in reversed(runs):
             tables = ", ".join(f"{t} {n}" for t, n in sorted(run.erp_written.items()) if n)
             rows.append([
-                _when(run.started_at), _when(run.ended_at), run.outcome,
-                str(run.received), str(run.rows_written), _requests(run),
+                utc_text(run.started_at), utc_text(run.ended_at), run.outcome,
+                str(run.received), str(run.rows_written), requests_text(run),
                 str(run.rejected), (tables or run.reason or "-")[:90],
             ])  # fmt: skip
         out.extend(_table(
@@ -424,54 +430,14 @@ def render_text(report: StatusReport, limits: Thresholds | None = None) -> str:
     out.append("Lag per stream (now minus the newest Zoho modification time held):")
     out.extend(_table(
         ["stream", "rows", "newest change (UTC)", "lag"],
-        [[s.stream, str(s.rows), _when(s.newest), _duration(s.lag)] for s in report.lags],
+        [[s.stream, str(s.rows), utc_text(s.newest), duration_text(s.lag)] for s in report.lags],
     ))  # fmt: skip
     out.extend(monitoring_text(report))
     out.extend(status_text(report.reconcile))
     return "\n".join(out) + "\n"
 
 
-def _bar_chart(title: str, labels: list[str], values: list[int], colour: str) -> str:
-    """An inline SVG bar chart: no script, no CDN, readable offline and in print."""
-    width, height, left, bottom, top = 640, 220, 56, 40, 28
-    plot_w, plot_h = width - left - 12, height - bottom - top
-    peak = max(values, default=0) or 1
-    step = plot_w / max(len(values), 1)
-    bar_w = max(step * 0.7, 1.0)
-    parts = [
-        (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'role="img" aria-label="{html.escape(title)}">'
-        ),
-        f'<text x="{left}" y="18" font-size="14" font-weight="bold">{html.escape(title)}</text>',
-        (
-            f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
-            f'y2="{top + plot_h}" stroke="#444"/>'
-        ),
-        f'<text x="{left - 6}" y="{top + 10}" font-size="11" text-anchor="end">{peak}</text>',
-        f'<text x="{left - 6}" y="{top + plot_h}" font-size="11" text-anchor="end">0</text>',
-    ]
-    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-        bar_h = plot_h * value / peak
-        x = left + index * step + (step - bar_w) / 2
-        y = top + plot_h - bar_h
-        parts.append(
-            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{bar_h:.1f}" '
-            f'fill="{colour}"><title>{html.escape(label)}: {value}</title></rect>'
-        )
-        parts.append(
-            f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" font-size="10" '
-            f'text-anchor="middle">{value}</text>'
-        )
-        parts.append(
-            f'<text x="{x + bar_w / 2:.1f}" y="{top + plot_h + 14}" font-size="10" '
-            f'text-anchor="middle">{html.escape(label)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _html_table(headers: list[str], rows: list[list[str]]) -> str:
+def html_table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
@@ -480,55 +446,8 @@ def _html_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def render_html(report: StatusReport, limits: Thresholds | None = None) -> str:
-    """A self-contained page (inline CSS and SVG): charts of rows and requests per run."""
-    runs = report.runs[-30:]
-    labels = [run.started_at.astimezone(UTC).strftime("%m-%d %H:%M") for run in runs]
-    rows_chart = _bar_chart(
-        "ERP rows written per run", labels, [run.rows_written for run in runs], "#2b6cb0"
-    )
-    requests_chart = _bar_chart(
-        "Zoho API requests per run", labels, [run.api_requests or 0 for run in runs], "#c05621"
-    )
-    run_rows = [
-        [_when(r.started_at), _when(r.ended_at), r.outcome, str(r.received),
-         str(r.rows_written), _requests(r), str(r.rejected),
-         ", ".join(f"{t} {n}" for t, n in sorted(r.erp_written.items()) if n) or r.reason]
-        for r in reversed(runs)
-    ]  # fmt: skip
-    found = warnings(report, limits)
-    sections = [
-        "<h2>Warnings</h2>",
-        _html_table(["alert", "what"], [[w.alert, w.message] for w in found])
-        if found else "<p>None.</p>",
-        "<h2>Runs</h2>",
-        rows_chart,
-        requests_chart,
-        _html_table(
-            ["start (UTC)", "end (UTC)", "outcome", "records", "ERP rows", "API requests",
-             "rejects", "rows per ERP table"], run_rows,
-        ),
-        "<h2>Rows per ERP table</h2>",
-        _html_table(["table", "live", "soft-deleted"],
-                    [[t.table, str(t.live), str(t.deleted)] for t in report.tables]),
-        f"<p>Rejected records kept in zoho_raw.rejects: {report.rejects_total}</p>",
-        "<h2>Lag per stream</h2>",
-        _html_table(["stream", "rows", "newest change (UTC)", "lag"],
-                    [[s.stream, str(s.rows), _when(s.newest), _duration(s.lag)]
-                     for s in report.lags]),
-        status_html(report.reconcile),
-    ]  # fmt: skip
-    if report.run_log is None:
-        sections.insert(3, "<p><em>API requests: no Meltano run log found.</em></p>")
-    style = (
-        "body{font-family:system-ui,sans-serif;margin:2em;color:#222}"
-        "table{border-collapse:collapse;margin:1em 0}"
-        "th,td{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}"
-        "th{background:#f3f3f3}svg{display:block;margin:1em 0}"
-    )
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>TSH ERP sync status</title><style>{style}</style></head><body>"
-        f"<h1>TSH ERP sync status</h1><p>Generated {_when(report.generated_at)} UTC.</p>"
-        + "".join(sections)
-        + "</body></html>\n"
-    )
+    """The self-contained page (`--html`), the same one `--serve` keeps refreshing."""
+    # Imported here: the page draws charts with matplotlib, which the text view never needs.
+    from target_tsh_erp.monitoring.page import render_page  # noqa: PLC0415
+
+    return render_page(report, limits)

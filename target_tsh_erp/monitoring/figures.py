@@ -21,6 +21,7 @@ __all__ = [
     "StreamHealth",
     "credits_used",
     "quota_figures",
+    "quota_readings",
     "stream_health",
 ]
 
@@ -124,3 +125,14 @@ def credits_used(facts: LogFacts, now: datetime) -> dict[str, int]:
         if now - use.at <= CREDIT_WINDOW:
             used[use.stream] = used.get(use.stream, 0) + use.credits
     return dict(sorted(used.items()))
+
+
+def quota_readings(facts: LogFacts, since: datetime) -> dict[tuple[str, str], list[
+        tuple[datetime, int]]]:  # fmt: skip
+    """Every quota reading since `since` per (organization, product), for the chart."""
+    readings: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
+    for done in facts.done:
+        if done.quota_left is not None and done.product != "crm" and done.at >= since:
+            readings.setdefault((done.organization_id, done.product), []).append(
+                (done.at, done.quota_left))
+    return dict(sorted(readings.items()))

@@ -7,11 +7,17 @@ failed run, a quota near its reserve, a stale stream, webhooks pending and dead,
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import requests
 from psycopg import sql
 
 from target_tsh_erp.reconcile.report import RECONCILE_COMPLETED
@@ -20,6 +26,7 @@ from target_tsh_erp.store.events import SYNC_COMPLETED, SYNC_FAILED, SYNC_STARTE
 from zoho_webhooks.storage import migrate as migrate_webhooks
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     import psycopg
@@ -130,3 +137,54 @@ def build_demo(
     run_log.parent.mkdir(parents=True, exist_ok=True)
     _run_log(run_log, now)
     return Demo(now=now, run_log=run_log, webhook_schema=webhook_schema)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (the server binds it a moment later)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(
+    database_url: str, settings: WriterSettings, demo: Demo, tmp: Path, *extra: str
+) -> Iterator[str]:
+    """`tsh-erp status --serve` as an operator starts it, in its own process; its URL.
+
+    The process is ours: it is stopped (SIGTERM, then killed) when the block ends.
+    """
+    config = {"database_url": database_url, "erp_schema": settings.erp_schema,
+              "raw_schema": settings.raw_schema}
+    (tmp / "serve.json").write_text(json.dumps(config), encoding="utf-8")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "target_tsh_erp.cli", "status", "--serve", "--port", str(port),
+         "--config", str(tmp / "serve.json"), "--run-log", str(demo.run_log),
+         "--webhook-schema", demo.webhook_schema, *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read() if process.stdout else ""
+                msg = f"tsh-erp status --serve did not come up: {output}"
+                raise RuntimeError(msg)
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
