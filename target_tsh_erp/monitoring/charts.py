@@ -56,8 +56,8 @@ def _svg(figure: Any) -> str:  # noqa: ANN401 - matplotlib Figure, imported lazi
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
     text = re.sub(r"<metadata>.*?</metadata>", "", text, count=1, flags=re.DOTALL)
-    return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"',
-                  r'<svg\1 style="max-width:100%;height:auto"', text, count=1)  # fmt: skip
+    # Natural size (every chart at one scale, fonts alike), shrinking on narrow screens.
+    return text.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
 
 
 def _figure(title: str, ylabel: str) -> tuple[Any, Any]:
@@ -69,6 +69,7 @@ def _figure(title: str, ylabel: str) -> tuple[Any, Any]:
         axes = figure.add_subplot()
     axes.set_title(title, loc="left", fontsize=11, fontweight="bold", pad=10)
     axes.set_ylabel(ylabel)
+    axes.set_xlabel("time (UTC)", fontsize=8, color="#4a5568")
     locator = dates.AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
     formatter = dates.ConciseDateFormatter(locator, tz="UTC")  # type: ignore[no-untyped-call]
@@ -89,7 +90,7 @@ def bar_chart(title: str, ylabel: str, bars: Sequence[Bar], colour: str) -> str:
     """Bars at their real times on a UTC time axis; the y axis carries the values."""
     if not bars:
         return f"<p><em>{title}: nothing recorded yet.</em></p>"
-    figure, axes = _figure(title, f"{ylabel} (UTC time axis)")
+    figure, axes = _figure(title, ylabel)
     times = sorted(bar.at for bar in bars)
     gaps = [later - earlier for earlier, later in itertools.pairwise(times) if later > earlier]
     width = max(min(gaps, default=timedelta(minutes=15)) * 0.6, _MIN_BAR)
@@ -101,7 +102,11 @@ def bar_chart(title: str, ylabel: str, bars: Sequence[Bar], colour: str) -> str:
     padding = max(span * 0.05, width)
     axes.set_xlim(times[0] - padding, times[-1] + padding)
     axes.set_ylim(bottom=0)
-    if any(bar.failed for bar in bars):
+    failed = [bar.at for bar in bars if bar.failed]
+    if failed:
+        # A failed run often wrote nothing: a mark on the axis keeps it visible.
+        axes.scatter(failed, [0] * len(failed), marker="x", color="#c53030", clip_on=False,
+                     zorder=3)  # fmt: skip
         axes.text(1.0, 1.02, "red: failed run", transform=axes.transAxes, ha="right",
                   color="#c53030", fontsize=8)  # fmt: skip
     return _render(figure)
@@ -112,7 +117,7 @@ def line_chart(title: str, ylabel: str, series: Sequence[Series]) -> str:
     drawn = [s for s in series if s.points]
     if not drawn:
         return f"<p><em>{title}: nothing recorded yet.</em></p>"
-    figure, axes = _figure(title, f"{ylabel} (UTC time axis)")
+    figure, axes = _figure(title, ylabel)
     for each in drawn:
         axes.plot([p[0] for p in each.points], [p[1] for p in each.points], marker="o",
                   markersize=3, linewidth=1.4, label=each.label)  # fmt: skip
