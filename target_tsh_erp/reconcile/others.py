@@ -7,11 +7,13 @@ this module spend a call there. Everywhere else the line stays "no documented ag
 
 The last sync, as for invoices: for a list that takes `last_modified_time` (sales and
 purchase orders), the records changed at or after the ERP's bookmark are listed (one
-page of ids, usually one call) and left out of both sides. A list that does not take it
-(contacts, items, customer payments) cannot set them apart: a record created since the
-last sync would look like drift, so both counts are shown and not judged
-("information, not judged"). A deletion in Zoho still live in the ERP is drift on the
-lists that are judged, as for invoices.
+page of ids, usually one call) and left out of both sides. Contacts take no such filter
+but sort by it: listed newest first until the first record older than the bookmark
+(usually one page), trusted only when the answer echoes that sort (`list.sort-echo`).
+A list that does neither (items, customer payments) cannot set them apart: a record
+created since the last sync would look like drift, so both counts are shown and not
+judged ("information, not judged"). A deletion in Zoho still live in the ERP is drift
+on the lists that are judged, as for invoices.
 """
 
 from __future__ import annotations
@@ -100,7 +102,8 @@ def _counted(  # noqa: PLR0913 - the organization's context
     org = organization.organization_id
     route = ENTITIES["books"][other.entity]
     schema = settings.erp_schema
-    since = _newest(connection, schema, other.tables, org) if route.modified_filter else None
+    judged = route.modified_filter or route.sort_modified
+    since = _newest(connection, schema, other.tables, org) if judged else None
     figures = zoho.list_count(org, other.entity)  # before the changed ones, as for invoices
     source = f"GET {route.path}?response_option=2 (as tap-zoho doctor found)"
     if figures.count is None:
@@ -108,9 +111,19 @@ def _counted(  # noqa: PLR0913 - the organization's context
         report.lines.append(Line(org, other.label, "count", None, Decimal(erp), NOT_IN_ANSWER,
                                  f"{source}: page_context keys: {figures.keys}"))  # fmt: skip
         return
-    changed = Changed()
-    if since is not None:
+    changed: Changed | None = Changed()
+    if since is not None and route.modified_filter:
         changed = zoho.changed(organization, other.entity, since)
+    elif since is not None:
+        changed = zoho.changed_newest_first(organization, other.entity, since)
+    if changed is None:
+        erp = sum(live_figures(connection, schema, table, org).count for table in other.tables)
+        report.lines.append(Line(
+            org, other.label, "count", Decimal(figures.count), Decimal(erp), INFORMATION,
+            f"{source}; GET {route.path} did not echo sort_column=last_modified_time "
+            "sort_order=D: records changed since the last sync cannot be set apart",
+        ))  # fmt: skip
+        return
     if not changed.complete:
         report.lines.append(Line(
             org, other.label, "count", None, None, NOT_COMPARED,
@@ -122,11 +135,11 @@ def _counted(  # noqa: PLR0913 - the organization's context
         live_figures(connection, schema, table, org, excluding=changed.ids).count
         for table in other.tables
     )
-    if not route.modified_filter:
+    if not judged:
         report.lines.append(Line(
             org, other.label, "count", Decimal(figures.count), Decimal(erp), INFORMATION,
-            f"{source}; GET {route.path} takes no last_modified_time: records changed since "
-            "the last sync cannot be set apart",
+            f"{source}; GET {route.path} neither filters nor sorts by last_modified_time: "
+            "records changed since the last sync cannot be set apart",
         ))  # fmt: skip
         return
     note = f"{source}; {len(changed.ids)} changed after {when(since)} set apart"

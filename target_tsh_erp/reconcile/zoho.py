@@ -17,7 +17,8 @@ Other Books lists (only where `tap-zoho doctor` found Zoho honouring it there, r
 entry `list.aggregate-other-lists`): `response_option=2` (the count only, read from
 `page_context.total` as on invoices), and for the lists that take `last_modified_time`
 one plain listing of the rows changed since the ERP's bookmark (ids only; no parameter
-the doctor has not seen work).
+the doctor has not seen work); contacts, which sort by it instead, are listed newest
+first up to the bookmark, the sort's echo checked on every page.
 
 CRM: `GET /crm/v8/{module}/actions/count?criteria=(Created_Time:less_equal:<bookmark>)`:
 the records that existed by the ERP's bookmark and still exist. One credit per module,
@@ -45,6 +46,7 @@ __all__ = ["Changed", "Organization", "ZohoAggregates", "ZohoFigures"]
 LABEL = "reconcile"
 """The label of every call in the client's ledger (and the tap's API events)."""
 BOOKS_ALL = "Status.All"
+LAST_MODIFIED = "last_modified_time"
 PER_PAGE = 200
 MAX_CHANGED_PAGES = 5
 """At most 1,000 changed invoices are set apart; more means the ERP is far behind (a
@@ -91,6 +93,17 @@ def _decimal(value: Any) -> Decimal | None:  # noqa: ANN401 - any JSON value
         return Decimal(str(value))
     except InvalidOperation:
         return None
+
+
+def _moment(value: Any) -> datetime | None:  # noqa: ANN401 - any JSON value
+    """A Zoho `last_modified_time` (`2026-06-17T15:03:36+0530`) as an aware datetime."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _figures(body: dict[str, Any]) -> ZohoFigures:
@@ -168,6 +181,42 @@ class ZohoAggregates:
         route = ENTITIES["books"][entity]
         params = {"filter_by": route.all_filter} if route.all_filter else {}
         return self._changed(organization, route, since, params, summed=False)
+
+    def changed_newest_first(
+        self, organization: Organization, entity: str, since: datetime
+    ) -> Changed | None:
+        """A sorted list's records modified at or after `since`: newest first, page by page.
+
+        For lists without `last_modified_time` but with `sort_column=last_modified_time`
+        (contacts). None when an answer does not echo that sort in its `page_context`
+        (register entry `list.sort-echo`): the order cannot be trusted to end the listing.
+        A row without a readable time is set apart (never judged on a guess).
+        """
+        route = ENTITIES["books"][entity]
+        params: dict[str, Any] = {
+            "sort_column": LAST_MODIFIED, "sort_order": "D", "per_page": PER_PAGE,
+        }  # fmt: skip
+        if route.all_filter:
+            params["filter_by"] = route.all_filter
+        changed = Changed()
+        for page in range(1, MAX_CHANGED_PAGES + 1):
+            body = self._books(organization.organization_id, route.path, {**params, "page": page})
+            context = body.get("page_context")
+            context = context if isinstance(context, dict) else {}
+            if (context.get("sort_column"), context.get("sort_order")) != (LAST_MODIFIED, "D"):
+                return None
+            rows = body.get(route.list_key)
+            for row in rows if isinstance(rows, list) else []:
+                if not isinstance(row, dict) or row.get(route.id_field) is None:
+                    continue
+                moment = _moment(row.get(LAST_MODIFIED))
+                if moment is not None and moment < since:
+                    return changed  # newest first: every later row is older still
+                changed.ids.append(str(row[route.id_field]))
+            if context.get("has_more_page") is not True:
+                return changed
+        changed.complete = False
+        return changed
 
     def _changed(
         self,

@@ -241,10 +241,11 @@ def test_deleted_missed_and_missing_records_are_drift(  # noqa: PLR0915 - one st
 # ---------------------------------------------- lists without a documented aggregate
 OTHER_STREAMS = {"books_invoices", "books_sales_orders", "books_purchase_orders",
                  "books_contacts", "books_items", "books_customer_payments"}
-JUDGED = {"sales_orders": "salesorders", "purchase_orders": "purchaseorders"}
-"""Lists that take last_modified_time: compared with the changed ones set apart."""
-SHOWN = {"customers+vendors": "contacts", "products": "items", "payments": "customerpayments"}
-"""Lists that do not: both counts shown, not judged."""
+JUDGED = {"sales_orders": "salesorders", "purchase_orders": "purchaseorders",
+          "customers+vendors": "contacts"}
+"""Lists that take (or sort by) last_modified_time: compared, the changed ones set apart."""
+SHOWN = {"products": "items", "payments": "customerpayments"}
+"""Lists that do neither: both counts shown, not judged."""
 
 
 def doctor(zoho: Any, folder: Path) -> Path:
@@ -313,16 +314,19 @@ def test_other_lists_are_counted_only_where_the_doctor_saw_the_count(  # noqa: P
             shown = line(in_sync, org, label)
             assert shown.verdict == INFORMATION
             assert shown.zoho == shown.erp == len(list(finance.records(org, entity)))
-            assert "takes no last_modified_time" in shown.note
+            assert "neither filters nor sorts" in shown.note
         assert line(in_sync, org, "invoices").verdict == "in sync"
     # Per Books organization: invoices 2, then one count per list and one changed-since
-    # listing for each of the two lists that take last_modified_time.
-    assert in_sync.calls == {"-": 1, ORG_IN: 9, ORG_US: 9}
+    # listing for each of the three lists that filter or sort by last_modified_time.
+    assert in_sync.calls == {"-": 1, ORG_IN: 10, ORG_US: 10}
 
     # A sales order deleted in Zoho and still live in the ERP: drift on sales_orders in
-    # that organization only; a purchase order created since the sync is not drift.
+    # that organization only; a purchase order created since the sync is not drift; a
+    # contact deleted in the other organization is drift there, one created is not.
     gone = finance.delete(ORG_IN, "salesorders")[0]
     finance.create(ORG_IN, "purchaseorders")
+    finance.delete(ORG_US, "contacts")
+    finance.create(ORG_US, "contacts")
     clock.advance(10)
     target_file, tap_file = tmp_path / "target.json", tmp_path / "tap.json"
     target_file.write_text(json.dumps(target_config))
@@ -340,12 +344,22 @@ def test_other_lists_are_counted_only_where_the_doctor_saw_the_count(  # noqa: P
     assert stored is not None
     drift = [(d["organization_id"], d["entity"], d["measure"], d["difference"])
              for d in stored[0]["lines"]]
-    assert drift == [(ORG_IN, "sales_orders", "count", "1")], printed.getvalue()
+    assert drift == [(ORG_IN, "sales_orders", "count", "1"),
+                     (ORG_US, "customers+vendors", "count", "1")], printed.getvalue()
     assert conn.execute(sql.SQL("SELECT deleted_at IS NULL FROM {}.sales_orders"
                                 " WHERE zoho_id = %s").format(
                                     sql.Identifier(settings.erp_schema)), (gone,)).fetchone() == (
                                         True,)
-    assert f"Zoho calls per organization: - 1, {ORG_IN} 9, {ORG_US} 9" in printed.getvalue()
+    assert f"Zoho calls per organization: - 1, {ORG_IN} 10, {ORG_US} 10" in printed.getvalue()
+
+    # Contacts whose answer does not echo the newest-first sort: shown, not judged.
+    zoho.emulator.answers.set(["aggregates-everywhere", "sort-ignored"])
+    unsorted = run_books(conn, settings, zoho, honoured)
+    contacts = line(unsorted, ORG_US, "customers+vendors")
+    # The deleted contact and the new one cancel out without the set-apart: not judged.
+    assert (contacts.verdict, contacts.difference) == (INFORMATION, 0)
+    assert "did not echo sort_column" in contacts.note
+    assert line(unsorted, ORG_IN, "sales_orders").verdict == "drift"
 
     # Findings that say "honoured" but an answer without the count: said so, never guessed.
     zoho.emulator.answers.set([])
