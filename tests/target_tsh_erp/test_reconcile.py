@@ -23,8 +23,10 @@ from psycopg import sql
 
 from tap_zoho.api.client import UnifiedZohoClient
 from tap_zoho.assumptions.findings import Findings
+from tap_zoho.doctor.finance import OTHER_AGGREGATE_LISTS
 from tap_zoho.testing import emulator_config, run_tap
 from target_tsh_erp.cli import main
+from target_tsh_erp.reconcile.command import zoho_settings
 from target_tsh_erp.reconcile.plan import (
     EXIT_DRIFT,
     NO_AGGREGATE,
@@ -371,3 +373,14 @@ def test_other_lists_are_counted_only_where_the_doctor_saw_the_count(  # noqa: P
             assert "page_context keys" in unread.note
     assert stale.drift == []
     assert stale.calls == {"-": 1, ORG_IN: 7, ORG_US: 7}  # no changed-since listing then
+
+
+def test_the_doctor_checks_every_list_reconcile_may_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert {other.entity for other in OTHER_LISTS} == set(OTHER_AGGREGATE_LISTS)
+    assert {t for other in OTHER_LISTS for t in other.tables} == {t.table for t in UNAGGREGATED}
+    tap_file = tmp_path / "tap.json"
+    tap_file.write_text(json.dumps(emulator_config("http://127.0.0.1:9")))
+    monkeypatch.setenv("TAP_ZOHO_DOCTOR_FINDINGS", str(tmp_path / "findings.json"))
+    assert zoho_settings(str(tap_file))["doctor_findings"] == str(tmp_path / "findings.json")
