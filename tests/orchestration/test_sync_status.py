@@ -69,15 +69,18 @@ def test_status_after_a_meltano_run(
                           if route.endswith(("/organizations", "/settings/preferences")))
 
     html_path = tmp_path / "report.html"
+    metrics_path = tmp_path / "textfile" / "tsh_zoho.prom"
     shown = subprocess.run(
         [str(PROJECT_ROOT / ".venv" / "bin" / "tsh-erp"), "status", "--html", str(html_path),
-         "--run-log", str(project.root / ".meltano" / "logs" / "meltano.jsonl")],
+         "--run-log", str(project.root / ".meltano" / "logs" / "meltano.jsonl"),
+         "--metrics-file", str(metrics_path)],
         env={**os.environ, **schemas, "TARGET_TSH_ERP_DATABASE_URL": erp_database},
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     text = shown.stdout
-    run_line = next(line for line in text.splitlines() if " success " in line)
+    run_line = next(line for line in text.splitlines()
+                    if re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\S+ \S+\s+success ", line))
     columns = re.split(r"\s{2,}", run_line)
     # start, end, outcome, records, erp rows, API requests, rejects, rows per table
     api_requests = int(columns[5])
@@ -89,9 +92,19 @@ def test_status_after_a_meltano_run(
     assert re.search(r"^books_invoices\s+\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d+[smhd]$",
                      text, re.MULTILINE), text
 
+    # The tap's own `done` lines, as Meltano logged them, give each stream and
+    # organization its last success and each organization's Books quota left.
+    for organization in ("10234695", "20987654"):
+        assert re.search(rf"^books_invoices\s+{organization}\s+\d{{4}}-\d\d-\d\d ", text,
+                         re.MULTILINE), text
+    metrics = metrics_path.read_text(encoding="utf-8")
+    assert re.search(r'^tsh_zoho_quota_remaining_requests\{organization="10234695",'
+                     r'product="books"\} \d+', metrics, re.MULTILINE), metrics
+    assert 'tsh_zoho_sync_runs_total{outcome="success"} 1.0' in metrics
+
     page = html_path.read_text(encoding="utf-8")
-    assert page.count("<svg") == 2
+    assert page.count("<svg") == 3  # quota left, rows per run, requests per run
     assert "<script" not in page
     assert "<link" not in page
-    assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert not re.search(r"(src|href)=\"(https?:)?//|url\((?!#)|@import", page)
     assert f"<td>{api_requests}</td>" in page
