@@ -243,12 +243,15 @@ def _count_rejects(connection: psycopg.Connection[Any], raw_schema: str) -> int:
     return int(row[0]) if row else 0
 
 
-def attach_api_requests(runs: list[RunRecord], log_path: Path) -> bool:
+def attach_api_requests(
+    runs: list[RunRecord], log_path: Path, lines: list[tuple[datetime, str]] | None = None
+) -> bool:
     """Fill `api_requests` of each run from the tap's aggregated API events in the log.
 
     The tap logs, per stream, its cumulative calls at the end of each partition, so the
     run's figure is the sum over streams of the largest value seen within the run.
-    Returns False when there is no log to read.
+    `lines`, when given, are the log's lines already read (collect reads the log once
+    for this and the monitoring figures). Returns False when there is no log to read.
     """
     if not log_path.is_file():
         return False
@@ -259,7 +262,7 @@ def attach_api_requests(runs: list[RunRecord], log_path: Path) -> bool:
     ]  # fmt: skip
     successes: dict[int, dict[str, int]] = {}
     failures: dict[int, dict[str, int]] = {}
-    for stamp, text in log_lines(log_path):
+    for stamp, text in log_lines(log_path) if lines is None else lines:
         for pattern, sink in ((_SUCCESS, successes), (_FAILED, failures)):
             match = pattern.search(text)
             if match is None:
@@ -293,9 +296,11 @@ def collect(  # noqa: PLR0913 - keyword-only settings, each with its default
     runs = load_runs(connection, erp_schema)
     log_used = None
     facts = read_facts([])
-    if run_log is not None and attach_api_requests(runs, run_log):
+    if run_log is not None and run_log.is_file():
+        lines = list(log_lines(run_log))  # read once for both uses
+        attach_api_requests(runs, run_log, lines)
         log_used = str(run_log)
-        facts = read_facts(log_lines(run_log))
+        facts = read_facts(lines)
     return StatusReport(
         generated_at=moment,
         runs=runs,

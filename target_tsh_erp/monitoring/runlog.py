@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
+    "RELEVANT",
     "CreditUse",
     "LogFacts",
     "PartitionDone",
@@ -99,10 +100,18 @@ class LogFacts:
     failures: list[StreamFailureLine]
 
 
-def log_lines(path: Path) -> Iterator[tuple[datetime, str]]:
-    """(timestamp, event text) of every JSON line of the run log and its rotations.
+RELEVANT = ("tds.zoho.api.", "daily quota left", "tds.zoho.crm.credits", "; skipped (")
+"""Substrings of the only lines status reads: the rest is not JSON-decoded at all."""
+
+
+def log_lines(
+    path: Path, needles: tuple[str, ...] = RELEVANT
+) -> Iterator[tuple[datetime, str]]:
+    """(timestamp, event text) of the run log's lines holding one of `needles`.
 
     Rotations (`.1` is newer than `.2`) are read oldest first so that "last" means last.
+    The log holds up to 60 MB, mostly lines status never uses, and `--serve` reads it on
+    every request: a substring test before decoding keeps that cheap.
     """
     files = [*sorted(path.parent.glob(path.name + ".*"), reverse=True), path]
     for file in files:
@@ -110,6 +119,8 @@ def log_lines(path: Path) -> Iterator[tuple[datetime, str]]:
             continue
         with file.open(encoding="utf-8", errors="replace") as lines:
             for line in lines:
+                if not any(needle in line for needle in needles):
+                    continue
                 try:
                     entry = json.loads(line)
                     stamp = datetime.fromisoformat(str(entry["timestamp"]))
