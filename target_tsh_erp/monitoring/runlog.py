@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from target_tsh_erp.redaction import REDACTED, redact
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
     from pathlib import Path
@@ -33,6 +35,7 @@ __all__ = [
     "log_lines",
     "product_of",
     "read_facts",
+    "scrub",
 ]
 
 _DONE = re.compile(
@@ -46,6 +49,19 @@ _STREAM_FAILED = re.compile(
     r"skipped \(its bookmark is kept\)"
 )
 _PRODUCTS = ("books", "inventory", "crm")
+_ZOHO_SECRETS = re.compile(
+    r"(?i)(?P<name>Zoho-oauthtoken\s+|Bearer\s+|(?:access_token|refresh_token|client_secret"
+    r"|code)[\"']?\s*[=:]\s*[\"']?)(?P<value>[^\s&\"',;)]+)"
+)
+"""Tokens and client secrets a Zoho error may echo; the tap promises none, this makes sure."""
+_ZOHO_TOKEN = re.compile(r"\b1000\.[0-9a-f]{16,}\.[0-9a-f]{16,}\b")
+"""The shape of Zoho's access and refresh tokens, wherever they stand."""
+
+
+def scrub(text: str) -> str:
+    """A log excerpt fit for a page or a metric: no password, token or client secret."""
+    text = _ZOHO_SECRETS.sub(lambda m: f"{m.group('name')}{REDACTED}", redact(text))
+    return _ZOHO_TOKEN.sub(REDACTED, text)
 
 
 def product_of(stream: str) -> str:
@@ -149,6 +165,6 @@ def read_facts(lines: Iterable[tuple[datetime, str]]) -> LogFacts:
             facts.credits.append(CreditUse(stamp, match["stream"], int(match["credits"])))
         elif (match := _STREAM_FAILED.search(text)) is not None:
             facts.failures.append(StreamFailureLine(
-                stamp, match["stream"], match["org"] or "-", match["reason"][:300],
+                stamp, match["stream"], match["org"] or "-", scrub(match["reason"])[:300],
             ))  # fmt: skip
     return facts

@@ -52,8 +52,12 @@ def test_figures_from_the_run_log_and_the_inbox(report: StatusReport, demo: Demo
     streams = {(s.stream, s.organization_id): s for s in report.streams}
     assert streams["books_invoices", ORG_B].last_success == demo.now - timedelta(minutes=15)
     assert streams["crm_deals", ORG_A].last_success is None
-    assert streams["crm_deals", ORG_A].failures_since_success == 1
-    assert "INVALID_TOKEN" in streams["crm_deals", ORG_A].last_failure
+    assert streams["crm_deals", ORG_A].failures_since_success == 2
+    reason = streams["crm_deals", ORG_A].last_failure
+    assert reason.startswith("GET /crm/v8/Deals failed with HTTP 401, Zoho code INVALID_TOKEN: ")
+    assert SECRET not in reason
+    assert SECRET[::-1] not in reason
+    assert "Zoho-oauthtoken ***" in reason
     assert report.inbox is not None
     assert (report.inbox.pending, report.inbox.dead) == (2, 1)
     assert report.inbox.oldest_pending_age == timedelta(minutes=40)
@@ -94,8 +98,11 @@ def test_metrics_follow_the_report(report: StatusReport, demo: Demo) -> None:
     assert got["tsh_zoho_crm_credits_used_rolling_day", (("stream", "crm_accounts"),)] == 4500
     assert got["tsh_zoho_erp_rows", (("state", "live"), ("table", "products"))] == 3
     assert got["tsh_zoho_stream_lag_seconds", (("stream", "books_items"),)] == 50 * 60
+    shown = render_text(report)
     assert SECRET not in text
-    assert SECRET not in render_text(report)
+    assert SECRET not in shown
+    assert SECRET[::-1] not in shown
+    assert "failed 2x since its last success" in shown
 
 
 def test_cli_writes_the_textfile_and_prints_warnings(

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from target_tsh_erp.store import ErpWriter
 
 ORG_A, ORG_B = "10234695", "20469390"
-SECRET = "1000.deadbeefcafe.secret-token-value"
+SECRET = "1000.0123456789abcdef0123.fedcba9876543210fedc"
 """Put in the run log on purpose: no page or metric may ever show it."""
 
 
@@ -103,6 +103,11 @@ def _run_log(path: Path, now: datetime) -> None:
     lines.append(_line(now - timedelta(minutes=14), (
         f"stream crm_deals, organization {ORG_A}: GET /crm/v8/Deals failed with HTTP 401, "
         "Zoho code INVALID_TOKEN: invalid oauth token; skipped (its bookmark is kept), "
+        "the other streams and organizations go on")))
+    lines.append(_line(now - timedelta(minutes=13), (
+        f"stream crm_deals, organization {ORG_A}: GET /crm/v8/Deals failed with HTTP 401, "
+        f"Zoho code INVALID_TOKEN: token {SECRET} rejected (Authorization: Zoho-oauthtoken "
+        f"{SECRET}, refresh_token={SECRET[::-1]}); skipped (its bookmark is kept), "
         "the other streams and organizations go on")))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
