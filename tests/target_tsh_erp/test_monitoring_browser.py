@@ -35,10 +35,12 @@ def _install_chromium() -> str | None:
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         return None
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"],
-                    ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]):
+    for command, seconds in (
+        (["apt-get", "update", "-qq"], 120),
+        (["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], 420),
+    ):  # within the test's 600 s
         try:
-            subprocess.run(command, env=env, capture_output=True, timeout=900, check=True)
+            subprocess.run(command, env=env, capture_output=True, timeout=seconds, check=True)
         except (subprocess.SubprocessError, OSError):
             return None
     return shutil.which("chromium")
