@@ -25,8 +25,9 @@ class Thresholds:
     """The sync schedule (`*/15`); a stream is stale after twice this."""
     quota_reserve_requests: int = 200
     """Warn at or below this many requests left (keep it >= the tap's daily_budget_reserve)."""
-    crm_daily_credits: int = 5000
-    """The CRM edition's credits per rolling day (Zoho: edition and licences; set yours)."""
+    crm_daily_credits: int = 50_000
+    """CRM credits per rolling day: the paid editions' base (Free has 5,000; each licence
+    adds 250 to 2,000 by edition, docs/operations.md): set your organization's figure."""
     crm_credits_used_fraction: float = 0.8
     """Warn when the streams have spent this share of the day's CRM credits."""
     pending_webhook_seconds: int = 900

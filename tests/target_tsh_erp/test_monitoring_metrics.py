@@ -48,7 +48,7 @@ def test_figures_from_the_run_log_and_the_inbox(report: StatusReport, demo: Demo
     # 150 requests every 15 minutes over the last hour's readings
     assert quotas[ORG_A, "books"].burn_per_hour == pytest.approx(600)
     assert quotas[ORG_A, "inventory"].burn_per_hour is None  # one reading is no rate
-    assert report.crm_credits == {"crm_accounts": 5 * 900}
+    assert report.crm_credits == {"crm_accounts": 5 * 9000}
     streams = {(s.stream, s.organization_id): s for s in report.streams}
     assert streams["books_invoices", ORG_B].last_success == demo.now - timedelta(minutes=15)
     assert streams["crm_deals", ORG_A].last_success is None
@@ -95,7 +95,7 @@ def test_metrics_follow_the_report(report: StatusReport, demo: Demo) -> None:
     assert got["tsh_zoho_webhook_inbox_dead_letters", ()] == 1
     assert got["tsh_zoho_webhook_inbox_oldest_pending_age_seconds", ()] == 40 * 60
     assert got["tsh_zoho_reconcile_drift_lines", ()] == 2
-    assert got["tsh_zoho_crm_credits_used_rolling_day", (("stream", "crm_accounts"),)] == 4500
+    assert got["tsh_zoho_crm_credits_used_rolling_day", (("stream", "crm_accounts"),)] == 45_000
     assert got["tsh_zoho_erp_rows", (("state", "live"), ("table", "products"))] == 3
     assert got["tsh_zoho_stream_lag_seconds", (("stream", "books_items"),)] == 50 * 60
     shown = render_text(report)

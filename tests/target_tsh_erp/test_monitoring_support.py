@@ -95,8 +95,8 @@ def _run_log(path: Path, now: datetime) -> None:
                                    f"150 requests (60/min), daily quota left {left[org]}"))
         lines.append(_line(at, f"tds.zoho.api.success stream=books_invoices calls=300 "
                                f"seconds=1.5 Authorization: Zoho-oauthtoken {SECRET}"))
-        lines.append(_line(at, "tds.zoho.crm.credits stream=crm_accounts credits=900 "
-                               "calls=9 by_call={'list': 900} run_total=900"))
+        lines.append(_line(at, "tds.zoho.crm.credits stream=crm_accounts credits=9000 "
+                               "calls=9000 by_call={'list': 9000} run_total=9000"))
     # inventory of org A finished once, three hours ago: stale against a 15-minute schedule
     lines.append(_line(now - timedelta(hours=3), f"done inventory_items org {ORG_A}: 40 "
                        "records, 1 pages, 5 requests (5/min), daily quota left 4000 of 5000"))
