@@ -23,6 +23,8 @@ __all__ = ["Bar", "Series", "bar_chart", "line_chart"]
 
 WIDTH_IN, HEIGHT_IN = 7.2, 2.6
 _MIN_BAR = timedelta(seconds=60)
+_MIN_SPAN = timedelta(minutes=30)
+"""The narrowest time axis: readings seconds apart still read as clock times."""
 _STYLE: dict[Any, Any] = {
     "svg.fonttype": "none",  # text stays text: readable, selectable, testable
     "svg.hashsalt": "tsh-erp",  # stable ids: the same data renders the same page
@@ -121,6 +123,10 @@ def line_chart(title: str, ylabel: str, series: Sequence[Series]) -> str:
     for each in drawn:
         axes.plot([p[0] for p in each.points], [p[1] for p in each.points], marker="o",
                   markersize=3, linewidth=1.4, label=each.label)  # fmt: skip
+    times = sorted(point[0] for each in drawn for point in each.points)
+    if times[-1] - times[0] < _MIN_SPAN:
+        middle = times[0] + (times[-1] - times[0]) / 2
+        axes.set_xlim(middle - _MIN_SPAN / 2, middle + _MIN_SPAN / 2)
     axes.set_ylim(bottom=0)
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
     return _render(figure)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from target_tsh_erp.monitoring.runlog import LogFacts, PartitionDone
 
 __all__ = [
+    "BURN_MIN_SPAN",
     "BURN_WINDOW",
     "CREDIT_WINDOW",
     "QuotaFigure",
@@ -27,6 +28,8 @@ __all__ = [
 
 BURN_WINDOW = timedelta(hours=1)
 """Burn rate over the last hour: recent enough to act on, long enough to span runs."""
+BURN_MIN_SPAN = timedelta(minutes=5)
+"""Readings closer than this (one run's streams, seconds apart) give no honest rate."""
 CREDIT_WINDOW = timedelta(hours=24)
 """Zoho counts CRM credits over a rolling day."""
 
@@ -97,9 +100,10 @@ def _burn(observations: list[PartitionDone], now: datetime) -> float | None:
     recent = [o for o in series[start:] if now - o.at <= BURN_WINDOW]
     if len(recent) < 2:  # noqa: PLR2004 - a rate needs two readings
         return None
-    hours = (recent[-1].at - recent[0].at).total_seconds() / 3600
-    if hours <= 0:
+    span = recent[-1].at - recent[0].at
+    if span < BURN_MIN_SPAN:
         return None
+    hours = span.total_seconds() / 3600
     return max((recent[0].quota_left or 0) - (recent[-1].quota_left or 0), 0) / hours
 
 

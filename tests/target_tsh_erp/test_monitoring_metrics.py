@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -12,7 +12,9 @@ from test_monitoring_support import ORG_A, ORG_B, SECRET, build_demo
 
 from target_tsh_erp.cli import main
 from target_tsh_erp.monitoring.alerts import Thresholds, warnings
+from target_tsh_erp.monitoring.figures import quota_figures
 from target_tsh_erp.monitoring.metrics import exposition
+from target_tsh_erp.monitoring.runlog import read_facts
 from target_tsh_erp.status import collect, render_text
 
 if TYPE_CHECKING:
@@ -123,3 +125,20 @@ def test_cli_writes_the_textfile_and_prints_warnings(
     got = samples(out.read_text(encoding="utf-8"))
     assert got["tsh_zoho_webhook_inbox_pending", ()] == 2
     assert not list(out.parent.glob(".*"))  # the temporary file was renamed, not left
+
+
+def test_burn_rate_needs_readings_minutes_apart_and_restarts_after_a_reset() -> None:
+    now = datetime(2026, 12, 7, 12, tzinfo=UTC)
+
+    def done(minutes_ago: float, left: int) -> tuple[datetime, str]:
+        return (now - timedelta(minutes=minutes_ago),
+                (f"done books_items org 1: 3 records, 1 pages, 2 requests (2/min), "
+                f"daily quota left {left}"))
+
+    close = read_facts([done(0.05, 9970), done(0.0, 9968)])
+    assert quota_figures(close, now)[0].burn_per_hour is None  # one run's streams
+    spread = read_facts([done(30, 900), done(0, 600)])
+    assert quota_figures(spread, now)[0].burn_per_hour == pytest.approx(600)
+    # the quota reset between readings: only the readings after it count
+    reset = read_facts([done(50, 10), done(40, 9990), done(10, 9890)])
+    assert quota_figures(reset, now)[0].burn_per_hour == pytest.approx(200)

@@ -51,6 +51,14 @@ def test_a_week_of_runs_reads_as_days() -> None:
     assert len(labels) < 20, labels  # ticks, not one label per run
 
 
+def test_readings_seconds_apart_still_get_a_clock_axis() -> None:
+    at = datetime(2026, 12, 7, 2, 46, 14, tzinfo=UTC)
+    svg = line_chart("quota", "left", [Series("111 books", [(at, 9968.0)]),
+                                       Series("222 books", [(at + timedelta(seconds=1), 9968.0)])])
+    ticks = [label for label in tick_labels(svg) if re.fullmatch(r"\d\d:\d\d", label)]
+    assert len(ticks) >= 3, tick_labels(svg)  # clock times, not fractions of a minute
+
+
 def test_line_chart_names_each_series_and_empty_charts_say_so() -> None:
     at = datetime(2026, 12, 7, tzinfo=UTC)
     svg = line_chart("quota", "left", [
