@@ -3,9 +3,10 @@
 Each Dagster run executes in a process of its own (as Dagster's run launcher starts it)
 with the in-process executor, all sharing one Dagster instance (the shipped
 tsh_orchestration/dagster.yaml: pools of one slot) and one Meltano project whose system
-database is on PostgreSQL. Round one runs the two organizations at once; round two runs
-one organization twice and the other once, all started together: the two runs of one
-state id must take turns while the other organization's run goes on beside them.
+database is on PostgreSQL. After one organization's first load alone (a new ERP database's
+set-up), round one runs the two organizations at once; round two runs one organization
+twice and the other once, all started together: the two runs of one state id must take
+turns while the other organization's run goes on beside them.
 """
 
 from __future__ import annotations
@@ -178,8 +179,10 @@ def test_dagster_jobs_sync_both_organizations_one_run_per_state_id(
     project.run("upgrade", "database")  # the shared system database's one set-up step
 
     emulator.reset_stats()
+    # A new ERP database gets its first load from one job alone (see test_scale_out.py).
+    run_together(project.root, env, names[:1])
     first = run_together(project.root, env, names)
-    first_stats = emulator.stats()
+    first_stats = emulator.stats()  # both organizations' first loads and one rerun
     assert overlap(*first) > 0, "the two organizations' runs did not run at once"
     assert erp_differences(emulator, erp, ORGS) == []
     for job, org in zip(jobs, ORGS, strict=True):
@@ -204,9 +207,10 @@ def test_dagster_jobs_sync_both_organizations_one_run_per_state_id(
     )
     routes = second_stats["requests_by_route"]
     assert routes.get("books:/invoices/{id}", 0) <= 4 * len(ORGS), routes
-    per_run_first = first_stats["total_requests"] / 2
-    per_run_second = second_stats["total_requests"] / 3
-    assert per_run_second < per_run_first / 5, (per_run_first, per_run_second)
+    # Three incremental runs against two first loads (and one incremental run).
+    assert second_stats["total_requests"] < first_stats["total_requests"] / 4, (
+        first_stats["total_requests"], second_stats["total_requests"],
+    )  # fmt: skip
     assert erp_differences(emulator, erp, ORGS) == []
     for org, ids in changed.items():
         statuses = erp.execute(
@@ -215,14 +219,14 @@ def test_dagster_jobs_sync_both_organizations_one_run_per_state_id(
         ).fetchall()
         assert statuses == [("paid",), ("paid",)], (org, statuses)
 
-    # Five runs, ten tap processes, one project folder: the default token store mints once.
+    # Six runs, twelve tap processes, one project folder: the default token store mints once.
     assert first_stats["tokens_minted"] + second_stats["tokens_minted"] == 1
     instance = dg.DagsterInstance.from_config(env["DAGSTER_HOME"])
     try:
         tags = sorted(run.tags.get(STATE_ID_TAG, "") for run in instance.get_runs())
     finally:
         instance.dispose()
-    runs_of = {jobs[0].state_id(ENVIRONMENT): 3, jobs[1].state_id(ENVIRONMENT): 2}
+    runs_of = {jobs[0].state_id(ENVIRONMENT): 4, jobs[1].state_id(ENVIRONMENT): 2}
     expected = sorted(state_id for state_id, count in runs_of.items() for _ in range(count))
     assert tags == expected
 

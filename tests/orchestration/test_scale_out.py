@@ -5,7 +5,7 @@ what they share is what a real second machine would share: Meltano's system data
 (state and runs) on PostgreSQL, the ERP database, and the tap's access-token store on
 PostgreSQL. The second round swaps the machines, so it is incremental only if the state
 really lives in the shared system database. Both organizations share one self-client, so
-the token store must let all four runs (eight tap processes) mint one token together.
+the token store must let all five runs (ten tap processes) mint one token together.
 """
 
 from __future__ import annotations
@@ -175,8 +175,14 @@ def test_two_organizations_in_parallel_on_shared_state_erp_and_token_store(
     machine_a.run("upgrade", "database")
 
     emulator.reset_stats()
+    # A new ERP database gets its first load from one job alone (docs/operations.md):
+    # target-tsh-erp creates each raw table on first use, and two first uses of one
+    # stream at the same moment can collide in PostgreSQL (UniqueViolation on
+    # pg_type_typname_nsp_index, seen in about one round in four). Then both at once:
+    # the second organization's first load beside the first one's incremental run.
+    checked(run_with_library(jobs[0], machine_a))
     first = run_in_parallel([(jobs[0], machine_a), (jobs[1], machine_b)], run_with_library)
-    first_stats = emulator.stats()
+    first_stats = emulator.stats()  # both organizations' first loads and one rerun
     assert overlap_seconds(first) > 0, [(r.started_at, r.finished_at) for r in first]
     assert erp_differences(emulator, erp, ORGS) == []
     for org in ORGS:
@@ -222,7 +228,7 @@ def test_two_organizations_in_parallel_on_shared_state_erp_and_token_store(
         ).fetchall()
         assert statuses == [("paid",), ("paid",)], (org, statuses)
 
-    # One self-client, four runs, eight tap processes: one access token minted in all.
+    # One self-client, five runs, ten tap processes: one access token minted in all.
     assert first_stats["tokens_minted"] == 1, first_stats
     assert second_stats["tokens_minted"] == 0, second_stats
     stored_tokens = meltano_db.execute("SELECT count(*) FROM tap_zoho_access_tokens").fetchone()
