@@ -12,7 +12,8 @@ from typing_extensions import override
 from tap_zoho.access_check import AccessCheck
 from tap_zoho.api.errors import ZohoAuthError, ZohoQuotaExhaustedError
 from tap_zoho.crm import crm_streams, with_crm_settings
-from tap_zoho.finance import books, custom_fields, inventory
+from tap_zoho.finance import custom_fields
+from tap_zoho.finance.registry import PRODUCT_STREAMS
 from tap_zoho.run import ZohoTap
 from tap_zoho.settings import CONFIG_SCHEMA, PRODUCTS
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from singer_sdk import Stream
 
 logger = logging.getLogger("tap_zoho")
-PRODUCT_STREAMS = {"books": books.STREAMS, "inventory": inventory.STREAMS}
 
 
 class TapZoho(ZohoTap):

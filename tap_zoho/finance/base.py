@@ -27,6 +27,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from typing_extensions import override
 
+from tap_zoho.api.client import UnifiedZohoClient
 from tap_zoho.api.errors import (
     ZohoAuthError,
     ZohoQuotaExhaustedError,
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
-    from tap_zoho.api.client import UnifiedZohoClient
     from tap_zoho.api.entities import EntityRoute
     from tap_zoho.api.pages import FallbackHook
     from tap_zoho.run import ZohoRun
@@ -64,6 +64,33 @@ class ZohoStream(VersionAfterCompleteSync):
 
     product: ClassVar[str]
     entity: ClassVar[str]
+    primary_keys: ClassVar[tuple[str, ...]]
+    """Declared, or derived from the route (list streams, line items)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's kwargs
+        """Check a declared stream's route: an unknown entity fails at import."""
+        super().__init_subclass__(**kwargs)
+        if cls.declares_entity():
+            cls.entity_route()
+
+    @classmethod
+    def declares_entity(cls) -> bool:
+        """Whether the class names its product and entity (a concrete stream)."""
+        return getattr(cls, "product", None) is not None and hasattr(cls, "entity")
+
+    @classmethod
+    def entity_route(cls) -> EntityRoute:
+        """Where the entity lives in this product (`tap_zoho.api.entities`).
+
+        Path, list key, id field and what the list call supports. Keys and parent id
+        fields derive from it (`ListStream`, `DetailChildStream`, `LineItemStream`).
+        """
+        return UnifiedZohoClient.entity(cls.product, cls.entity)
+
+    @property
+    def route(self) -> EntityRoute:
+        """The stream's route, read from the table on each use."""
+        return self.entity_route()
 
     def __init__(self, tap: Tap, run: ZohoRun) -> None:
         """Load the stream's schema from `tap_zoho/schemas/<name>.json`."""
@@ -109,11 +136,6 @@ class ZohoStream(VersionAfterCompleteSync):
     def client(self) -> UnifiedZohoClient:
         """The run's one client (one token manager, one limiter per org)."""
         return self.run.client
-
-    @property
-    def route(self) -> EntityRoute:
-        """Where the entity lives in this product."""
-        return self.client.entity(self.product, self.entity)
 
     @property
     def lookback(self) -> timedelta:

@@ -29,7 +29,6 @@ class BooksContacts(HeaderStream):
     name = "books_contacts"
     product = "books"
     entity = "contacts"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "contact_id")
 
 
 class BooksContactPersons(DetailChildStream):
@@ -39,7 +38,6 @@ class BooksContactPersons(DetailChildStream):
     product = "books"
     entity = "contacts"
     parent_stream_type = BooksContacts
-    parent_id_field = "contact_id"
     primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "contact_person_id")
 
     @override
@@ -59,7 +57,6 @@ class BooksItems(ListStream):
     name = "books_items"
     product = "books"
     entity = "items"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "item_id")
 
 
 class BooksInvoices(HeaderStream):
@@ -68,7 +65,6 @@ class BooksInvoices(HeaderStream):
     name = "books_invoices"
     product = "books"
     entity = "invoices"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "invoice_id")
 
 
 class BooksInvoiceLineItems(LineItemStream):
@@ -76,10 +72,8 @@ class BooksInvoiceLineItems(LineItemStream):
 
     name = "books_invoice_line_items"
     product = "books"
-    entity = detail_entity = "invoices"
+    entity = "invoices"
     parent_stream_type = BooksInvoices
-    parent_id_field = "invoice_id"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "invoice_id", "line_item_id")
 
 
 class BooksEstimates(HeaderStream):
@@ -88,7 +82,6 @@ class BooksEstimates(HeaderStream):
     name = "books_estimates"
     product = "books"
     entity = "estimates"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "estimate_id")
 
 
 class BooksEstimateLineItems(LineItemStream):
@@ -96,10 +89,8 @@ class BooksEstimateLineItems(LineItemStream):
 
     name = "books_estimate_line_items"
     product = "books"
-    entity = detail_entity = "estimates"
+    entity = "estimates"
     parent_stream_type = BooksEstimates
-    parent_id_field = "estimate_id"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "estimate_id", "line_item_id")
 
 
 class BooksSalesOrders(HeaderStream):
@@ -108,7 +99,6 @@ class BooksSalesOrders(HeaderStream):
     name = "books_sales_orders"
     product = "books"
     entity = "salesorders"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "salesorder_id")
 
 
 class BooksSalesOrderLineItems(LineItemStream):
@@ -116,10 +106,8 @@ class BooksSalesOrderLineItems(LineItemStream):
 
     name = "books_sales_order_line_items"
     product = "books"
-    entity = detail_entity = "salesorders"
+    entity = "salesorders"
     parent_stream_type = BooksSalesOrders
-    parent_id_field = "salesorder_id"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "salesorder_id", "line_item_id")
 
 
 class BooksPurchaseOrders(HeaderStream):
@@ -128,7 +116,6 @@ class BooksPurchaseOrders(HeaderStream):
     name = "books_purchase_orders"
     product = "books"
     entity = "purchaseorders"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "purchaseorder_id")
 
 
 class BooksPurchaseOrderLineItems(LineItemStream):
@@ -136,14 +123,8 @@ class BooksPurchaseOrderLineItems(LineItemStream):
 
     name = "books_purchase_order_line_items"
     product = "books"
-    entity = detail_entity = "purchaseorders"
+    entity = "purchaseorders"
     parent_stream_type = BooksPurchaseOrders
-    parent_id_field = "purchaseorder_id"
-    primary_keys: ClassVar[tuple[str, ...]] = (
-        "organization_id",
-        "purchaseorder_id",
-        "line_item_id",
-    )
 
 
 class BooksBills(HeaderStream):
@@ -152,7 +133,6 @@ class BooksBills(HeaderStream):
     name = "books_bills"
     product = "books"
     entity = "bills"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "bill_id")
 
 
 class BooksBillLineItems(LineItemStream):
@@ -160,10 +140,8 @@ class BooksBillLineItems(LineItemStream):
 
     name = "books_bill_line_items"
     product = "books"
-    entity = detail_entity = "bills"
+    entity = "bills"
     parent_stream_type = BooksBills
-    parent_id_field = "bill_id"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "bill_id", "line_item_id")
 
 
 class BooksCreditNotes(HeaderStream):
@@ -172,7 +150,6 @@ class BooksCreditNotes(HeaderStream):
     name = "books_credit_notes"
     product = "books"
     entity = "creditnotes"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "creditnote_id")
 
 
 class BooksCreditNoteLineItems(LineItemStream):
@@ -180,10 +157,8 @@ class BooksCreditNoteLineItems(LineItemStream):
 
     name = "books_credit_note_line_items"
     product = "books"
-    entity = detail_entity = "creditnotes"
+    entity = "creditnotes"
     parent_stream_type = BooksCreditNotes
-    parent_id_field = "creditnote_id"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "creditnote_id", "line_item_id")
 
 
 class BooksCustomerPayments(ListStream):
@@ -192,7 +167,6 @@ class BooksCustomerPayments(ListStream):
     name = "books_customer_payments"
     product = "books"
     entity = "customerpayments"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "payment_id")
 
 
 class BooksVendorPayments(ListStream):
@@ -201,7 +175,6 @@ class BooksVendorPayments(ListStream):
     name = "books_vendor_payments"
     product = "books"
     entity = "vendorpayments"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "payment_id")
 
 
 class BooksExpenses(ListStream):
@@ -210,7 +183,6 @@ class BooksExpenses(ListStream):
     name = "books_expenses"
     product = "books"
     entity = "expenses"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "expense_id")
 
 
 class BooksJournals(ListStream):
@@ -219,7 +191,6 @@ class BooksJournals(ListStream):
     name = "books_journals"
     product = "books"
     entity = "journals"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "journal_id")
 
 
 class BooksChartOfAccounts(ListStream):
@@ -228,7 +199,6 @@ class BooksChartOfAccounts(ListStream):
     name = "books_chart_of_accounts"
     product = "books"
     entity = "chartofaccounts"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "account_id")
 
 
 class BooksTaxes(ListStream):
@@ -237,7 +207,6 @@ class BooksTaxes(ListStream):
     name = "books_taxes"
     product = "books"
     entity = "taxes"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "tax_id")
 
 
 class BooksUsers(ListStream):
@@ -246,7 +215,6 @@ class BooksUsers(ListStream):
     name = "books_users"
     product = "books"
     entity = "users"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "user_id")
 
 
 STREAMS: tuple[type[OrganizationsStream | ListStream | DetailChildStream], ...] = (

@@ -42,12 +42,25 @@ class DetailChildStream(ZohoStream):
     """
 
     parent_id_field: ClassVar[str]
-    """The header's id field, kept on each child record (`invoice_id`, ...)."""
+    """The header's id field, kept on each child record (`invoice_id`, ...): the id field
+    of the parent stream's route unless declared."""
     context_fields: ClassVar[tuple[str, ...]] = ()
     """More header fields the detail call needs (shipments need `shipment_id`)."""
     replication_key = PARENT_MODIFIED
     partition_ends_with_call = False
     state_partitioning_keys: ClassVar[list[str]] = ["organization_id"]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's kwargs
+        """Take the parent id field from the parent stream's route."""
+        super().__init_subclass__(**kwargs)
+        parent = cls.parent_stream_type
+        if (
+            "parent_id_field" not in cls.__dict__
+            and parent is not None
+            and issubclass(parent, ZohoStream)
+            and parent.declares_entity()
+        ):
+            cls.parent_id_field = parent.entity_route().id_field
 
     def __init__(self, tap: Tap, run: ZohoRun) -> None:
         """Start with no remembered overlap."""
@@ -268,7 +281,16 @@ class LineItemStream(DetailChildStream):
     """`line_items` of a document's detail, keyed by (organization, document, line)."""
 
     detail_entity: ClassVar[str]
+    """The entity whose detail holds the lines: the stream's own entity unless declared."""
     lines_key: ClassVar[str] = "line_items"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's kwargs
+        """Key the lines by (organization, document id, `line_item_id`)."""
+        super().__init_subclass__(**kwargs)
+        if hasattr(cls, "entity") and "detail_entity" not in cls.__dict__:
+            cls.detail_entity = cls.entity
+        if hasattr(cls, "parent_id_field") and "primary_keys" not in cls.__dict__:
+            cls.primary_keys = ("organization_id", cls.parent_id_field, "line_item_id")
 
     @override
     def detail_records(self, context: Context) -> Iterator[dict[str, Any]]:

@@ -39,7 +39,6 @@ class InventoryItems(HeaderStream):
     name = "inventory_items"
     product = "inventory"
     entity = "items"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "item_id")
 
     def __init__(self, tap: Tap, run: ZohoRun) -> None:
         """Start with no item waiting for its stock."""
@@ -94,7 +93,6 @@ class InventoryItemStock(DetailChildStream):
     product = "inventory"
     entity = "items"
     parent_stream_type = InventoryItems
-    parent_id_field = "item_id"
     primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "item_id", "warehouse_id")
 
     def __init__(self, tap: Tap, run: ZohoRun) -> None:
@@ -157,7 +155,6 @@ class InventoryItemGroups(ListStream):
     name = "inventory_item_groups"
     product = "inventory"
     entity = "itemgroups"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "group_id")
 
 
 class InventoryCompositeItems(ListStream):
@@ -166,7 +163,6 @@ class InventoryCompositeItems(ListStream):
     name = "inventory_composite_items"
     product = "inventory"
     entity = "compositeitems"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "composite_item_id")
 
 
 class InventoryWarehouses(ZohoStream):
@@ -241,7 +237,6 @@ class InventoryContacts(ListStream):
     name = "inventory_contacts"
     product = "inventory"
     entity = "contacts"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "contact_id")
 
 
 class InventorySalesOrders(HeaderStream):
@@ -250,7 +245,6 @@ class InventorySalesOrders(HeaderStream):
     name = "inventory_sales_orders"
     product = "inventory"
     entity = "salesorders"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "salesorder_id")
 
 
 class InventorySalesOrderLineItems(LineItemStream):
@@ -258,10 +252,8 @@ class InventorySalesOrderLineItems(LineItemStream):
 
     name = "inventory_sales_order_line_items"
     product = "inventory"
-    entity = detail_entity = "salesorders"
+    entity = "salesorders"
     parent_stream_type = InventorySalesOrders
-    parent_id_field = "salesorder_id"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "salesorder_id", "line_item_id")
 
 
 class InventoryPurchaseOrders(HeaderStream):
@@ -270,7 +262,6 @@ class InventoryPurchaseOrders(HeaderStream):
     name = "inventory_purchase_orders"
     product = "inventory"
     entity = "purchaseorders"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "purchaseorder_id")
 
 
 class InventoryPurchaseOrderLineItems(LineItemStream):
@@ -278,14 +269,8 @@ class InventoryPurchaseOrderLineItems(LineItemStream):
 
     name = "inventory_purchase_order_line_items"
     product = "inventory"
-    entity = detail_entity = "purchaseorders"
+    entity = "purchaseorders"
     parent_stream_type = InventoryPurchaseOrders
-    parent_id_field = "purchaseorder_id"
-    primary_keys: ClassVar[tuple[str, ...]] = (
-        "organization_id",
-        "purchaseorder_id",
-        "line_item_id",
-    )
 
 
 class InventoryPackages(HeaderStream):
@@ -294,7 +279,6 @@ class InventoryPackages(HeaderStream):
     name = "inventory_packages"
     product = "inventory"
     entity = "packages"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "package_id")
 
 
 class InventoryShipments(DetailChildStream):
@@ -304,7 +288,6 @@ class InventoryShipments(DetailChildStream):
     product = "inventory"
     entity = "shipmentorders"
     parent_stream_type = InventoryPackages
-    parent_id_field = "package_id"
     context_fields = ("shipment_id",)
     primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "shipment_id")
 
@@ -329,7 +312,6 @@ class InventoryTransferOrders(ListStream):
     name = "inventory_transfer_orders"
     product = "inventory"
     entity = "transferorders"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "transfer_order_id")
 
 
 class InventoryAdjustments(ListStream):
@@ -338,7 +320,6 @@ class InventoryAdjustments(ListStream):
     name = "inventory_adjustments"
     product = "inventory"
     entity = "inventoryadjustments"
-    primary_keys: ClassVar[tuple[str, ...]] = ("organization_id", "inventory_adjustment_id")
 
 
 STREAMS: tuple[type[ZohoStream], ...] = (

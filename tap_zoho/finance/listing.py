@@ -37,7 +37,13 @@ if TYPE_CHECKING:
 
 
 class ListStream(ZohoStream):
-    """A Zoho list endpoint, one partition per organization."""
+    """A Zoho list endpoint, one partition per organization, keyed by the route's id."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's kwargs
+        """Key a declared list stream by (organization, the route's id field)."""
+        super().__init_subclass__(**kwargs)
+        if cls.declares_entity() and "primary_keys" not in cls.__dict__:
+            cls.primary_keys = ("organization_id", cls.entity_route().id_field)
 
     @property
     def mode(self) -> str:
