@@ -9,8 +9,11 @@ should take about as long as one, and one after the other about twice as long. E
 gets a fresh emulator (the same seed and data, its rate limits ON), fresh databases and a
 fresh project folder, and is measured with the orchestration package's own job runner
 (`tsh_orchestration.meltano_jobs.run_job`, per-job Meltano sys dirs, the default token
-store). The parallel mode then runs a second, incremental round. Prints one JSON object
-and appends it to benchmarks/orchestration/results/parallel-vs-sequential.jsonl.
+store). The parallel mode then runs a second, incremental round. Both organizations'
+first loads start together on a fresh ERP database, so until target-tsh-erp serialises
+its raw-table DDL a run can fail with UniqueViolation (see first_load_race.py): rerun.
+Prints one JSON object and appends it to
+benchmarks/orchestration/results/parallel-vs-sequential.jsonl.
 """
 
 from __future__ import annotations

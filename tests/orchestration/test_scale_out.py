@@ -178,7 +178,7 @@ def test_two_organizations_in_parallel_on_shared_state_erp_and_token_store(
     # A new ERP database gets its first load from one job alone (docs/operations.md):
     # target-tsh-erp creates each raw table on first use, and two first uses of one
     # stream at the same moment can collide in PostgreSQL (UniqueViolation on
-    # pg_type_typname_nsp_index, seen in about one round in four). Then both at once:
+    # pg_type_typname_nsp_index, 3 of 18 rounds in our runs). Then both at once:
     # the second organization's first load beside the first one's incremental run.
     checked(run_with_library(jobs[0], machine_a))
     first = run_in_parallel([(jobs[0], machine_a), (jobs[1], machine_b)], run_with_library)
