@@ -189,6 +189,13 @@ class RawRegistry:
         if cached is None:
             self._refuse_taken(connection, stream, table)
         info = RawStream(stream, table, keys, _key_columns(keys), modification_field)
+        # CREATE TABLE IF NOT EXISTS is not safe against a concurrent create (the loser
+        # fails on pg_type's unique index): two organizations' first loads into one new
+        # database do exactly that. One lock per raw schema, held to the end of the
+        # transaction, makes the second wait and then find the table.
+        connection.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"tsh-erp raw ddl {self.raw_schema}",)
+        )
         schema = sql.Identifier(self.raw_schema)
         ident = sql.Identifier(self.raw_schema, table)
         extra = (
