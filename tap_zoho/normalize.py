@@ -16,8 +16,9 @@ docs/assumptions.md, `record.declared-fields` and `value.datetime-range`):
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
+
+from tap_zoho.timefmt import OutOfRangeError, to_utc
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -41,32 +42,11 @@ def utc_datetime(value: Any) -> Any:  # noqa: ANN401 - JSON values
     if not isinstance(value, str):
         raise _Surprise
     try:
-        moment = datetime.fromisoformat(value)
+        return to_utc(value, naive=None).isoformat()
+    except OutOfRangeError:
+        raise
     except ValueError:
         raise _Surprise from None
-    if moment.tzinfo is None:
-        raise _Surprise
-    try:
-        return moment.astimezone(UTC).isoformat()
-    except OverflowError:
-        raise OutOfRangeError from None
-
-
-class OutOfRangeError(ValueError):
-    """A datetime Zoho sent that has no UTC equivalent within years 1-9999."""
-
-
-def utc_instant(value: Any) -> datetime | None:  # noqa: ANN401 - JSON values
-    """An aware UTC datetime of a Zoho datetime, or None if absent or unusable.
-
-    For decisions (bookmarks, early stops, filter checks) that must not crash on a bad
-    value: such a row simply takes no part in the decision.
-    """
-    try:
-        text = utc_datetime(value)
-    except ValueError:
-        return None
-    return None if text is None else datetime.fromisoformat(text)
 
 
 def plain_date(value: Any) -> Any:  # noqa: ANN401
@@ -277,13 +257,3 @@ def _from_unformatted(record: dict[str, Any], name: str, convert: Callable[[Any]
     except _Surprise:
         return False
     return True
-
-
-def zoho_timestamp(moment: datetime, zone: tzinfo = UTC) -> str:
-    """A filter value Zoho accepts: `2024-01-05T11:02:33+0530` (callers encode the `+`).
-
-    Sent in the organization's own time zone with its offset: the same instant whether
-    Zoho honours the offset or reads the wall time in the organization's zone
-    (`list.modified-filter-zone`).
-    """
-    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -19,6 +19,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from tap_zoho.api.auth import TokenManager, ZohoCredentials
+from tap_zoho.api.call_ledger import CallLedger
 from tap_zoho.api.entities import ENTITIES, EntityRoute
 from tap_zoho.api.errors import (
     ZohoAPIError,
@@ -28,7 +29,6 @@ from tap_zoho.api.errors import (
     ZohoRetryExhaustedError,
     ZohoUnexpectedAnswerError,
 )
-from tap_zoho.api.events import CallLedger
 from tap_zoho.api.pages import FallbackHook, detail_record, more_pages, rows_of
 from tap_zoho.api.ratelimit import RequestGovernor
 from tap_zoho.api.regions import region as lookup_region

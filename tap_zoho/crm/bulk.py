@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tap_zoho.api.errors import ZohoAPIError
-from tap_zoho.crm.reader import utc
 from tap_zoho.crm.schema import ARRAY_OF_OBJECT_TYPES, LOOKUP_TYPES, NUMBER_TYPES, CrmField
+from tap_zoho.timefmt import utc
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tap_zoho.api.errors import ZohoAPIError
 from tap_zoho.crm.api import IDS_PER_CALL, PER_PAGE
+from tap_zoho.timefmt import utc
 
 if TYPE_CHECKING:
     from collections.abc import Generator, Iterator, Sequence
@@ -80,19 +81,6 @@ def field_batches(fields: Sequence[CrmField], replication_key: str | None) -> li
     if replication_key:
         batches = [[replication_key, *batch] for batch in batches]
     return batches
-
-
-def utc(value: object) -> datetime | None:
-    """A Zoho datetime string as an aware UTC datetime (None if absent or unparsable)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 class ModuleReader:

@@ -21,11 +21,12 @@ from tap_zoho.crm.bulk import STATE_KEY, BulkLoader
 from tap_zoho.crm.discovery import module_refused
 from tap_zoho.crm.extra import ASSUMPTION as UNDECLARED_KEYS
 from tap_zoho.crm.extra import SUBFORM_ROW_KEYS, UndeclaredKeys
-from tap_zoho.crm.reader import ModuleReader, utc
+from tap_zoho.crm.reader import ModuleReader
 from tap_zoho.crm.schema import CrmModule, keep_all_properties, module_schema
 from tap_zoho.crm.settings import DEFAULT_BULK_THRESHOLD
 from tap_zoho.normalize import RecordNormalizer
 from tap_zoho.table_version import VersionAfterCompleteSync
+from tap_zoho.timefmt import utc
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

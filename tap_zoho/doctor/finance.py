@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tap_zoho.api.entities import ENTITIES
 from tap_zoho.api.errors import ZohoAPIError, ZohoNotFoundError
-from tap_zoho.normalize import OutOfRangeError, utc_datetime, utc_instant, zoho_timestamp
+from tap_zoho.normalize import utc_datetime
 from tap_zoho.schemas import load_schema
+from tap_zoho.timefmt import OutOfRangeError, utc_instant, zoho_timestamp
 
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo

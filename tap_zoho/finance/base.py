@@ -20,7 +20,7 @@ kept); the tap reports it at the end of the run.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -32,10 +32,11 @@ from tap_zoho.api.errors import (
     ZohoAuthError,
     ZohoQuotaExhaustedError,
 )
-from tap_zoho.normalize import RecordNormalizer, utc_instant
+from tap_zoho.normalize import RecordNormalizer
 from tap_zoho.progress import StreamProgress
 from tap_zoho.schemas import load_schema
 from tap_zoho.table_version import VersionAfterCompleteSync
+from tap_zoho.timefmt import to_utc, utc_instant
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -255,12 +256,12 @@ class ZohoStream(VersionAfterCompleteSync):
         """This stream's bookmark for an organization, from the state the run started with."""
         state = self.get_context_state({"organization_id": organization_id})
         value = state.get("replication_key_value")
-        return parse_utc(value) if isinstance(value, str) else None
+        return to_utc(value) if isinstance(value, str) else None
 
     def start_date(self) -> datetime | None:
         """`start_date` from the config, as an aware UTC datetime."""
         raw = self.config.get("start_date")
-        return parse_utc(str(raw)) if raw else None
+        return to_utc(str(raw)) if raw else None
 
 
 class OrganizationsStream(ZohoStream):
@@ -285,11 +286,3 @@ class OrganizationsStream(ZohoStream):
         for organization in self.run.visible_organizations(self.product):
             if str(organization.get("organization_id")) in wanted:
                 yield dict(organization)
-
-
-def parse_utc(value: str) -> datetime:
-    """An ISO-8601 time as an aware UTC datetime (naive means UTC)."""
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from typing_extensions import override
 
-from tap_zoho.finance.base import LAST_MODIFIED, PARENT_MODIFIED, ZohoStream, parse_utc
+from tap_zoho.finance.base import LAST_MODIFIED, PARENT_MODIFIED, ZohoStream
 from tap_zoho.finance.listing import ListStream
+from tap_zoho.timefmt import to_utc
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -136,7 +137,7 @@ class DetailChildStream(ZohoStream):
         recent: dict[str, str] = state.setdefault(RECENT_KEY, {})
         recent[record_id] = modified
         newest = max(recent.values())
-        floor = (parse_utc(newest) - self.lookback).isoformat()
+        floor = (to_utc(newest) - self.lookback).isoformat()
         if len(recent) > 1 and min(recent.values()) < floor:
             for key in [key for key, value in recent.items() if value < floor]:
                 del recent[key]

@@ -24,7 +24,7 @@ from tap_zoho.api.errors import (
 )
 from tap_zoho.api.pages import echoes_sort, refuses_filter
 from tap_zoho.finance.base import LAST_MODIFIED, ZohoStream
-from tap_zoho.normalize import utc_instant, zoho_timestamp
+from tap_zoho.timefmt import utc_instant, zoho_timestamp
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -19,9 +19,9 @@ from tap_zoho.api import entities
 from tap_zoho.api.client import UnifiedZohoClient
 from tap_zoho.api.entities import ENTITIES
 from tap_zoho.api.errors import ZohoUnexpectedAnswerError
-from tap_zoho.normalize import utc_instant
 from tap_zoho.tap import TapZoho
 from tap_zoho.testing import emulator_config, run_tap
+from tap_zoho.timefmt import utc_instant
 from zoho_emulator.finance.other_answers import EXTRA_FIELDS, OUT_OF_RANGE
 from zoho_emulator.testing import run_emulator
 

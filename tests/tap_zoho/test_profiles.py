@@ -19,8 +19,8 @@ from tap_zoho.finance.books import STREAMS as BOOKS_STREAMS
 from tap_zoho.finance.details import LineItemStream
 from tap_zoho.finance.inventory import STREAMS as INVENTORY_STREAMS
 from tap_zoho.finance.listing import ListStream
-from tap_zoho.normalize import utc_instant
 from tap_zoho.testing import SyncResult, emulator_config, run_tap
+from tap_zoho.timefmt import utc_instant
 from zoho_emulator.answers import PROFILES
 from zoho_emulator.testing import RunningEmulator, run_emulator
 
