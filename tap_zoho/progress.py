@@ -58,6 +58,8 @@ class StreamProgress:
         rate = requests_used / elapsed * 60
         quota = self.client.governor.quota(self.product, self.organization_id)
         remaining = "unknown" if quota.remaining is None else str(quota.remaining)
+        if quota.remaining is not None and quota.limit is not None:
+            remaining += f" of {quota.limit}"  # tsh-erp status: used today and the limit
         eta = ""
         if self.total and self.records:
             left = max(self.total - self.records, 0)
