@@ -1,17 +1,31 @@
 """Soft deletions: CRM deleted records, and rows a full-table version no longer lists.
 
-Deletes are soft (`deleted_at`), never hard, and dated: the deletion time becomes the
-rows' modification time, so an older copy of a record cannot bring it back.
+Deletes are soft (`deleted_at`), never hard, and dated: a deletion carries its own time
+in `deleted_at` and keeps the record's modification time. The stale-update guard of
+both layers compares an incoming record against the latest of the stored modification
+and deletion times, so a copy of a record modified before its deletion cannot bring it
+back, while one modified after it (restored in Zoho) does.
+
+What time each deletion carries:
+- CRM deleted records: Zoho's `deleted_time` (else the time the target received it);
+- `_sdc_deleted_at` in a record (the webhook service's Books/Inventory deletions): that
+  value, set by whoever produced the tombstone;
+- ACTIVATE_VERSION: the time the full listing began when the version is a millisecond
+  epoch (a record missing from that listing was deleted before the listing could see
+  it, so anything Zoho changed after that time is newer evidence), else the time the
+  target received the version message.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from psycopg import sql
 
-from target_tsh_erp.mapping import mapper_for
+from target_tsh_erp.mapping import mapper_for, modification_field
 from target_tsh_erp.store.batch import Batch, Incoming
 from target_tsh_erp.store.prepare import map_records
 from target_tsh_erp.store.values import checked_timestamp
@@ -25,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ["apply_crm_deletions", "remap_deleted", "soft_delete_older_versions"]
 
+_CRM_KEY = ("organization_id", "id")
+
 
 def apply_crm_deletions(
     connection: psycopg.Connection[Any],
@@ -34,10 +50,14 @@ def apply_crm_deletions(
 ) -> None:
     """Soft-delete the raw and ERP rows of CRM records Zoho reports deleted.
 
-    The deletion time becomes the rows' modification time, so a copy of the record
-    modified before the deletion (a re-sent bookmark row, a late webhook) is stale
-    and cannot bring the record back. A deletion that arrives before its record
-    leaves an ERP tombstone for the same reason.
+    The deletion is dated with Zoho's `deleted_time` (else now, when the target receives
+    it) and the guard compares against it, so a copy of the record modified before the
+    deletion (a re-sent bookmark row, a late webhook) is stale and cannot bring the
+    record back. A deletion older than the stored record's modification deletes
+    nothing: the record was restored in Zoho since. A deletion that arrives before its
+    record leaves a tombstone in both layers (key and `deleted_at` only; the raw table
+    is created if needed) for the same reason: without the raw one, the late older
+    record would land live in its raw table.
     """
     for item in items:
         record = item.record
@@ -51,22 +71,51 @@ def apply_crm_deletions(
         deleted_at = checked_timestamp(record.get("deleted_time")) or datetime.now(
             UTC
         ).isoformat()
-        found: list[dict[str, Any]] = []
-        info = registry.known(connection, stream)
-        if info is not None and info.key_properties == ("organization_id", "id"):
-            found = [row[0] for row in connection.execute(
-                sql.SQL(
-                    "UPDATE {} SET deleted_at = %s,"
-                    " modified_at = greatest(modified_at, %s::timestamptz)"
-                    " WHERE organization_id = %s AND id = %s AND deleted_at IS NULL"
-                    " RETURNING record"
-                ).format(sql.Identifier(registry.raw_schema, info.table)),
-                (deleted_at, deleted_at, str(organization), str(record_id)),
-            ).fetchall()]
-        if not found:
+        info = registry.known(connection, stream) or registry.ensure(
+            connection, stream, _CRM_KEY, modification_field(stream)
+        )
+        if info.key_properties == _CRM_KEY:
+            found = _raw_tombstone(connection, registry.raw_schema, info,
+                                   (str(organization), str(record_id)), deleted_at)
+            batch.result.raw_written += len(found)
+        else:  # a key this deletion cannot address: the ERP row alone
             found = [{"organization_id": str(organization), "id": str(record_id)}]
-        tombstones = [{**stored, "Modified_Time": deleted_at} for stored in found]
-        remap_deleted(stream, tombstones, deleted_at, batch)
+        if found:
+            remap_deleted(stream, found, deleted_at, batch)
+
+
+def _raw_tombstone(
+    connection: psycopg.Connection[Any],
+    raw_schema: str,
+    info: RawStream,
+    key: tuple[str, str],
+    deleted_at: str,
+) -> list[dict[str, Any]]:
+    """Mark a CRM raw row deleted (or store a key-only tombstone); the records marked.
+
+    One statement: an absent key gets a tombstone row (no modification time, the key as
+    its record); a stored live row not modified after the deletion gets `deleted_at`.
+    Returns nothing when the row was already deleted or is newer than the deletion, so
+    its ERP row is left as it is.
+    """
+    tombstone = orjson.dumps({"organization_id": key[0], "id": key[1]}).decode()
+    return [row[0] for row in connection.execute(
+        sql.SQL(
+            "INSERT INTO {} AS r ({}, modified_at, record, deleted_at, record_hash)"
+            " VALUES (%s, %s, NULL, %s::jsonb, %s, %s)"
+            " ON CONFLICT ({}) DO UPDATE SET deleted_at = excluded.deleted_at,"
+            " synced_at = now()"
+            " WHERE r.deleted_at IS NULL"
+            "   AND (r.modified_at IS NULL OR r.modified_at <= excluded.deleted_at)"
+            " RETURNING r.record"
+        ).format(
+            sql.Identifier(raw_schema, info.table),
+            sql.SQL(", ").join(map(sql.Identifier, info.key_columns)),
+            sql.SQL(", ").join(map(sql.Identifier, info.key_columns)),
+        ),
+        (*key, tombstone, deleted_at,
+         hashlib.blake2b(tombstone.encode(), digest_size=16).digest()),
+    ).fetchall()]
 
 
 def remap_deleted(
@@ -107,6 +156,10 @@ def soft_delete_older_versions(
     An organization whose listing came back empty has no row in the version and so is
     not reconciled (a rare case the next full refresh with any row settles). The rows
     found are mapped again as tombstones into `batch`, for the ERP merge.
+
+    The deletion is dated when the listing began (epoch versions; else now): the
+    record was gone before the listing reached it, so a late copy changed before that
+    time stays out, and a change Zoho made after it (the record exists) comes back.
     """
     table = sql.Identifier(raw_schema, info.table)
     listed = [row[0] for row in connection.execute(
@@ -115,6 +168,8 @@ def soft_delete_older_versions(
     if not listed:
         return False
     now = datetime.now(UTC)
+    began = _listing_began(version, now)
+    deleted_at = began or now
     found = connection.execute(
         sql.SQL(
             "UPDATE {} SET deleted_at = %s WHERE (table_version IS NULL OR table_version < %s)"
@@ -123,12 +178,12 @@ def soft_delete_older_versions(
             " AND (%s::timestamptz IS NULL OR modified_at IS NULL OR modified_at < %s)"
             " RETURNING record"
         ).format(table),
-        (now, version, [org for org in listed if org is not None], None in listed,
-         *(_listing_began(version, now),) * 2),
+        (deleted_at, version, [org for org in listed if org is not None], None in listed,
+         began, began),
     ).fetchall()
     batch.result.raw_written = len(found)
     if found:
-        remap_deleted(info.stream, [r[0] for r in found], now, batch)
+        remap_deleted(info.stream, [r[0] for r in found], deleted_at, batch)
     return bool(found)
 
 

@@ -266,12 +266,15 @@ class ErpMerge:
         Runs after the upsert, in the batch's transaction, for the batch's documents.
         The newest stored line time of a document is the newest version seen; a line
         dated before it was removed from the document. `source_modified_at` moves to that
-        time so a stale copy of the line is rejected by the stale-update guard.
+        time so a stale copy of the line is rejected by the stale-update guard. A deleted
+        line counts with its deletion time, so a line first seen in a late copy of a
+        deleted document (older than the deletion) is swept as deleted too.
         """
         erp, table = self._erp, sql.Identifier(spec.name)
         return sql.SQL(
             "WITH documents AS (SELECT l.organization_id, l.{doc} AS document,"
-            "   max(l.source_modified_at) AS newest FROM {erp}.{table} l"
+            "   max(greatest(l.source_modified_at, l.deleted_at)) AS newest"
+            "   FROM {erp}.{table} l"
             "   WHERE (l.organization_id, l.{doc}) IN"
             "     (SELECT u.e->>0, u.e->>1 FROM json_array_elements(%s::json) AS u(e))"
             "   GROUP BY 1, 2)"
@@ -367,13 +370,17 @@ class ErpMerge:
                 " WHERE NOT EXISTS (SELECT 1 FROM {table} o"
                 "   WHERE o.organization_id = s.organization_id AND o.zoho_id = s.zoho_id"
                 "   AND NOT o.is_placeholder"
-                "   AND ((o.source_modified_at IS NOT NULL AND s.source_modified_at IS NOT NULL"
-                "         AND s.source_modified_at < o.source_modified_at)"
+                # A row's time is the latest of its modification and its deletion:
+                # a deletion is final against anything older (NULLs: no time known).
+                "   AND (greatest(s.source_modified_at, s.deleted_at)"
+                "          < greatest(o.source_modified_at, o.deleted_at)"
                 "        OR ({stored}) IS NOT DISTINCT FROM ({incoming})))"
                 " ON CONFLICT (organization_id, zoho_id) DO UPDATE SET {},"
                 " is_placeholder = false, synced_at = now(), updated_at = now()"
-                " WHERE (t.source_modified_at IS NULL OR excluded.source_modified_at IS NULL"
-                "        OR excluded.source_modified_at >= t.source_modified_at)"
+                " WHERE (greatest(t.source_modified_at, t.deleted_at) IS NULL"
+                "        OR greatest(excluded.source_modified_at, excluded.deleted_at) IS NULL"
+                "        OR greatest(excluded.source_modified_at, excluded.deleted_at)"
+                "           >= greatest(t.source_modified_at, t.deleted_at))"
                 "   AND (t.is_placeholder OR ({}) IS DISTINCT FROM ({}))"
             ).format(
                 erp, sql.Identifier(spec.name),
@@ -393,7 +400,8 @@ class ErpMerge:
                 distinct=sql.SQL("DISTINCT ON (s.organization_id, s.zoho_id) " if deduplicate
                                  else ""),
                 order=sql.SQL(" ORDER BY s.organization_id, s.zoho_id,"
-                              " s.source_modified_at DESC NULLS LAST, s.ord DESC" if deduplicate
+                              " greatest(s.source_modified_at, s.deleted_at) DESC NULLS LAST,"
+                              " s.ord DESC" if deduplicate
                               else ""),
             )
         )

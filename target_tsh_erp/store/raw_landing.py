@@ -185,7 +185,9 @@ class RawLanding:
         document's `parent_last_modified_time`. A stored line dated before the newest
         stored line of the same document is not in that newer version: it was removed.
         Its `modified_at` moves to that version's time, so a stale re-delivery of the old
-        version is older than the stored row and cannot bring it back. Only the documents
+        version is older than the stored row and cannot bring it back. A deleted line
+        counts with its deletion time: a line first seen in a late copy of a deleted
+        document (older than the deletion) is swept as deleted too. Only the documents
         landed (the statement's JSON parameter) are swept; lines of the newest version are
         never touched, so a version split across two batches ends with all its lines live.
         """
@@ -197,7 +199,7 @@ class RawLanding:
         document = sql.Identifier(info.key_columns[1])
         return sql.SQL(
             "WITH documents AS (SELECT r.organization_id, r.{doc} AS document,"
-            "   max(r.modified_at) AS newest FROM {target} r"
+            "   max(greatest(r.modified_at, r.deleted_at)) AS newest FROM {target} r"
             "   WHERE (r.organization_id, r.{doc}) IN"
             "     (SELECT u.e->>0, u.e->>1 FROM json_array_elements(%s::json) AS u(e))"
             "   GROUP BY 1, 2)"
@@ -241,7 +243,8 @@ class RawLanding:
             source: sql.Composable = (
                 sql.SQL(
                     "(SELECT DISTINCT ON ({keys}) * FROM {} s"
-                    " ORDER BY {keys}, s.modified_at DESC NULLS LAST, s.ord DESC)"
+                    " ORDER BY {keys}, greatest(s.modified_at, s.deleted_at) DESC NULLS LAST,"
+                    " s.ord DESC)"
                 ).format(stage, keys=sql.SQL(", ").join(stage_keys))
                 if deduplicate
                 else stage
@@ -249,11 +252,13 @@ class RawLanding:
             # Unchanged and stale rows never reach ON CONFLICT (no row lock, no write).
             # Content is compared by its hash (no detoasting of stored records); a row
             # stored before hashes existed has none and is rewritten once to get it.
+            # A row's time is the latest of its modification and its deletion
+            # (`greatest` skips NULLs): a deletion is final against anything older.
             statement = head + sql.SQL(
                 "SELECT {} FROM {source} s"
                 " WHERE NOT EXISTS (SELECT 1 FROM {target} o WHERE {match} AND"
-                "   ((o.modified_at IS NOT NULL AND s.modified_at IS NOT NULL"
-                "     AND s.modified_at < o.modified_at)"
+                "   (greatest(s.modified_at, s.deleted_at)"
+                "     < greatest(o.modified_at, o.deleted_at)"
                 "    OR (o.record_hash, o.deleted_at, o.table_version) IS NOT DISTINCT FROM"
                 "       (s.record_hash, s.deleted_at,"
                 "        coalesce(s.table_version, o.table_version))))"
@@ -261,8 +266,10 @@ class RawLanding:
                 " record = excluded.record, record_hash = excluded.record_hash,"
                 " synced_at = now(), deleted_at = excluded.deleted_at,"
                 " table_version = coalesce(excluded.table_version, t.table_version)"
-                " WHERE (t.modified_at IS NULL OR excluded.modified_at IS NULL"
-                "        OR excluded.modified_at >= t.modified_at)"
+                " WHERE (greatest(t.modified_at, t.deleted_at) IS NULL"
+                "        OR greatest(excluded.modified_at, excluded.deleted_at) IS NULL"
+                "        OR greatest(excluded.modified_at, excluded.deleted_at)"
+                "           >= greatest(t.modified_at, t.deleted_at))"
                 "   AND (t.record_hash, t.deleted_at, t.table_version) IS DISTINCT FROM"
                 "       (excluded.record_hash, excluded.deleted_at,"
                 "        coalesce(excluded.table_version, t.table_version))"
