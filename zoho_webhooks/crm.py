@@ -103,7 +103,12 @@ class CrmRecords:
         return records
 
     def deletion(self, module: str, record_id: str, when: datetime | None) -> dict[str, Any]:
-        """A `crm_deleted_records` record, as the tap emits it for `/deleted`."""
+        """A `crm_deleted_records` record, as the tap emits it for `/deleted`.
+
+        Its `deleted_time` dates the deletion in the target (the stale guard keeps the
+        record deleted against any copy modified before it): Zoho's time when the
+        notification has one, else the caller's time of receipt.
+        """
         return {
             "organization_id": self.organization_id(), "module": module, "id": record_id,
             "deleted_time": (when or datetime.now(UTC)).astimezone(UTC).isoformat(),

@@ -253,7 +253,11 @@ class Processor:
                        " configured fields",
             )  # fmt: skip
         if event.operation == "deleted":
-            return shape(spec, organization_id, record, deleted_at=datetime.now(UTC))
+            # Zoho's Books/Inventory payload carries no deletion time (the record still
+            # says its last modification): the deletion is dated when we received it,
+            # not when a worker got to it, so a retried update Zoho made before the
+            # deletion is older than the tombstone even after a backlog.
+            return shape(spec, organization_id, record, deleted_at=event.received_at)
         if partial:
             # Form entity parameters or a raw template: only the fields the webhook was
             # configured with, as text. The record is read from Zoho, like CRM's ids.
@@ -288,8 +292,10 @@ class Processor:
         if event.operation in CRM_DELETE:
             document = orjson.loads(event.payload)
             server_time = document.get("server_time")
+            # Zoho's time of the deletion (`server_time`), else when we received it:
+            # the target's guard keeps the record deleted against anything older.
             when = (datetime.fromtimestamp(server_time / 1000, UTC)
-                    if isinstance(server_time, (int, float)) else None)  # fmt: skip
+                    if isinstance(server_time, (int, float)) else event.received_at)  # fmt: skip
             return [StreamRecords(CRM_STREAMS, ("organization_id", "module", "id"),
                                   [self.crm().deletion(event.module, i, when)
                                    for i in event.record_ids])]  # fmt: skip
