@@ -2,7 +2,8 @@
 
 The demo and the orchestration tests drive Meltano, which starts the tap as its own
 process; the tap must reach the emulator over TCP, so the emulator runs as a real server
-process (not a thread of the caller) and is always stopped, even on Ctrl-C.
+process (not a thread of the caller) and is always stopped, even on Ctrl-C. Benchmarks
+use it too, so that the emulator's CPU does not share the measured process's GIL.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -102,15 +104,37 @@ def stop(process: subprocess.Popen[bytes]) -> int:
     return process.returncode
 
 
+def serve_options(**settings: object) -> tuple[str, ...]:
+    """`zoho-emulator serve` options from settings: `latency_ms=5` is `--latency-ms 5`."""
+    return tuple(
+        part
+        for key, value in settings.items()
+        for part in (f"--{key.replace('_', '-')}", str(value))
+    )
+
+
 @contextmanager
 def emulator_process(
-    log_dir: Path, *, seed: int = 42, scale: str = "demo", extra_args: tuple[str, ...] = ()
+    log_dir: Path | None,
+    *,
+    seed: int = 42,
+    scale: str = "demo",
+    extra_args: tuple[str, ...] = (),
 ) -> Iterator[EmulatorProcess]:
     """Start `zoho-emulator serve` on a free loopback port; stop it on exit, whatever happens.
+
+    `log_dir` None keeps the emulator's log in a temporary folder for the run only.
 
     Raises:
         EmulatorStartError: when it does not answer within READY_TIMEOUT_SECONDS.
     """
+    if log_dir is None:
+        with (
+            tempfile.TemporaryDirectory(prefix="zoho-emulator-") as folder,
+            emulator_process(Path(folder), seed=seed, scale=scale, extra_args=extra_args) as run,
+        ):
+            yield run
+        return
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / "zoho-emulator.log"
     last_output = ""

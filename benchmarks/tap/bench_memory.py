@@ -16,8 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _emulator_process import emulator_process
-
+from scripts.emulator_process import emulator_process, serve_options
 from tap_zoho.tap import TapZoho
 from tap_zoho.testing import emulator_config, select_only
 
@@ -48,9 +47,9 @@ def peak_rss_mb(base_url: str, folder: Path) -> tuple[float, float]:
 def main(sizes: list[int]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
-            with emulator_process(scale=size, requests_per_minute=0, daily_limit=0,
-                                  concurrency_limit=0) as url:  # fmt: skip
-                rss, seconds = peak_rss_mb(url, Path(tmp))
+            options = serve_options(requests_per_minute=0, daily_limit=0, concurrency_limit=0)
+            with emulator_process(None, scale=str(size), extra_args=options) as zoho:
+                rss, seconds = peak_rss_mb(zoho.base_url, Path(tmp))
             sys.stdout.write(
                 f"{size:>9,} records: peak RSS {rss:6.1f} MB, {seconds:6.1f}s "
                 f"({size / seconds:,.0f} records/s)\n"

@@ -19,8 +19,7 @@ import os
 import sys
 import time
 
-from _emulator_process import emulator_process, stats
-
+from scripts.emulator_process import emulator_process, serve_options
 from tap_zoho.api.auth import TokenManager
 from tap_zoho.tap import TapZoho
 from tap_zoho.testing import emulator_config
@@ -52,19 +51,20 @@ def minimum_seconds(count: int, limit: int, cost: float) -> float:
 
 
 def main(scale: int) -> None:
-    with emulator_process(scale=scale, requests_per_minute=0, daily_limit=0) as url:
-        sync(url, 0)
-        count = int(stats(url)["total_requests"])
+    options = serve_options(requests_per_minute=0, daily_limit=0)
+    with emulator_process(None, scale=str(scale), extra_args=options) as zoho:
+        sync(zoho.base_url, 0)
+        count = int(zoho.stats()["total_requests"])
     limit = math.ceil(count / 2.2)
     latency_ms = round(BUSY_SECONDS_PER_WINDOW / limit * 1000)
-    with emulator_process(scale=scale, requests_per_minute=0, daily_limit=0,
-                          latency_ms=latency_ms) as url:  # fmt: skip
-        unlimited = sync(url, 0)
+    options = serve_options(requests_per_minute=0, daily_limit=0, latency_ms=latency_ms)
+    with emulator_process(None, scale=str(scale), extra_args=options) as zoho:
+        unlimited = sync(zoho.base_url, 0)
     cost = unlimited / count
-    with emulator_process(scale=scale, requests_per_minute=limit, daily_limit=0,
-                          latency_ms=latency_ms) as url:  # fmt: skip
-        actual = sync(url, limit)
-        limited_stats = stats(url)
+    options = serve_options(requests_per_minute=limit, daily_limit=0, latency_ms=latency_ms)
+    with emulator_process(None, scale=str(scale), extra_args=options) as zoho:
+        actual = sync(zoho.base_url, limit)
+        limited_stats = zoho.stats()
     minimum = minimum_seconds(count, limit, cost)
     sys.stdout.write(
         f"requests={count} limit={limit}/min latency={latency_ms}ms "

@@ -19,9 +19,9 @@ import sys
 import time
 from typing import Any
 
-from _emulator_process import emulator_process, stats
 from singer_sdk import Stream, Tap
 
+from scripts.emulator_process import emulator_process, serve_options
 from tap_zoho.api.auth import TokenManager
 from tap_zoho.schemas import load_schema
 from tap_zoho.tap import TapZoho
@@ -59,8 +59,9 @@ def timed(tap: Tap) -> float:
 
 
 def main(count: int) -> None:
-    with emulator_process(scale=count, requests_per_minute=0, daily_limit=0,
-                          concurrency_limit=0) as base_url:  # fmt: skip
+    options = serve_options(requests_per_minute=0, daily_limit=0, concurrency_limit=0)
+    with emulator_process(None, scale=str(count), extra_args=options) as zoho:
+        base_url = zoho.base_url
         config = emulator_config(base_url, products=["books"], organization_ids=[ORG])
         catalog = select_only(TapZoho(config=config).catalog_dict, {STREAM})
         # Warm the emulator and collect exactly what tap-zoho emits, for the reference.
@@ -78,7 +79,7 @@ def main(count: int) -> None:
         TokenManager.forget_all()
         tap = TapZoho(config=config, catalog=catalog)
         tap_seconds = timed(tap)
-        requests = stats(base_url)["total_requests"]
+        requests = zoho.stats()["total_requests"]
     fields = len(records[0])
     ref_rate = len(records) / reference_seconds
     tap_rate = len(records) / tap_seconds
