@@ -25,6 +25,7 @@ import orjson
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
+from psycopg import sql
 
 from target_tsh_erp.database import connect
 from tests.zoho_webhooks.support import inbox_rows, wait_for
@@ -435,6 +436,38 @@ def test_replayed_delivery_is_applied_once(zoho, service, db):
     db.commit()
     assert len(inbox_rows(db, settings)) <= 5
     _save("webhooks", {"replayed 5x concurrently": f"{statuses} -> 1 ERP row"})
+
+
+def test_a_late_update_older_than_a_deletion_leaves_the_invoice_deleted(zoho, service, db):
+    """Issue 14 D2: update at T0, `deleted` (payload at T0), then an update made at T1
+    before the deletion, delivered late as Zoho's retry after one of our 503s would be."""
+    running, settings = service
+    now = datetime.now(UTC).replace(microsecond=0)
+    at_t0 = orjson.loads(_invoice(zoho, now - timedelta(minutes=4)))["invoice"]
+    invoice_id = at_t0["invoice_id"]
+
+    def state() -> list[Any]:
+        return db.execute(sql.SQL(
+            "SELECT count(*) FILTER (WHERE deleted_at IS NULL), count(*) FROM {}"
+            " WHERE invoice_zoho_id = %s UNION ALL"
+            " SELECT count(*) FILTER (WHERE deleted_at IS NULL), count(*) FROM {}"
+            " WHERE zoho_id = %s").format(sql.Identifier(settings.erp_schema, "invoice_lines"),
+                                          sql.Identifier(settings.erp_schema, "invoices")),
+            (invoice_id, invoice_id)).fetchall()
+
+    late = {**at_t0, "reference_number": "late T1",
+            "last_modified_time": (now - timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%S%z")}
+    for record, event in ((at_t0, "updated"), (at_t0, "deleted"), (late, "updated")):
+        response = _post(running.base_url, orjson.dumps({"invoice": record}),
+                         query={"organization_id": ORG, "event": event})
+        assert response.status_code == 202, response.text
+        wait_for(lambda: {row[4] for row in inbox_rows(db, settings)} == {"done"})
+    lines = len(at_t0["line_items"])
+    assert lines
+    assert state() == [(0, lines), (0, 1)], "invoice and lines stay deleted"
+    db.commit()
+    _save("webhooks", {"late update older than its deletion (D2)":
+                       "invoice and its lines stay deleted"})
 
 
 def _save(kind: str, outcomes: dict[str, Any]) -> None:
