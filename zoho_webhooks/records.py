@@ -1,25 +1,23 @@
 """Turn a webhook's record into the records the tap would have emitted for it.
 
-Nothing here knows an entity by hand: the stream names, keys and line-item children
-come from the tap's own stream declarations (`tap_zoho.books`, `tap_zoho.inventory`),
-and values go through the tap's normaliser with the tap's schemas. So a webhook and a
-batch sync of the same change land identical records.
+Nothing here knows an entity by hand: the stream names, keys, routes and line-item
+children come from the tap's stream registry (`tap_zoho.finance.registry`), and values go
+through the tap's normaliser with the tap's schemas. So a webhook and a batch sync of the
+same change land identical records.
 """
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from tap_zoho import books, inventory
-from tap_zoho.api.entities import ENTITIES
-from tap_zoho.custom_fields import CF_PREFIX, UNFORMATTED, property_for
+from tap_zoho.finance.base import PARENT_MODIFIED
+from tap_zoho.finance.custom_fields import CF_PREFIX, UNFORMATTED, property_for
+from tap_zoho.finance.registry import PRODUCT_STREAMS, line_streams, list_streams
 from tap_zoho.normalize import RecordNormalizer
 from tap_zoho.schemas import load_schema
-from tap_zoho.streams import PARENT_MODIFIED, LineItemStream, ListStream
 
 LAST_MODIFIED = "last_modified_time"
 DELETED_MARK = "_sdc_deleted_at"
@@ -58,44 +56,27 @@ class StreamRecords:
     records: list[dict[str, Any]]
 
 
-def _declared(module: Any) -> list[type]:  # noqa: ANN401 - a module object
-    return [obj for _, obj in inspect.getmembers(module, inspect.isclass)
-            if obj.__module__ == module.__name__]  # fmt: skip
-
-
-def _attr(cls: type, name: str) -> str:
-    """A stream class's declared attribute (read off the class, never instantiated)."""
-    return str(getattr(cls, name))
-
-
-def _keys(cls: type) -> tuple[str, ...]:
-    return tuple(str(key) for key in getattr(cls, "primary_keys", ()) or ())
+def _name(cls: type) -> str:
+    """A stream class's declared name (read off the class, never instantiated)."""
+    return str(vars(cls)["name"])
 
 
 @cache
 def catalog() -> dict[tuple[str, str], EntityStreams]:
-    """(product, entity) → streams, from the tap's declarations."""
+    """(product, entity) -> streams, from the tap's stream registry."""
     found: dict[tuple[str, str], EntityStreams] = {}
-    children: list[type] = []
-    for module in (books, inventory):
-        for cls in _declared(module):
-            if issubclass(cls, LineItemStream):
-                children.append(cls)
-            elif issubclass(cls, ListStream):
-                product, entity = _attr(cls, "product"), _attr(cls, "entity")
-                route = ENTITIES[product].get(entity)
-                if route is None:
-                    continue
-                key = route.detail_key or route.id_field.removesuffix("_id")
-                found[product, entity] = EntityStreams(
-                    product, entity, key, route.id_field, _attr(cls, "name"), _keys(cls)
-                )
-    for child in children:
-        parent = found.get((_attr(child, "product"), _attr(child, "detail_entity")))
-        if parent is not None:
-            line = LineStream(_attr(child, "name"), _attr(child, "parent_id_field"),
-                              _keys(child), _attr(child, "lines_key"))  # fmt: skip
-            parent.lines.append(line)
+    for product in PRODUCT_STREAMS:
+        for entity, cls in list_streams(product).items():
+            route = cls.entity_route()
+            lines = [
+                LineStream(_name(child), child.parent_id_field, tuple(child.primary_keys),
+                           child.lines_key)
+                for child in line_streams(product, entity)
+            ]  # fmt: skip
+            found[product, entity] = EntityStreams(
+                product, entity, route.detail_key or route.id_field.removesuffix("_id"),
+                route.id_field, _name(cls), tuple(cls.primary_keys), lines,
+            )  # fmt: skip
     return found
 
 

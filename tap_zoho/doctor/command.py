@@ -24,21 +24,17 @@ from tap_zoho.assumptions.findings import FILE_NAME, Finding, Findings, default_
 from tap_zoho.doctor.crm import CrmDoctor
 from tap_zoho.doctor.finance import FinanceDoctor, organization_zone
 from tap_zoho.doctor.probe import LABEL, Probe
-from tap_zoho.finance import books, inventory
 from tap_zoho.finance.details import HeaderStream
 from tap_zoho.finance.listing import ListStream
+from tap_zoho.finance.registry import PRODUCT_STREAMS
 from tap_zoho.settings import resolve
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from singer_sdk import Stream
+    from tap_zoho.finance.base import ZohoStream
 
 logger = logging.getLogger("tap_zoho.doctor")
-FINANCE_STREAMS: dict[str, Sequence[type[Stream]]] = {
-    "books": books.STREAMS,
-    "inventory": inventory.STREAMS,
-}
 WEBHOOK_NOTE = (
     "webhook.delivery-shape", "webhooks", None,
     "set in Zoho's webhook settings, not readable with a read-only token",
@@ -82,7 +78,7 @@ def run(settings: dict[str, Any]) -> Probe:
     probe = Probe(UnifiedZohoClient.from_config(settings))
     products = list(settings.get("products") or [])
     wanted = {str(org) for org in settings.get("organization_ids") or []}
-    for product, streams in FINANCE_STREAMS.items():
+    for product, streams in PRODUCT_STREAMS.items():
         if product in products:
             _finance(probe, product, streams, wanted)
     if "crm" in products:
@@ -98,7 +94,7 @@ def run(settings: dict[str, Any]) -> Probe:
 
 
 def _finance(
-    probe: Probe, product: str, streams: Sequence[type[Stream]], wanted: set[str]
+    probe: Probe, product: str, streams: Sequence[type[ZohoStream]], wanted: set[str]
 ) -> None:
     """The checks of one product on each of its organizations (one failing, others go on)."""
     probe.calls[f"{product}:*"] = 1
