@@ -32,7 +32,8 @@ from psycopg import sql
 from scripts.emulator_process import EmulatorProcess, EmulatorStartError, emulator_process
 from scripts.meltano_runner import PROJECT_ROOT, MeltanoCommandError, run_meltano
 from target_tsh_erp.database import connect, embedded
-from target_tsh_erp.status import DEFAULT_RUN_LOG, collect, load_runs, render_html, render_text
+from target_tsh_erp.monitoring.page import render_page
+from target_tsh_erp.status import DEFAULT_RUN_LOG, collect, load_runs, render_text
 from zoho_emulator.settings import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REFRESH_TOKEN
 
 DEMO_DIR = PROJECT_ROOT / ".meltano" / "demo"
@@ -269,7 +270,7 @@ def run_demo(scale: str, products: list[str]) -> None:
             connection.commit()
             print(render_text(report), flush=True)  # noqa: T201 - the report is the output
             html_path = DEMO_DIR / "report.html"
-            html_path.write_text(render_html(report), encoding="utf-8")
+            html_path.write_text(render_page(report), encoding="utf-8")
             say(f"HTML report (charts, offline): {html_path.relative_to(PROJECT_ROOT)}")
             say("stopping the embedded PostgreSQL")
         say("stopping the emulator")

@@ -30,7 +30,7 @@ from target_tsh_erp.monitoring.metrics import write_textfile
 from target_tsh_erp.reconcile.plan import EXIT_DRIFT
 from target_tsh_erp.redaction import failure_reason
 from target_tsh_erp.settings import WriterSettings, env_name
-from target_tsh_erp.status import DEFAULT_RUN_LOG, collect, render_html, render_text
+from target_tsh_erp.status import DEFAULT_RUN_LOG, collect, render_text
 from target_tsh_erp.store.migrations import SchemaTooNewError, current_version, migrate
 from target_tsh_erp.store.remap import remap
 
@@ -76,7 +76,10 @@ def _status(
     limits = _thresholds(args)
     print(render_text(report, limits), end="")  # noqa: T201
     if args.html:
-        Path(args.html).write_text(render_html(report, limits), encoding="utf-8")
+        # Imported here: the page draws charts with matplotlib, which text never needs.
+        from target_tsh_erp.monitoring.page import render_page  # noqa: PLC0415
+
+        Path(args.html).write_text(render_page(report, limits), encoding="utf-8")
         print(f"HTML report written to {args.html}")  # noqa: T201
     if args.metrics_file:
         write_textfile(Path(args.metrics_file), report, limits)

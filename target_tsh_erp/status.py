@@ -21,7 +21,6 @@ from __future__ import annotations
 import html
 import logging.handlers
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,20 +29,15 @@ from psycopg import sql
 
 from target_tsh_erp.monitoring.alerts import Thresholds, warnings
 from target_tsh_erp.monitoring.figures import (
-    QuotaFigure,
-    StreamHealth,
     credits_used,
     quota_figures,
     quota_readings,
     stream_health,
 )
-from target_tsh_erp.monitoring.inbox import DEFAULT_WEBHOOK_SCHEMA, InboxFigures, load_inbox
+from target_tsh_erp.monitoring.inbox import DEFAULT_WEBHOOK_SCHEMA, load_inbox
+from target_tsh_erp.monitoring.report import RunRecord, StatusReport, StreamLag, TableCount
 from target_tsh_erp.monitoring.runlog import log_lines, read_facts
-from target_tsh_erp.reconcile.report import (
-    StoredReconcile,
-    latest_reconcile,
-    status_text,
-)
+from target_tsh_erp.reconcile.report import latest_reconcile, status_text
 from target_tsh_erp.settings import DEFAULT_ERP_SCHEMA, DEFAULT_RAW_SCHEMA
 from target_tsh_erp.store.events import SYNC_COMPLETED, SYNC_FAILED, SYNC_STARTED
 
@@ -55,7 +49,6 @@ __all__ = [
     "RunRecord",
     "StatusReport",
     "collect",
-    "render_html",
     "render_text",
     "run_log_handler",
 ]
@@ -85,69 +78,6 @@ def run_log_handler(path: str = DEFAULT_RUN_LOG) -> logging.Handler:
     return logging.handlers.RotatingFileHandler(
         target, maxBytes=RUN_LOG_MAX_BYTES, backupCount=RUN_LOG_BACKUPS, encoding="utf-8"
     )
-
-
-@dataclass(slots=True)
-class RunRecord:
-    """One target run, as the outbox tells it."""
-
-    started_at: datetime
-    ended_at: datetime | None = None
-    outcome: str = "running or killed"
-    erp_written: dict[str, int] = field(default_factory=dict)
-    received: int = 0
-    rejected: int = 0
-    reason: str = ""
-    api_requests: int | None = None
-    api_failures: int | None = None
-
-    @property
-    def rows_written(self) -> int:
-        """ERP rows written by the run, all tables together."""
-        return sum(self.erp_written.values())
-
-
-@dataclass(slots=True)
-class TableCount:
-    """Rows of one ERP table: live ones and soft-deleted ones."""
-
-    table: str
-    live: int
-    deleted: int
-
-
-@dataclass(slots=True)
-class StreamLag:
-    """Freshness of one stream: the newest Zoho modification time we hold."""
-
-    stream: str
-    rows: int
-    newest: datetime | None
-    lag: timedelta | None
-
-
-@dataclass(slots=True)
-class StatusReport:
-    """Everything `tsh-erp status` shows, gathered once, rendered as text or HTML."""
-
-    generated_at: datetime
-    runs: list[RunRecord]
-    tables: list[TableCount]
-    lags: list[StreamLag]
-    rejects_total: int
-    run_log: str | None
-    reconcile: StoredReconcile | None = None
-    """The newest `tsh-erp reconcile` result (target_tsh_erp/reconcile/report.py)."""
-    streams: list[StreamHealth] = field(default_factory=list)
-    """Per stream and organization, from the tap's `done` lines in the run log."""
-    quotas: list[QuotaFigure] = field(default_factory=list)
-    crm_credits: dict[str, int] = field(default_factory=dict)
-    """CRM credits per stream over the last 24 hours."""
-    inbox: InboxFigures | None = None
-    """None when the webhook service has no tables in this database."""
-    quota_history: dict[tuple[str, str], list[tuple[datetime, int]]] = field(
-        default_factory=dict)
-    """Quota readings of the last day per (organization, product), for the chart."""
 
 
 # ---------------------------------------------------------------------- gathering
@@ -448,11 +378,3 @@ def html_table(headers: list[str], rows: list[list[str]]) -> str:
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def render_html(report: StatusReport, limits: Thresholds | None = None) -> str:
-    """The self-contained page (`--html`), the same one `--serve` keeps refreshing."""
-    # Imported here: the page draws charts with matplotlib, which the text view never needs.
-    from target_tsh_erp.monitoring.page import render_page  # noqa: PLC0415
-
-    return render_page(report, limits)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from target_tsh_erp.status import StatusReport
+    from target_tsh_erp.monitoring.report import StatusReport
 
 __all__ = ["Thresholds", "Warning", "warnings"]
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from target_tsh_erp.monitoring.alerts import Thresholds
-    from target_tsh_erp.status import StatusReport
+    from target_tsh_erp.monitoring.report import StatusReport
 
 __all__ = ["OUTCOMES", "ReportCollector", "exposition", "metric_families", "write_textfile"]
 

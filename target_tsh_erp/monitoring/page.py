@@ -25,7 +25,7 @@ from target_tsh_erp.status import (
 
 if TYPE_CHECKING:
     from target_tsh_erp.monitoring.alerts import Thresholds
-    from target_tsh_erp.status import StatusReport
+    from target_tsh_erp.monitoring.report import StatusReport
 
 __all__ = ["render_page"]
 

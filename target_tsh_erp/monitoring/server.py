@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from target_tsh_erp.monitoring.alerts import Thresholds
-    from target_tsh_erp.status import StatusReport
+    from target_tsh_erp.monitoring.report import StatusReport
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "DEFAULT_REFRESH_SECONDS", "Source", "app", "serve"]
 

@@ -12,10 +12,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from target_tsh_erp.store.raw_tables import MAX_KEY_PROPERTIES, RawStream
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-    from target_tsh_erp.store.raw_tables import RawStream
 
 __all__ = [
     "MAX_KEY_PROPERTIES",
@@ -34,8 +34,6 @@ __all__ = [
 
 RAW_STAGE = "_tsh_raw_stage"
 """The session's temp table every stream's raw rows are merged from."""
-MAX_KEY_PROPERTIES = 8
-"""Key properties a raw landing table supports (Zoho streams use two or three)."""
 RAW_ORGANIZATION = 1 + MAX_KEY_PROPERTIES
 """Where a raw stage row (ord, k1..k8, organization, modified, record, deleted, version,
 hash) holds the organization; the landing table's own columns follow it."""

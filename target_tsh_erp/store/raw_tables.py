@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from psycopg import errors, sql
 
 from target_tsh_erp.settings import INTERNAL_RAW_TABLES
-from target_tsh_erp.store.batch import MAX_KEY_PROPERTIES
 
 if TYPE_CHECKING:
     import psycopg
@@ -28,6 +27,11 @@ __all__ = [
     "StreamRefusedError",
     "raw_table_name",
 ]
+
+
+MAX_KEY_PROPERTIES = 8
+"""Key properties a raw landing table supports (Zoho streams use two or three); the raw
+stage has that many key columns."""
 
 
 class StreamRefusedError(ValueError):

@@ -20,7 +20,7 @@ from target_tsh_erp.monitoring.metrics import exposition
 from target_tsh_erp.status import collect
 
 if TYPE_CHECKING:
-    from target_tsh_erp.status import StatusReport
+    from target_tsh_erp.monitoring.report import StatusReport
 
 RULES = Path(__file__).resolve().parents[2] / "monitoring" / "tsh-zoho-alerts.yml"
 EVAL_SECONDS = 600

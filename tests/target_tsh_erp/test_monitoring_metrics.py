@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from test_monitoring_support import Demo
 
-    from target_tsh_erp.status import StatusReport
+    from target_tsh_erp.monitoring.report import StatusReport
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from psycopg import sql
 from test_monitoring_support import ORG_A, ORG_B, SECRET, build_demo, serving
 
 from target_tsh_erp.monitoring.charts import Bar, Series, bar_chart, line_chart
-from target_tsh_erp.status import collect, render_html
+from target_tsh_erp.monitoring.page import render_page
+from target_tsh_erp.status import collect
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -72,7 +73,7 @@ def test_page_shows_what_an_operator_watches(conn, writer, settings, tmp_path: P
     demo = build_demo(conn, writer, settings, tmp_path)
     report = collect(conn, erp_schema=settings.erp_schema, raw_schema=settings.raw_schema,
                      run_log=demo.run_log, now=demo.now, webhook_schema=demo.webhook_schema)
-    page = render_html(report)
+    page = render_page(report)
     for expected in ["TshZohoQuotaLow", "TshZohoReconcileDrift", "Daily request quota left",
                      f"{ORG_B} books", "OperationalError: connection to the ERP lost",
                      "INVALID_TOKEN", "dead letters", "Last reconciliation with Zoho"]:

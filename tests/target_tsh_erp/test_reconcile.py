@@ -26,6 +26,7 @@ from tap_zoho.assumptions.findings import Findings
 from tap_zoho.doctor.finance import OTHER_AGGREGATE_LISTS
 from tap_zoho.testing import emulator_config, run_tap
 from target_tsh_erp.cli import main
+from target_tsh_erp.monitoring.page import render_page
 from target_tsh_erp.reconcile.command import zoho_settings
 from target_tsh_erp.reconcile.plan import (
     EXIT_DRIFT,
@@ -42,7 +43,7 @@ from target_tsh_erp.reconcile.report import (
 )
 from target_tsh_erp.reconcile.run import NOT_IN_ANSWER, reconcile
 from target_tsh_erp.reconcile.zoho import ZohoAggregates
-from target_tsh_erp.status import collect, render_html, render_text
+from target_tsh_erp.status import collect, render_text
 from target_tsh_erp.target import TargetTshErp
 from zoho_emulator.crm import Crm
 from zoho_emulator.crm.catalog import ORG_ID as CRM_ORG
@@ -235,7 +236,7 @@ def test_deleted_missed_and_missing_records_are_drift(  # noqa: PLR0915 - one st
     assert "Last reconciliation with Zoho: " in shown
     assert f"{len(drift)} line(s) drift" in shown
     assert "crm_accounts" in shown.split("Last reconciliation with Zoho:")[1]
-    page = render_html(report)
+    page = render_page(report)
     assert "<h2>Reconciliation with Zoho</h2>" in page
     assert "-500" in page
 
