@@ -69,6 +69,9 @@ class ErpMerge:
                     if cursor.rowcount > 0:
                         result.erp_written[child] += cursor.rowcount
                         touched.add(child)
+                for child, count in self._delete_lines_of_deleted(cursor, spec, table_rows):
+                    result.erp_written[child] += count
+                    touched.add(child)
                 if written:
                     result.erp_written[spec.name] += written
                     touched.add(spec.name)
@@ -257,6 +260,52 @@ class ErpMerge:
                     erp=self._erp, child=sql.Identifier(child.name),
                     parent=sql.Identifier(parent.name), fk=sql.Identifier(ref.fk_column),
                     fills=sql.Identifier(ref.fills), ref_id=sql.Identifier(ref.zoho_id_column),
+                )))
+        return statements
+
+    def _delete_lines_of_deleted(
+        self, cursor: psycopg.Cursor[Any], spec: TableSpec, table_rows: list[tuple[Any, ...]]
+    ) -> list[tuple[str, int]]:
+        """Run `_deleted_document_sql` for the batch's deleted documents; rows per table.
+
+        Only batches that delete documents pay for it (one statement per line table).
+        """
+        at = 1 + spec.column_names.index("deleted_at")
+        deleted = key_payload({(row[1], row[2]) for row in table_rows if row[at] is not None})
+        if deleted == "[]":
+            return []
+        counts: list[tuple[str, int]] = []
+        for child, statement in self._deleted_document_sql(spec):
+            cursor.execute(statement, (deleted,))
+            if cursor.rowcount > 0:
+                counts.append((child, cursor.rowcount))
+        return counts
+
+    def _deleted_document_sql(self, parent: TableSpec) -> list[tuple[str, sql.Composed]]:
+        """Soft-delete the live lines of this batch's documents stored as deleted.
+
+        A deletion delivered without its lines (a form or template webhook carries only
+        the header's fields) would leave them live, and a late copy of the document
+        would then update them while its header stays deleted. The stored header's
+        `deleted_at` is read, so a deletion the guard refused (the header is newer)
+        deletes nothing; lines dated after the deletion (a restored document) are kept.
+        """
+        statements: list[tuple[str, sql.Composed]] = []
+        for child in TABLES:
+            for ref in child.refs:
+                if ref.parent != parent.name or ref.zoho_id_column != child.document_column:
+                    continue
+                statements.append((child.name, sql.SQL(
+                    "UPDATE {erp}.{child} t SET deleted_at = p.deleted_at, synced_at = now(),"
+                    " updated_at = now() FROM json_array_elements(%s::json) AS u(e)"
+                    " JOIN {erp}.{parent} p"
+                    "   ON p.organization_id = u.e->>0 AND p.zoho_id = u.e->>1"
+                    " WHERE p.deleted_at IS NOT NULL AND t.organization_id = p.organization_id"
+                    "   AND t.{doc} = p.zoho_id AND t.deleted_at IS NULL"
+                    "   AND NOT coalesce(t.source_modified_at > p.deleted_at, false)"
+                ).format(
+                    erp=self._erp, child=sql.Identifier(child.name),
+                    parent=sql.Identifier(parent.name), doc=sql.Identifier(ref.zoho_id_column),
                 )))
         return statements
 

@@ -198,3 +198,16 @@ def test_repeated_key_in_one_batch_keeps_the_deletion_over_an_older_update(
     assert q(conn, settings, "SELECT reference_number, deleted_at IS NOT NULL"
                              " FROM {erp}.invoices") == [("T0", True)]
 
+
+
+def test_document_deleted_without_its_lines_takes_its_erp_lines_with_it(conn, writer, settings):
+    """A form or template `deleted` webhook carries the header's fields only."""
+    apply_records(conn, "books_invoices", [invoice(T0, "T0")], writer=writer)
+    apply_records(conn, "books_invoice_line_items", lines(T0), writer=writer)
+    apply_records(conn, "books_invoices", [invoice(T0, "T0", _sdc_deleted_at=DELETED)],
+                  writer=writer)
+    assert invoice_state(conn, settings)["erp_lines"] == [("a", True), ("b", True)]
+    apply_records(conn, "books_invoices", [invoice(T1, "T1")], writer=writer)
+    apply_records(conn, "books_invoice_line_items", lines(T1), writer=writer)
+    assert invoice_state(conn, settings)["erp_lines"] == [("a", True), ("b", True)]
+    assert invoice_state(conn, settings)["erp_header"] == [("T0", True)]
