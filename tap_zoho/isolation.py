@@ -101,7 +101,7 @@ class RunFailures:
         logger.error(
             "%s; skipped (its bookmark is kept), the other streams and organizations go on",
             failure.describe(),
-            extra={"event": FAILED_EVENT, **failure.as_event()},
+            extra={"zoho_event": FAILED_EVENT, **failure.as_event()},
         )
 
     @staticmethod
@@ -129,6 +129,6 @@ class RunFailures:
             "%s: %d failed (%s); fallbacks used: %s",
             SUMMARY_EVENT, len(failed), names,
             ", ".join(f"{key} x{sum(uses.values())}" for key, uses in fallbacks.items()) or "none",
-            extra={"event": SUMMARY_EVENT, "failed": failed, "fallbacks": fallbacks,
+            extra={"zoho_event": SUMMARY_EVENT, "failed": failed, "fallbacks": fallbacks,
                    "quota_stops": [list(stop) for stop in quota_stops]},
         )  # fmt: skip

@@ -78,14 +78,14 @@ class StreamProgress:
         logger.info(
             "tds.zoho.api.success stream=%s calls=%d seconds=%.2f",
             self.stream, stats.succeeded, stats.seconds,
-            extra={"event": "tds.zoho.api.success", "stream": self.stream,
+            extra={"zoho_event": "tds.zoho.api.success", "stream": self.stream,
                    "calls": stats.succeeded, "seconds": round(stats.seconds, 3)},
         )  # fmt: skip
         if stats.failed:
             logger.info(
                 "tds.zoho.api.failed stream=%s failures=%d retried=%d rate_limited=%d codes=%s",
                 self.stream, stats.failed, stats.retried, stats.rate_limited, stats.codes,
-                extra={"event": "tds.zoho.api.failed", "stream": self.stream,
+                extra={"zoho_event": "tds.zoho.api.failed", "stream": self.stream,
                        "failures": stats.failed, "retried": stats.retried,
                        "rate_limited": stats.rate_limited, "codes": dict(stats.codes)},
             )  # fmt: skip

@@ -201,7 +201,7 @@ class TokenManager:
                 "Using the Zoho access token shared in the %s (valid %.0fs more)",
                 store.description,
                 token.expires_at - self._clock(),
-                extra={"event": "tds.zoho.token.shared"},
+                extra={"zoho_event": "tds.zoho.token.shared"},
             )
         return token
 
@@ -220,7 +220,7 @@ class TokenManager:
             "tokens, which count against Zoho's 10 per 10 minutes for every job of this "
             "self-client",
             error,
-            extra={"event": "tds.zoho.token.store_failed"},
+            extra={"zoho_event": "tds.zoho.token.store_failed"},
         )
 
     def _mint(self) -> StoredToken:
@@ -234,7 +234,7 @@ class TokenManager:
                 logger.warning(
                     "Zoho throttled access-token creation; retrying in %.0fs",
                     wait,
-                    extra={"event": "tds.zoho.token.refresh_failed", "error": "throttled"},
+                    extra={"zoho_event": "tds.zoho.token.refresh_failed", "error": "throttled"},
                 )
                 self._sleep(wait)
                 wait *= 2
@@ -262,7 +262,7 @@ class TokenManager:
                 "Zoho accounts server %s unreachable: %s",
                 url,
                 type(exc).__name__,
-                extra={"event": "tds.zoho.token.refresh_failed", "error": type(exc).__name__},
+                extra={"zoho_event": "tds.zoho.token.refresh_failed", "error": type(exc).__name__},
             )
             msg = f"cannot reach the Zoho accounts server {url}: {type(exc).__name__}"
             raise ZohoAuthError(msg) from None
@@ -283,7 +283,7 @@ class TokenManager:
         logger.info(
             "Minted a Zoho access token (valid %.0fs)",
             lifetime,
-            extra={"event": "tds.zoho.token.refreshed", "expires_in": lifetime},
+            extra={"zoho_event": "tds.zoho.token.refreshed", "expires_in": lifetime},
         )
         return StoredToken(
             value=str(body["access_token"]),
@@ -316,11 +316,13 @@ class TokenManager:
                 f"same refresh token. Wait 10 minutes and retry ({where})."
             )
             logger.error(
-                text, extra={"event": "tds.zoho.token.refresh_failed", "error": "throttled"}
+                text, extra={"zoho_event": "tds.zoho.token.refresh_failed", "error": "throttled"}
             )
             return ZohoTokenThrottledError(text)
         else:
             description = str(body.get("error_description") or "")[:200]
             text = f"Zoho refused to mint an access token: {error} {description} ({where})."
-        logger.error(text, extra={"event": "tds.zoho.token.refresh_failed", "error": str(error)})
+        logger.error(
+            text, extra={"zoho_event": "tds.zoho.token.refresh_failed", "error": str(error)}
+        )
         return ZohoAuthError(text)

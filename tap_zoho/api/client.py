@@ -359,7 +359,7 @@ class UnifiedZohoClient:
         else:
             logger.warning(
                 "%s: %s (%s fallback)", where, detail, assumption,
-                extra={"event": "tds.zoho.assumption.fallback", "assumption": assumption},
+                extra={"zoho_event": "tds.zoho.assumption.fallback", "assumption": assumption},
             )  # fmt: skip
 
     def get_items(
@@ -493,7 +493,7 @@ class UnifiedZohoClient:
                     self.ledger.success(tag, seconds)
                     logger.debug(
                         "GET %s ok", path,
-                        extra={"event": "tds.zoho.api.success", "stream": tag, "path": path,
+                        extra={"zoho_event": "tds.zoho.api.success", "stream": tag, "path": path,
                                "seconds": round(seconds, 4)},
                     )  # fmt: skip
                     return body
@@ -511,7 +511,7 @@ class UnifiedZohoClient:
         self.ledger.failure(tag, reason, retried=retried, rate_limited=limited)
         logger.debug(
             "GET %s failed: %s", path, reason,
-            extra={"event": "tds.zoho.api.failed", "stream": tag, "path": path,
+            extra={"zoho_event": "tds.zoho.api.failed", "stream": tag, "path": path,
                    "reason": reason, "retried": retried},
         )  # fmt: skip
 

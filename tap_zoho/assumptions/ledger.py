@@ -61,7 +61,7 @@ class FallbackLedger:
             logger.warning(
                 "%s: %s; not as assumed (%s: %s), so: %s",
                 where, detail, entry.id, entry.we_assume, entry.fallback,
-                extra={"event": FALLBACK_EVENT, "assumption": entry.id, "stream": stream,
+                extra={"zoho_event": FALLBACK_EVENT, "assumption": entry.id, "stream": stream,
                        "organization_id": organization_id},
             )  # fmt: skip
 

@@ -76,7 +76,7 @@ class CreditLedger:
         logger.info(
             "tds.zoho.crm.credits stream=%s credits=%d calls=%d by_call=%s run_total=%d",
             stream, entry.credits, entry.calls, dict(entry.by_call), self.total(),
-            extra={"event": "tds.zoho.crm.credits", "stream": stream,
+            extra={"zoho_event": "tds.zoho.crm.credits", "stream": stream,
                    "credits": entry.credits, "calls": entry.calls,
                    "by_call": dict(entry.by_call)},
         )  # fmt: skip
