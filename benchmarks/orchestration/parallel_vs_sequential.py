@@ -13,7 +13,7 @@ store). The parallel mode then runs a second, incremental round. Both organizati
 first loads start together on a fresh ERP database, so until target-tsh-erp serialises
 its raw-table DDL a run can fail with UniqueViolation (see first_load_race.py): rerun.
 Prints one JSON object and appends it to
-benchmarks/orchestration/results/parallel-vs-sequential.jsonl.
+benchmarks/results/orchestration-parallel-vs-sequential.jsonl.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from tsh_orchestration.meltano_jobs import (
 from tsh_orchestration.verification import SELECTED_STREAMS, erp_differences
 
 ORGS = ("10234695", "20987654")
-RESULTS = Path(__file__).resolve().parent / "results" / "parallel-vs-sequential.jsonl"
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "orchestration-parallel-vs-sequential.jsonl"
 
 
 def in_database(server_url: str, name: str) -> str:
