@@ -44,7 +44,9 @@ from tsh_orchestration.meltano_jobs import (
 from tsh_orchestration.verification import SELECTED_STREAMS, erp_differences
 
 ORGS = ("10234695", "20987654")
-RESULTS = Path(__file__).resolve().parents[1] / "results" / "orchestration-parallel-vs-sequential.jsonl"
+RESULTS = (
+    Path(__file__).resolve().parents[1] / "results" / "orchestration-parallel-vs-sequential.jsonl"
+)
 
 
 def in_database(server_url: str, name: str) -> str:
