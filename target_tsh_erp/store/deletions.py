@@ -26,7 +26,8 @@ import orjson
 from psycopg import sql
 
 from target_tsh_erp.mapping import mapper_for, modification_field
-from target_tsh_erp.store.batch import Batch, Incoming
+from target_tsh_erp.store.batch import RAW_ORGANIZATION, Batch, Incoming
+from target_tsh_erp.store.new_rows import key_payload
 from target_tsh_erp.store.prepare import map_records
 from target_tsh_erp.store.values import checked_timestamp
 
@@ -35,9 +36,17 @@ if TYPE_CHECKING:
 
     import psycopg
 
+    from target_tsh_erp.store.batch import Landing
     from target_tsh_erp.store.raw_tables import RawRegistry, RawStream
 
-__all__ = ["apply_crm_deletions", "remap_deleted", "soft_delete_older_versions"]
+__all__ = [
+    "apply_crm_deletions",
+    "delete_raw_lines_of_deleted",
+    "remap_deleted",
+    "soft_delete_older_versions",
+]
+
+_STAGED_DELETED_AT = RAW_ORGANIZATION + 3  # organization, modified_at, record, deleted_at
 
 _CRM_KEY = ("organization_id", "id")
 
@@ -116,6 +125,69 @@ def _raw_tombstone(
         (*key, tombstone, deleted_at,
          hashlib.blake2b(tombstone.encode(), digest_size=16).digest()),
     ).fetchall()]
+
+
+def delete_raw_lines_of_deleted(
+    connection: psycopg.Connection[Any],
+    registry: RawRegistry,
+    landings: Sequence[Landing],
+) -> int:
+    """Soft-delete the live raw lines of documents this batch stored as deleted.
+
+    The raw half of the ERP merge's `_deleted_document_sql`: a deletion delivered
+    without its lines (a form or template webhook) would leave them live, and a late
+    copy of the lines would land over them while the header stays deleted. The line
+    streams of a header `<product>_<x>` keyed (organization_id, <doc>_id) are its
+    product's `*_line_items` streams keyed (organization_id, <doc>_id, line_item_id).
+    The stored header's `deleted_at` is read, so a deletion the guard refused deletes
+    nothing; lines dated after the deletion (a restored document) are kept. Costs one
+    lookup and one statement per line stream, only in batches that delete documents.
+    Returns the rows soft-deleted.
+    """
+    written = 0
+    for landing in landings:
+        header = landing.part.info
+        keys = header.key_properties
+        if (len(keys) != 2 or keys[0] != "organization_id"  # noqa: PLR2004 - (organization, document)
+                or header.stream.endswith("_line_items")):
+            continue
+        deleted = key_payload({(row[1], row[2]) for row in landing.rows
+                               if row[_STAGED_DELETED_AT] is not None})
+        if deleted == "[]":
+            continue
+        for lines in _line_streams(connection, registry, header):
+            written += max(connection.execute(
+                sql.SQL(
+                    "UPDATE {lines} t SET deleted_at = h.deleted_at, synced_at = now()"
+                    " FROM json_array_elements(%s::json) AS u(e) JOIN {header} h"
+                    "   ON h.organization_id = u.e->>0 AND h.{doc} = u.e->>1"
+                    " WHERE h.deleted_at IS NOT NULL AND t.organization_id = h.organization_id"
+                    "   AND t.{line_doc} = h.{doc} AND t.deleted_at IS NULL"
+                    "   AND NOT coalesce(t.modified_at > h.deleted_at, false)"
+                ).format(
+                    lines=sql.Identifier(registry.raw_schema, lines.table),
+                    header=sql.Identifier(registry.raw_schema, header.table),
+                    doc=sql.Identifier(header.key_columns[1]),
+                    line_doc=sql.Identifier(lines.key_columns[1]),
+                ),
+                (deleted,),
+            ).rowcount, 0)
+    return written
+
+
+def _line_streams(
+    connection: psycopg.Connection[Any], registry: RawRegistry, header: RawStream
+) -> list[RawStream]:
+    """The raw line streams of a header stream (see `delete_raw_lines_of_deleted`)."""
+    product = header.stream.split("_", 1)[0]
+    names = [row[0] for row in connection.execute(
+        sql.SQL(
+            "SELECT stream FROM {} WHERE stream LIKE %s AND key_properties = %s::text[]"
+        ).format(sql.Identifier(registry.raw_schema, "_streams")),
+        (f"{product}\\_%\\_line\\_items", ["organization_id", header.key_properties[1],
+                                          "line_item_id"]),
+    )]
+    return [info for name in names if (info := registry.known(connection, name))]
 
 
 def remap_deleted(

@@ -33,7 +33,11 @@ from target_tsh_erp.mapping import mapper_for, modification_field
 from target_tsh_erp.mapping.registry import DELETED_RECORDS_STREAM, known_key_properties
 from target_tsh_erp.settings import WriterSettings
 from target_tsh_erp.store.batch import ApplyResult, Batch, Incoming, Landing, PreparedBatch
-from target_tsh_erp.store.deletions import apply_crm_deletions, soft_delete_older_versions
+from target_tsh_erp.store.deletions import (
+    apply_crm_deletions,
+    delete_raw_lines_of_deleted,
+    soft_delete_older_versions,
+)
 from target_tsh_erp.store.erp_merge import ErpMerge
 from target_tsh_erp.store.events import ENTITY_SYNCED, publish
 from target_tsh_erp.store.isolation import RECORD_ERRORS, isolate_refused
@@ -178,6 +182,7 @@ class ErpWriter:
                 landings.append(Landing(part, rows, set(stored)))
         for landing in landings:
             self._raw.land(connection, landing, batch)
+        result.raw_written += delete_raw_lines_of_deleted(connection, self.registry, landings)
         if prepared.deletions:  # raw rows first: no raw row is locked after the ERP lock
             apply_crm_deletions(connection, self.registry, prepared.deletions, batch)
         if self.exclusive_erp_phase:

@@ -54,13 +54,15 @@ def invoice_state(conn, settings) -> dict[str, Any]:
     """What a reader sees of inv1: header and lines, raw and ERP, live or deleted."""
     return {
         "erp_header": q(conn, settings, "SELECT reference_number, deleted_at IS NOT NULL"
-                                        " FROM {erp}.invoices"),
+                                        " FROM {erp}.invoices WHERE zoho_id = 'inv1'"),
         "erp_lines": q(conn, settings, "SELECT zoho_id, deleted_at IS NOT NULL"
-                                       " FROM {erp}.invoice_lines ORDER BY 1"),
+                                       " FROM {erp}.invoice_lines"
+                                       " WHERE invoice_zoho_id = 'inv1' ORDER BY 1"),
         "raw_header": q(conn, settings, "SELECT record->>'reference_number',"
                                         " deleted_at IS NOT NULL FROM {raw}.books_invoices"),
         "raw_lines": q(conn, settings, "SELECT line_item_id, deleted_at IS NOT NULL"
-                                       " FROM {raw}.books_invoice_line_items ORDER BY 1"),
+                                       " FROM {raw}.books_invoice_line_items"
+                                       " WHERE invoice_id = 'inv1' ORDER BY 1"),
     }
 
 
@@ -200,14 +202,24 @@ def test_repeated_key_in_one_batch_keeps_the_deletion_over_an_older_update(
 
 
 
-def test_document_deleted_without_its_lines_takes_its_erp_lines_with_it(conn, writer, settings):
+def test_document_deleted_without_its_lines_takes_its_lines_with_it(conn, writer, settings):
     """A form or template `deleted` webhook carries the header's fields only."""
     apply_records(conn, "books_invoices", [invoice(T0, "T0")], writer=writer)
     apply_records(conn, "books_invoice_line_items", lines(T0), writer=writer)
+    # Another document's lines, and a line stream of another product, are left alone.
+    apply_records(conn, "books_invoice_line_items",
+                  [{**line, "invoice_id": "inv2"} for line in lines(T0)], writer=writer)
+    apply_records(conn, "inventory_invoice_line_items", lines(T0), writer=writer,
+                  key_properties=["organization_id", "invoice_id", "line_item_id"])
     apply_records(conn, "books_invoices", [invoice(T0, "T0", _sdc_deleted_at=DELETED)],
                   writer=writer)
-    assert invoice_state(conn, settings)["erp_lines"] == [("a", True), ("b", True)]
+    deleted = {"erp_header": [("T0", True)], "erp_lines": [("a", True), ("b", True)],
+               "raw_header": [("T0", True)], "raw_lines": [("a", True), ("b", True)]}
+    assert invoice_state(conn, settings) == deleted
+    assert q(conn, settings, "SELECT count(*) FROM {raw}.books_invoice_line_items"
+                             " WHERE invoice_id = 'inv2' AND deleted_at IS NULL") == [(2,)]
+    assert q(conn, settings, "SELECT count(*) FROM {raw}.inventory_invoice_line_items"
+                             " WHERE deleted_at IS NULL") == [(2,)]
     apply_records(conn, "books_invoices", [invoice(T1, "T1")], writer=writer)
     apply_records(conn, "books_invoice_line_items", lines(T1), writer=writer)
-    assert invoice_state(conn, settings)["erp_lines"] == [("a", True), ("b", True)]
-    assert invoice_state(conn, settings)["erp_header"] == [("T0", True)]
+    assert invoice_state(conn, settings) == deleted
