@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
+import requests
 from psycopg import sql
 
 from target_tsh_erp.database import connect
@@ -24,6 +25,8 @@ from tests.zoho_webhooks.support import erp_rows, settled, wait_for
 from tests.zoho_webhooks.test_crm import subscribe
 from tests.zoho_webhooks.test_refusals import post, zoho_time
 from zoho_emulator.crm.service import Crm
+from zoho_webhooks.signing import SIGNATURE_HEADER, sign_form
+from zoho_webhooks.testing import DEMO_WEBHOOK_SECRET
 
 if TYPE_CHECKING:
     import psycopg
@@ -68,7 +71,10 @@ def test_late_update_older_than_the_deletion_leaves_invoice_and_lines_deleted(
     late = {**record, "last_modified_time": zoho_time(now - timedelta(minutes=2)),
             "reference_number": "T1"}
     deliver(service, db, settings, late, "updated")
-    assert invoice_state(db, settings) == {"header": [("T0", True)], "lines": {True}}
+    state = invoice_state(db, settings)  # the header holds the form's pairs, deleted
+    assert [deleted for _, deleted in state["header"]] == [True]
+    assert [ref for ref, _ in state["header"]] != ["T1"], "the late update was refused"
+    assert state["lines"] == {True}
 
     restored = {**record, "last_modified_time": zoho_time(now + timedelta(minutes=1)),
                 "reference_number": "T2"}
@@ -76,6 +82,36 @@ def test_late_update_older_than_the_deletion_leaves_invoice_and_lines_deleted(
     assert invoice_state(db, settings) == {"header": [("T2", False)], "lines": {False}}
 
 
+
+
+def test_a_form_deletion_without_lines_deletes_the_stored_lines_too(
+    emulator: RunningEmulator, service: RunningService, settings: ServiceSettings,
+    db: psycopg.Connection[Any],
+) -> None:
+    """Form entity parameters carry the header's fields only: the lines go with it."""
+    finance = emulator.emulator.finance
+    record = finance.record(ORG, "invoices", finance.create(ORG, "invoices")[0])
+    now = datetime.now(UTC).replace(microsecond=0)
+    at_t0 = {**record, "last_modified_time": zoho_time(now - timedelta(minutes=4)),
+             "reference_number": "T0"}
+    deliver(service, db, settings, at_t0, "updated")
+    pairs = [("invoice_id", record["invoice_id"]),
+             ("last_modified_time", at_t0["last_modified_time"])]
+    query = {"organization_id": ORG, "event": "deleted"}
+    response = requests.post(
+        f"{service.base_url}/webhooks/books", params=query, data=pairs, timeout=10,
+        headers={"Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+                 SIGNATURE_HEADER: sign_form(DEMO_WEBHOOK_SECRET, pairs, query)})
+    assert response.status_code == 202, response.text
+    wait_for(lambda: settled(db, settings))
+    assert invoice_state(db, settings)["lines"] == {True}
+    late = {**record, "last_modified_time": zoho_time(now - timedelta(minutes=2)),
+            "reference_number": "T1"}
+    deliver(service, db, settings, late, "updated")
+    state = invoice_state(db, settings)  # the header holds the form's pairs, deleted
+    assert [deleted for _, deleted in state["header"]] == [True]
+    assert [ref for ref, _ in state["header"]] != ["T1"], "the late update was refused"
+    assert state["lines"] == {True}
 
 
 def test_crm_deletion_carries_zohos_server_time_and_stays_final(
