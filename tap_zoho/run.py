@@ -23,7 +23,7 @@ from tap_zoho.isolation import RunFailures
 from tap_zoho.settings import resolve
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 logger = logging.getLogger("tap_zoho")
 
@@ -44,6 +44,24 @@ class ZohoRun:
         """Daily quotas that stopped this run, per (product, organization)."""
         self._organizations: dict[str, list[dict[str, Any]]] = {}
         self._zones: dict[tuple[str, str], tzinfo] = {}
+        self._last_detail: tuple[tuple[str, ...], dict[str, Any] | None] | None = None
+
+    def shared_detail(
+        self, key: tuple[str, ...], fetch: Callable[[], dict[str, Any] | None]
+    ) -> dict[str, Any] | None:
+        """A document's detail, fetched once for the sibling streams that read it.
+
+        A line stream and its line manifest are children of the same header and the SDK
+        syncs them one after the other for each header: the second reads the detail the
+        first fetched, so the manifest costs no request. `key` names the document version
+        (product, organization, entity, id, modification time); only the last detail is
+        kept, so memory stays one document whatever the run's size.
+        """
+        if self._last_detail is not None and self._last_detail[0] == key:
+            return self._last_detail[1]
+        detail = fetch()
+        self._last_detail = (key, detail)
+        return detail
 
     @cached_property
     def settings(self) -> dict[str, Any]:

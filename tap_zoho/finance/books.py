@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from typing_extensions import override
 
 from tap_zoho.finance.base import OrganizationsStream
-from tap_zoho.finance.details import DetailChildStream, HeaderStream, LineItemStream
+from tap_zoho.finance.details import (
+    DetailChildStream,
+    HeaderStream,
+    LineItemStream,
+    LineManifestStream,
+)
 from tap_zoho.finance.listing import ListStream
 
 if TYPE_CHECKING:
@@ -76,6 +81,12 @@ class BooksInvoiceLineItems(LineItemStream):
     parent_stream_type = BooksInvoices
 
 
+class BooksInvoiceLineManifests(LineManifestStream):
+    """Current line ids of each document `BooksInvoiceLineItems` fetched."""
+
+    line_stream = BooksInvoiceLineItems
+
+
 class BooksEstimates(HeaderStream):
     """Estimate headers."""
 
@@ -91,6 +102,12 @@ class BooksEstimateLineItems(LineItemStream):
     product = "books"
     entity = "estimates"
     parent_stream_type = BooksEstimates
+
+
+class BooksEstimateLineManifests(LineManifestStream):
+    """Current line ids of each document `BooksEstimateLineItems` fetched."""
+
+    line_stream = BooksEstimateLineItems
 
 
 class BooksSalesOrders(HeaderStream):
@@ -110,6 +127,12 @@ class BooksSalesOrderLineItems(LineItemStream):
     parent_stream_type = BooksSalesOrders
 
 
+class BooksSalesOrderLineManifests(LineManifestStream):
+    """Current line ids of each document `BooksSalesOrderLineItems` fetched."""
+
+    line_stream = BooksSalesOrderLineItems
+
+
 class BooksPurchaseOrders(HeaderStream):
     """Purchase order headers."""
 
@@ -125,6 +148,12 @@ class BooksPurchaseOrderLineItems(LineItemStream):
     product = "books"
     entity = "purchaseorders"
     parent_stream_type = BooksPurchaseOrders
+
+
+class BooksPurchaseOrderLineManifests(LineManifestStream):
+    """Current line ids of each document `BooksPurchaseOrderLineItems` fetched."""
+
+    line_stream = BooksPurchaseOrderLineItems
 
 
 class BooksBills(HeaderStream):
@@ -144,6 +173,12 @@ class BooksBillLineItems(LineItemStream):
     parent_stream_type = BooksBills
 
 
+class BooksBillLineManifests(LineManifestStream):
+    """Current line ids of each document `BooksBillLineItems` fetched."""
+
+    line_stream = BooksBillLineItems
+
+
 class BooksCreditNotes(HeaderStream):
     """Credit note headers."""
 
@@ -159,6 +194,12 @@ class BooksCreditNoteLineItems(LineItemStream):
     product = "books"
     entity = "creditnotes"
     parent_stream_type = BooksCreditNotes
+
+
+class BooksCreditNoteLineManifests(LineManifestStream):
+    """Current line ids of each document `BooksCreditNoteLineItems` fetched."""
+
+    line_stream = BooksCreditNoteLineItems
 
 
 class BooksCustomerPayments(ListStream):
@@ -219,9 +260,11 @@ class BooksUsers(ListStream):
 
 STREAMS: tuple[type[OrganizationsStream | ListStream | DetailChildStream], ...] = (
     BooksOrganizations, BooksContacts, BooksContactPersons, BooksItems, BooksInvoices,
-    BooksInvoiceLineItems, BooksEstimates, BooksEstimateLineItems, BooksSalesOrders,
-    BooksSalesOrderLineItems, BooksPurchaseOrders, BooksPurchaseOrderLineItems, BooksBills,
-    BooksBillLineItems, BooksCreditNotes, BooksCreditNoteLineItems, BooksCustomerPayments,
-    BooksVendorPayments, BooksExpenses, BooksJournals, BooksChartOfAccounts, BooksTaxes,
-    BooksUsers,
+    BooksInvoiceLineItems, BooksInvoiceLineManifests, BooksEstimates, BooksEstimateLineItems,
+    BooksEstimateLineManifests, BooksSalesOrders, BooksSalesOrderLineItems,
+    BooksSalesOrderLineManifests, BooksPurchaseOrders, BooksPurchaseOrderLineItems,
+    BooksPurchaseOrderLineManifests, BooksBills, BooksBillLineItems, BooksBillLineManifests,
+    BooksCreditNotes, BooksCreditNoteLineItems, BooksCreditNoteLineManifests,
+    BooksCustomerPayments, BooksVendorPayments, BooksExpenses, BooksJournals, BooksChartOfAccounts,
+    BooksTaxes, BooksUsers,
 )  # fmt: skip

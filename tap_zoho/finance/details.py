@@ -295,12 +295,77 @@ class LineItemStream(DetailChildStream):
 
     @override
     def detail_records(self, context: Context) -> Iterator[dict[str, Any]]:
-        detail = self.client.get_record(
-            self.product, context["organization_id"], self.detail_entity,
-            context[self.parent_id_field], label=self.name,
-            on_fallback=self.fallback_hook(context["organization_id"]),
-        )  # fmt: skip
+        detail = document_detail(self, self.detail_entity, context)
         if detail is None:
             return
         for line in detail.get(self.lines_key) or []:
             yield dict(line)
+
+
+def document_detail(
+    stream: DetailChildStream, detail_entity: str, context: Context
+) -> dict[str, Any] | None:
+    """The header's detail, shared by its line stream and line manifest (one request)."""
+    organization_id = context["organization_id"]
+    record_id = str(context[stream.parent_id_field])
+    key = (
+        stream.product, organization_id, detail_entity, record_id,
+        str(context.get(PARENT_MODIFIED) or ""),
+    )  # fmt: skip
+    return stream.run.shared_detail(
+        key,
+        lambda: stream.client.get_record(
+            stream.product, organization_id, detail_entity, record_id, label=stream.name,
+            on_fallback=stream.fallback_hook(organization_id),
+        ),
+    )  # fmt: skip
+
+
+class LineManifestStream(DetailChildStream):
+    """Which lines a fetched document has now: one record per detail, also with no lines.
+
+    Line records alone cannot say that a document lost ALL its lines (none is emitted),
+    so the target could not sweep them. The manifest is a sibling of its line stream,
+    declared once per line stream with `line_stream`; everything else (name, product,
+    entity, parent, keys) derives from it. It reads the detail its line stream fetched
+    for the same header (`ZohoRun.shared_detail`), fetching it only when the line stream
+    did not, and keeps its own bookmark like any detail child.
+    """
+
+    line_stream: ClassVar[type[LineItemStream]]
+    """The line stream this manifest describes."""
+    line_stream_name: ClassVar[str]
+    """Its name, kept on every manifest record (`line_stream`)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's kwargs
+        """Derive the stream's facts from its line stream before the bases check them."""
+        line = cls.__dict__.get("line_stream")
+        if line is not None:
+            cls.line_stream_name = str(vars(line)["name"])
+            cls.name = manifest_name(cls.line_stream_name)
+            cls.product = line.product
+            cls.entity = line.entity
+            cls.parent_stream_type = line.parent_stream_type
+            cls.parent_id_field = line.parent_id_field
+            cls.primary_keys = ("organization_id", line.parent_id_field)
+        super().__init_subclass__(**kwargs)
+
+    @override
+    def detail_records(self, context: Context) -> Iterator[dict[str, Any]]:
+        line = self.line_stream
+        detail = document_detail(self, line.detail_entity, context)
+        if detail is None:
+            return  # the document is gone: its deletion, not a manifest, removes the lines
+        lines = detail.get(line.lines_key) or []
+        yield {
+            "line_item_ids": [
+                str(item["line_item_id"]) for item in lines
+                if isinstance(item, dict) and item.get("line_item_id") not in (None, "")
+            ],
+            "line_stream": self.line_stream_name,
+        }  # fmt: skip
+
+
+def manifest_name(line_stream: str) -> str:
+    """`books_invoice_line_items` has the manifest `books_invoice_line_manifests`."""
+    return f"{line_stream.removesuffix('_line_items')}_line_manifests"

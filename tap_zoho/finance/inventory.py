@@ -12,7 +12,12 @@ from typing_extensions import override
 
 from tap_zoho.api.errors import ZohoAPIError, ZohoUnexpectedAnswerError
 from tap_zoho.finance.base import LAST_MODIFIED, PARENT_MODIFIED, ZohoStream
-from tap_zoho.finance.details import DetailChildStream, HeaderStream, LineItemStream
+from tap_zoho.finance.details import (
+    DetailChildStream,
+    HeaderStream,
+    LineItemStream,
+    LineManifestStream,
+)
 from tap_zoho.finance.listing import ListStream
 
 if TYPE_CHECKING:
@@ -256,6 +261,12 @@ class InventorySalesOrderLineItems(LineItemStream):
     parent_stream_type = InventorySalesOrders
 
 
+class InventorySalesOrderLineManifests(LineManifestStream):
+    """Current line ids of each document `InventorySalesOrderLineItems` fetched."""
+
+    line_stream = InventorySalesOrderLineItems
+
+
 class InventoryPurchaseOrders(HeaderStream):
     """Purchase order headers."""
 
@@ -271,6 +282,12 @@ class InventoryPurchaseOrderLineItems(LineItemStream):
     product = "inventory"
     entity = "purchaseorders"
     parent_stream_type = InventoryPurchaseOrders
+
+
+class InventoryPurchaseOrderLineManifests(LineManifestStream):
+    """Current line ids of each document `InventoryPurchaseOrderLineItems` fetched."""
+
+    line_stream = InventoryPurchaseOrderLineItems
 
 
 class InventoryPackages(HeaderStream):
@@ -325,6 +342,7 @@ class InventoryAdjustments(ListStream):
 STREAMS: tuple[type[ZohoStream], ...] = (
     InventoryItems, InventoryItemStock, InventoryItemGroups, InventoryCompositeItems,
     InventoryWarehouses, InventoryContacts, InventorySalesOrders, InventorySalesOrderLineItems,
-    InventoryPurchaseOrders, InventoryPurchaseOrderLineItems, InventoryPackages,
-    InventoryShipments, InventoryTransferOrders, InventoryAdjustments,
+    InventorySalesOrderLineManifests, InventoryPurchaseOrders, InventoryPurchaseOrderLineItems,
+    InventoryPurchaseOrderLineManifests, InventoryPackages, InventoryShipments,
+    InventoryTransferOrders, InventoryAdjustments,
 )  # fmt: skip

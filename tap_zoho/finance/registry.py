@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tap_zoho.finance import books, inventory
-from tap_zoho.finance.details import LineItemStream
+from tap_zoho.finance.details import LineItemStream, LineManifestStream
 from tap_zoho.finance.listing import ListStream
 
 if TYPE_CHECKING:
@@ -33,4 +33,13 @@ def line_streams(product: str, entity: str) -> list[type[LineItemStream]]:
         cls
         for cls in PRODUCT_STREAMS[product]
         if issubclass(cls, LineItemStream) and cls.detail_entity == entity
+    ]
+
+
+def line_manifests(product: str, entity: str) -> list[type[LineManifestStream]]:
+    """The line manifests of an entity's document stream (one per line stream)."""
+    return [
+        cls
+        for cls in PRODUCT_STREAMS[product]
+        if issubclass(cls, LineManifestStream) and cls.line_stream.detail_entity == entity
     ]
