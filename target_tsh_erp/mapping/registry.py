@@ -33,11 +33,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DELETED_RECORDS_STREAM",
+    "LINE_MANIFEST_SUFFIX",
     "MAPPERS",
     "known_key_properties",
+    "line_stream_of_manifest",
+    "line_table",
     "mapper_for",
     "modification_field",
 ]
+
+LINE_MANIFEST_SUFFIX = "_line_manifests"
+"""The tap's per-document line manifests (`books_invoice_line_manifests`): see
+docs/DESIGN.md; each names the line ids its document has now."""
 
 DELETED_RECORDS_STREAM = "crm_deleted_records"
 
@@ -87,7 +94,7 @@ def modification_field(stream: str, bookmark_properties: list[str] | None = None
     """
     if stream == DELETED_RECORDS_STREAM:
         return "deleted_time"
-    if stream.endswith(("_line_items", "_item_stock", "_contact_persons")):
+    if stream.endswith(("_line_items", LINE_MANIFEST_SUFFIX, "_item_stock", "_contact_persons")):
         return LINE_MODIFIED
     if stream.startswith("crm_"):
         return CRM_MODIFIED
@@ -108,6 +115,14 @@ _LINE_PARENTS = {
     "bill": "bill_id",
     "credit_note": "creditnote_id",
 }
+_LINE_TABLES = {
+    "invoice": "invoice_lines",
+    "sales_order": "sales_order_lines",
+    "salesorder": "sales_order_lines",
+    "purchase_order": "purchase_order_lines",
+    "purchaseorder": "purchase_order_lines",
+}
+"""ERP line table per document type (the `_line_items` mappers' tables)."""
 _ENTITY_IDS = {
     "items": "item_id",
     "warehouses": "warehouse_id",
@@ -135,8 +150,28 @@ def known_key_properties(stream: str) -> tuple[str, ...] | None:
         return None
     if entity == "item_stock":
         return ("organization_id", "item_id", "warehouse_id")
-    if entity.endswith("_line_items"):
-        parent = _LINE_PARENTS.get(entity.removesuffix("_line_items"))
-        return ("organization_id", parent, "line_item_id") if parent else None
+    if entity.endswith(("_line_items", LINE_MANIFEST_SUFFIX)):
+        line_key = ("line_item_id",) if entity.endswith("_line_items") else ()  # else a manifest
+        document = entity.removesuffix("_line_items").removesuffix(LINE_MANIFEST_SUFFIX)
+        parent = _LINE_PARENTS.get(document)
+        return ("organization_id", parent, *line_key) if parent else None
     identifier = _ENTITY_IDS.get(entity)
     return ("organization_id", identifier) if identifier else None
+
+
+def line_stream_of_manifest(stream: str) -> str | None:
+    """The line stream a Books/Inventory line manifest describes, or None if not one.
+
+    A manifest of another tap (or of a document type we do not know) is only landed raw.
+    """
+    product, _, entity = stream.partition("_")
+    if product not in {"books", "inventory"} or not entity.endswith(LINE_MANIFEST_SUFFIX):
+        return None
+    document = entity.removesuffix(LINE_MANIFEST_SUFFIX)
+    return f"{product}_{document}_line_items" if document in _LINE_PARENTS else None
+
+
+def line_table(line_stream: str) -> str | None:
+    """The ERP table a line stream maps into, or None for lines that land raw only."""
+    _, _, entity = line_stream.partition("_")
+    return _LINE_TABLES.get(entity.removesuffix("_line_items"))

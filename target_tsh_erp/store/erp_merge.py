@@ -317,23 +317,46 @@ class ErpMerge:
         dated before it was removed from the document. `source_modified_at` moves to that
         time so a stale copy of the line is rejected by the stale-update guard. A deleted
         line counts with its deletion time, so a line first seen in a late copy of a
-        deleted document (older than the deletion) is swept as deleted too.
+        deleted document (older than the deletion) is swept as deleted too. A document
+        given with a time and line ids (a line manifest) takes that time as its newest
+        version and keeps the lines it lists.
         """
         erp, table = self._erp, sql.Identifier(spec.name)
         return sql.SQL(
-            "WITH documents AS (SELECT l.organization_id, l.{doc} AS document,"
-            "   max(greatest(l.source_modified_at, l.deleted_at)) AS newest"
+            "WITH given AS (SELECT u.e->>0 AS organization_id, u.e->>1 AS document,"
+            "   (u.e->>2)::timestamptz AS listed, (u.e->3)::jsonb AS keep"
+            "   FROM json_array_elements(%s::json) AS u(e)),"
+            " documents AS (SELECT g.organization_id, g.document, g.listed AS newest, g.keep"
+            "   FROM given g WHERE g.listed IS NOT NULL"
+            "  UNION ALL SELECT l.organization_id, l.{doc},"
+            "   max(greatest(l.source_modified_at, l.deleted_at)), NULL::jsonb"
             "   FROM {erp}.{table} l"
             "   WHERE (l.organization_id, l.{doc}) IN"
-            "     (SELECT u.e->>0, u.e->>1 FROM json_array_elements(%s::json) AS u(e))"
+            "     (SELECT g.organization_id, g.document FROM given g WHERE g.listed IS NULL)"
             "   GROUP BY 1, 2)"
             " UPDATE {erp}.{table} t SET deleted_at = d.newest, source_modified_at = d.newest,"
             " synced_at = now(), updated_at = now() FROM documents d"
             " WHERE t.organization_id = d.organization_id AND t.{doc} = d.document"
-            "   AND t.deleted_at IS NULL AND t.source_modified_at < d.newest"
+            "   AND t.deleted_at IS NULL AND (t.source_modified_at < d.newest"
+            "     OR (d.keep IS NOT NULL AND t.source_modified_at = d.newest))"
+            "   AND NOT coalesce(d.keep ? t.zoho_id, false)"
         ).format(
             doc=sql.Identifier(str(spec.document_column)), erp=erp, table=table,
         )
+
+    def sweep_listed_lines(
+        self, connection: psycopg.Connection[Any], table: str, documents: str
+    ) -> int:
+        """Soft-delete ERP lines that line manifests no longer list (see `RawLanding`).
+
+        The same sweep as after a batch of lines, with each document's version and its
+        current line ids given by its manifest, so a document that lost ALL its lines
+        (no line record arrives) is swept too.
+        """
+        spec = TABLES_BY_NAME[table]
+        with connection.cursor() as cursor:
+            cursor.execute(self._removed_lines_sql(spec), (documents,))
+            return max(cursor.rowcount, 0)
 
     def _parent_joins(
         self, spec: TableSpec

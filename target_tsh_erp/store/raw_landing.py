@@ -190,6 +190,8 @@ class RawLanding:
         document (older than the deletion) is swept as deleted too. Only the documents
         landed (the statement's JSON parameter) are swept; lines of the newest version are
         never touched, so a version split across two batches ends with all its lines live.
+        A document given with a time and line ids (a line manifest, `sweep_listed_lines`)
+        takes that time as its newest version and keeps the lines it lists.
         """
         if not info.stream.endswith("_line_items") or len(info.key_columns) != 3:  # noqa: PLR2004 - (organization, document, line)
             return None
@@ -198,16 +200,40 @@ class RawLanding:
         target = sql.Identifier(self.raw_schema, info.table)
         document = sql.Identifier(info.key_columns[1])
         return sql.SQL(
-            "WITH documents AS (SELECT r.organization_id, r.{doc} AS document,"
-            "   max(greatest(r.modified_at, r.deleted_at)) AS newest FROM {target} r"
+            "WITH given AS (SELECT u.e->>0 AS organization_id, u.e->>1 AS document,"
+            "   (u.e->>2)::timestamptz AS listed, (u.e->3)::jsonb AS keep"
+            "   FROM json_array_elements(%s::json) AS u(e)),"
+            " documents AS (SELECT g.organization_id, g.document, g.listed AS newest, g.keep"
+            "   FROM given g WHERE g.listed IS NOT NULL"
+            "  UNION ALL SELECT r.organization_id, r.{doc},"
+            "   max(greatest(r.modified_at, r.deleted_at)), NULL::jsonb FROM {target} r"
             "   WHERE (r.organization_id, r.{doc}) IN"
-            "     (SELECT u.e->>0, u.e->>1 FROM json_array_elements(%s::json) AS u(e))"
+            "     (SELECT g.organization_id, g.document FROM given g WHERE g.listed IS NULL)"
             "   GROUP BY 1, 2)"
             " UPDATE {target} t SET deleted_at = d.newest, modified_at = d.newest,"
             " synced_at = now() FROM documents d"
             " WHERE t.organization_id = d.organization_id AND t.{doc} = d.document"
-            "   AND t.deleted_at IS NULL AND t.modified_at < d.newest"
-        ).format(doc=document, target=target)
+            "   AND t.deleted_at IS NULL AND (t.modified_at < d.newest"
+            "     OR (d.keep IS NOT NULL AND t.modified_at = d.newest))"
+            "   AND NOT coalesce(d.keep ? t.{line}, false)"
+        ).format(doc=document, target=target, line=sql.Identifier(info.key_columns[2]))
+
+    def sweep_listed_lines(
+        self, connection: psycopg.Connection[Any], info: RawStream, documents: str
+    ) -> int:
+        """Soft-delete a line stream's raw lines that line manifests no longer list.
+
+        `documents` is a `key_payload` of [organization, document, manifest time, line
+        ids]: the same sweep as after a line batch, with the document's version and its
+        lines given by the manifest instead of read from the stored lines, so a document
+        that lost ALL its lines is swept too. Lines dated after the manifest are kept.
+        """
+        statement = self._removed_lines_sql(info)
+        if statement is None:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(statement, (documents,))
+            return max(cursor.rowcount, 0)
 
     def _merge_statement(self, info: RawStream, *, deduplicate: bool) -> sql.Composed:
         """The raw upsert; `deduplicate` keeps the newest of repeated keys in a batch.

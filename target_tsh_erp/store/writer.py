@@ -13,7 +13,8 @@ webhook service (`apply_records`, in the service's own transaction). Per batch:
 3. ERP rows are merged parents-first; a parent that has not arrived yet gets a
    placeholder row (`is_placeholder`), which the real record later fills in
    (`erp_merge`);
-4. CRM deletions and `_sdc_deleted_at` tombstones soft-delete (`deletions`).
+4. CRM deletions and `_sdc_deleted_at` tombstones soft-delete (`deletions`); line
+   manifests soft-delete the lines their documents no longer list (`line_manifests`).
 
 Both merges carry the stale-update guard: a record older (by Zoho modification time)
 than the stored row changes nothing, and a row whose content did not change is not
@@ -41,6 +42,7 @@ from target_tsh_erp.store.deletions import (
 from target_tsh_erp.store.erp_merge import ErpMerge
 from target_tsh_erp.store.events import ENTITY_SYNCED, publish
 from target_tsh_erp.store.isolation import RECORD_ERRORS, isolate_refused
+from target_tsh_erp.store.line_manifests import listed_lines, sweep_erp, sweep_raw
 from target_tsh_erp.store.prepare import collect, map_records, stage_raw
 from target_tsh_erp.store.raw_landing import RawLanding
 from target_tsh_erp.store.raw_tables import RawRegistry, RawStream
@@ -183,11 +185,14 @@ class ErpWriter:
         for landing in landings:
             self._raw.land(connection, landing, batch)
         result.raw_written += delete_raw_lines_of_deleted(connection, self.registry, landings)
+        listed = listed_lines(landings)
+        result.raw_written += sweep_raw(connection, self.registry, self._raw, listed)
         if prepared.deletions:  # raw rows first: no raw row is locked after the ERP lock
             apply_crm_deletions(connection, self.registry, prepared.deletions, batch)
         if self.exclusive_erp_phase:
             connection.execute("SELECT pg_advisory_xact_lock(%s)", (self._erp_lock_key,))
         self._erp.merge(connection, batch)
+        sweep_erp(connection, self._erp, listed, result)
         record_rejects(connection, self.settings.raw_schema, batch, mapped_keys)
         if publish_event and (result.raw_written or result.erp_written):
             publish(
