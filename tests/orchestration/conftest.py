@@ -10,10 +10,6 @@ held open for the session and handed to the loaders as a URL.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +18,7 @@ import pytest
 from scripts.emulator_process import EmulatorProcess, emulator_process
 from scripts.meltano_runner import PROJECT_ROOT, MeltanoProject
 from target_tsh_erp.database import connect, embedded
+from tests.venvs import cached_venv
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -79,42 +76,6 @@ def erp(erp_database: str) -> Iterator[psycopg.Connection[Any]]:
     connection.close()
 
 
-PYPI_PROBE = "https://pypi.org/simple/pip/"
-
-
-def _pypi_reachable() -> bool:
-    try:
-        with urllib.request.urlopen(PYPI_PROBE, timeout=10):
-            return True
-    except (urllib.error.URLError, TimeoutError, OSError):
-        return False
-
-
-def cached_venv(cache_root: Path, name: str, requirement: str) -> Path:
-    """A venv holding `requirement` alone (old pins that cannot share ours), reused across runs.
-
-    Skips the calling test, saying why, only when PyPI cannot be reached; any other
-    install failure fails the test with the installer's output.
-    """
-    venv = cache_root / name
-    marker = venv / ".tsh-requirement"
-    if marker.is_file() and marker.read_text(encoding="utf-8") == requirement:
-        return venv
-    shutil.rmtree(venv, ignore_errors=True)
-    uv = str(PROJECT_ROOT / ".venv" / "bin" / "uv")
-    steps = [
-        [uv, "venv", "-q", "--python", sys.executable, str(venv)],
-        [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), requirement],
-    ]
-    for step in steps:
-        done = subprocess.run(step, capture_output=True, text=True, timeout=600, check=False)
-        if done.returncode != 0:
-            shutil.rmtree(venv, ignore_errors=True)
-            if not _pypi_reachable():
-                pytest.skip(f"PyPI is unreachable, so {requirement} cannot be installed")
-            pytest.fail(f"installing {requirement} failed:\n{done.stdout}\n{done.stderr}")
-    marker.write_text(requirement, encoding="utf-8")
-    return venv
 
 
 @pytest.fixture(scope="session")

@@ -9,51 +9,17 @@ skipped, saying why, only when PyPI cannot be reached (any other install failure
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-import pytest
+from tests.venvs import cached_venv
 
 REQUIREMENT = "zohocrmsdk8-0==7.0.0"
 """The SDK release the emulator is checked against (Zoho CRM v8 APIs, 2026-07)."""
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CLIENT_SCRIPT = Path(__file__).with_name("official_sdk_client.py")
-PYPI_PROBE = "https://pypi.org/simple/zohocrmsdk8-0/"
-
-
-def _pypi_reachable() -> bool:
-    try:
-        with urllib.request.urlopen(PYPI_PROBE, timeout=10):
-            return True
-    except (urllib.error.URLError, TimeoutError, OSError):
-        return False
-
-
 def sdk_venv(cache_root: Path) -> Path:
     """The venv holding `REQUIREMENT` (built on first use, then reused)."""
-    venv = cache_root / "zohocrmsdk8"
-    marker = venv / ".tsh-requirement"
-    if marker.is_file() and marker.read_text(encoding="utf-8") == REQUIREMENT:
-        return venv
-    shutil.rmtree(venv, ignore_errors=True)
-    uv = str(PROJECT_ROOT / ".venv" / "bin" / "uv")
-    steps = [
-        [uv, "venv", "-q", "--python", sys.executable, str(venv)],
-        [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), REQUIREMENT],
-    ]
-    for step in steps:
-        done = subprocess.run(step, capture_output=True, text=True, timeout=600, check=False)
-        if done.returncode != 0:
-            shutil.rmtree(venv, ignore_errors=True)
-            if not _pypi_reachable():
-                pytest.skip(f"PyPI is unreachable, so {REQUIREMENT} cannot be installed")
-            pytest.fail(f"installing {REQUIREMENT} failed:\n{done.stdout}\n{done.stderr}")
-    marker.write_text(REQUIREMENT, encoding="utf-8")
-    return venv
+    return cached_venv(cache_root, "zohocrmsdk8", REQUIREMENT)
 
 
 def run_sdk_client(venv: Path, base_url: str, work: Path, credentials: tuple[str, str, str]) -> str:
