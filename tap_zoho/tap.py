@@ -12,6 +12,7 @@ from typing_extensions import override
 from tap_zoho.access_check import AccessCheck
 from tap_zoho.api.errors import ZohoAuthError, ZohoQuotaExhaustedError
 from tap_zoho.crm import crm_streams, with_crm_settings
+from tap_zoho.crm.discovery import complete_catalog
 from tap_zoho.finance import custom_fields
 from tap_zoho.finance.registry import PRODUCT_STREAMS
 from tap_zoho.run import ZohoTap
@@ -60,6 +61,21 @@ class TapZoho(ZohoTap):
     def organization_ids(self, product: str) -> list[str]:
         """The configured organizations, or every one the token can see."""
         return self.run.organization_ids(product)
+
+    @override
+    def setup_mapper(self) -> None:
+        """Complete a saved catalog's CRM schemas first, then set the SDK's mapper up.
+
+        The SDK registers every stream's schema with its mapper here, from the input
+        catalog, before any stream exists; the SCHEMA messages come from that
+        registration. A catalog saved before CRM records carried `zoho_extra` and
+        `zoho_unparsed` would announce schemas without them, so they are added to the
+        catalog before the SDK reads it: the mapper, the streams' `apply_catalog` and the
+        SCHEMA messages then agree, through the SDK's public API only.
+        """
+        if self.input_catalog is not None:
+            complete_catalog(self.input_catalog)
+        super().setup_mapper()
 
     @override
     def discover_streams(self) -> list[Stream]:

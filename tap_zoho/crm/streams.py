@@ -11,9 +11,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.helpers.conform import TypeConformanceLevel
-from singer_sdk.singerlib.schema import Schema
 from typing_extensions import override
 
 from tap_zoho.api.errors import ZohoAPIError, ZohoQuotaExhaustedError, ZohoRetryExhaustedError
@@ -32,7 +30,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from singer_sdk.helpers.types import Context, Record
-    from singer_sdk.singerlib.catalog import Catalog
 
     from tap_zoho.crm.api import CrmApi
     from tap_zoho.crm.schema import CrmField
@@ -87,32 +84,6 @@ class CrmStream(VersionAfterCompleteSync):
             name, self.schema.get("properties", {}), expected=self.expected_undeclared,
             report=lambda detail: self.fell_back(UNDECLARED_KEYS, detail),
         )  # fmt: skip
-
-    @override
-    def apply_catalog(self, catalog: Catalog) -> None:
-        """Announce `zoho_extra`/`zoho_unparsed` even in a catalog saved before them.
-
-        Records always carry the keys the schema does not declare in `zoho_extra`; a
-        SCHEMA message without it would let a target drop them (or refuse the records).
-        The SDK built its SCHEMA messages from the input catalog before the streams
-        existed, so this stream's is built again from the completed entry.
-        """
-        entry = catalog.get_stream(self.name)
-        added = False
-        if entry is not None and entry.schema.properties is not None:
-            for name, prop in keep_all_properties().items():
-                if name not in entry.schema.properties:
-                    entry.schema.properties[name] = Schema.from_dict(prop)
-                    added = True
-        super().apply_catalog(catalog)
-        if entry is not None and added:
-            self.zoho_tap.mapper.register_raw_stream_schema(
-                self.name,
-                get_selected_schema(
-                    self.name, entry.schema.to_dict(), entry.metadata.resolve_selection()
-                ),
-                entry.key_properties,
-            )
 
     def fell_back(self, assumption_id: str, detail: str) -> None:
         """Report a fallback of this stream to the run's ledger (warned once, counted)."""
