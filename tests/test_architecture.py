@@ -164,3 +164,23 @@ def test_no_product_module_imports_a_private_module_of_a_library(package: str) -
         if (found := _private_imports(name, path))
     }
     assert offenders == {}, f"{package} modules importing private library names: {offenders}"
+
+
+STREAM_MODULES = ("tap_zoho.crm", "tap_zoho.finance", "tap_zoho.table_version")
+"""Where the tap's streams live: they are handed the run (`tap_zoho.run.ZohoRun`)."""
+TAP_CLASSES = ("tap_zoho.tap", "tap_zoho.run.ZohoTap")  # ZohoTap: folded into TapZoho
+
+
+def test_streams_take_the_run_not_the_tap() -> None:
+    """Streams read settings, client, fallbacks and quota stops from the run context.
+
+    A stream that reaches into the tap object ties its module to the tap (which imports
+    every stream) and reads the run's parts through names the tap may drop.
+    """
+    offenders = {
+        name: found
+        for name, path in MODULES.items()
+        if name == STREAM_MODULES[2] or name.startswith(STREAM_MODULES[:2])
+        if (found := sorted(_imported(name, path) & set(TAP_CLASSES)))
+    }
+    assert offenders == {}, f"stream modules importing the tap: {offenders}"
