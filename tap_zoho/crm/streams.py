@@ -125,10 +125,11 @@ class CrmStream(VersionAfterCompleteSync):
 
     def report_credits(self) -> None:
         """Credits of this stream and its selected children (they sync per record)."""
-        self.api.credits.report(self.name)
+        self.api.credits.report(self.name, self.organization_id)
         for child in self.child_streams:
             if child.selected:
-                self.api.credits.report(child.name)
+                org = child.organization_id if isinstance(child, CrmStream) else None
+                self.api.credits.report(child.name, org)
 
     def since(self, context: Context | None) -> datetime | None:
         """Bookmark (or `start_date`) minus the lookback; None on a first full load."""
