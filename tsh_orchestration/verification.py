@@ -36,12 +36,16 @@ SELECTED_STREAMS = (
     "books_items.*",
     "books_invoices.*",
     "books_invoice_line_items.*",
+    "books_invoice_line_manifests.*",
     "books_sales_orders.*",
     "books_sales_order_line_items.*",
+    "books_sales_order_line_manifests.*",
     "books_customer_payments.*",
 )
 """The Books streams behind DOCUMENTS (and the contacts they point at): small runs that
-still exercise headers, details and line items."""
+still exercise headers, details and line items. Each line stream comes with its line
+manifest, as a production selection should: without it a document emptied of its lines
+in Zoho keeps them in the ERP (the manifest shares the detail request: no extra call)."""
 
 
 class EmulatorControl(Protocol):

@@ -74,7 +74,7 @@ def test_discovery_skips_each_broken_module_and_types_every_field(crm_zoho, capl
     tap = TapZoho(config=crm_config(crm_zoho.base_url))
     catalog = tap.catalog_dict
     # modules + org + fields of 11 api_supported modules (3 refused) + 2 subforms
-    assert crm_api(tap).credits.total() == 15
+    assert crm_api(tap.run).credits.total() == 15
     assert crm_zoho.emulator.stats.crm_credits_used - credits_before == 15
     names = {entry["tap_stream_id"] for entry in catalog["streams"]}
     assert names == MODULE_STREAMS | {
@@ -149,7 +149,7 @@ def test_records_stay_whole_when_edited_between_field_batches(crm_zoho) -> None:
     victim = crm.live_ids("Accounts")[3]
     config = crm_config(crm_zoho.base_url)
     tap = TapZoho(config=config)
-    api = crm_api(tap)
+    api = crm_api(tap.run)
     original_get = api.get
     edited: list[str] = []
 
@@ -275,7 +275,7 @@ def test_formula_refresh_rereads_modules_with_formulas_when_due(crm_zoho) -> Non
 def test_a_listing_that_goes_back_in_time_stops_the_stream(crm_zoho) -> None:
     """Zoho answering out of order must fail loudly, not skip records silently."""
     tap = TapZoho(config=crm_config(crm_zoho.base_url))
-    api = crm_api(tap)
+    api = crm_api(tap.run)
     original_get = api.get
 
     def reversed_pages(path: str, **kwargs: object) -> dict[str, object]:

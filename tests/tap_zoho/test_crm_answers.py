@@ -237,7 +237,7 @@ def test_an_expired_page_token_restarts_the_listing_under_either_code(
             stream = tap.streams["crm_contacts"]
             ledger = FallbackLedger(REGISTER)
             reader = ModuleReader(
-                crm_api(tap), stream.module, stream=stream.name, fields=stream.module.fields,
+                crm_api(tap.run), stream.module, stream=stream.name, fields=stream.module.fields,
                 replication_key="Modified_Time", fallbacks=ledger,
             )  # fmt: skip
             caplog.clear()

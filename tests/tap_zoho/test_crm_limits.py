@@ -64,7 +64,7 @@ def test_crm_credit_budget_reserve_stops_cleanly_and_the_next_run_resumes():
         catalog = select_only(TapZoho(config=crm_config(zoho.base_url)).catalog_dict, STREAMS)
         budget = crm_config(zoho.base_url, crm_daily_credits=5, crm_credit_reserve=3)
         first = run_tap(budget, catalog=catalog)
-        assert crm_api(first.tap).credits.total() <= 2
+        assert crm_api(first.tap.run).credits.total() <= 2
         assert "Zoho CRM API credits for organization" in first.logs
         assert "crm_credit_reserve=3" in first.logs
         assert "free up by" in first.logs

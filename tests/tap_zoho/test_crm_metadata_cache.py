@@ -39,7 +39,7 @@ def emulator(**settings: Any):
 def discovery_credits(config: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     tap = TapZoho(config=config)
     catalog = tap.catalog_dict
-    return crm_api(tap).credits.total(), catalog
+    return crm_api(tap.run).credits.total(), catalog
 
 
 def test_a_warm_cache_reads_only_the_module_list_the_org_and_refused_modules(tmp_path):

@@ -15,7 +15,7 @@ from tap_zoho.api.errors import ZohoAPIError, ZohoAuthError, ZohoError
 from tap_zoho.crm import crm_api
 
 if TYPE_CHECKING:
-    from tap_zoho.run import ZohoTap
+    from tap_zoho.run import ZohoRun
 
 logger = logging.getLogger("tap_zoho")
 FINANCE_PRODUCTS = ("books", "inventory")
@@ -69,10 +69,9 @@ def _explain_module(module: str, error: ZohoAPIError, zoho: str) -> str:
 class AccessCheck:
     """Runs the checks of one `--test` and remembers whether any failed."""
 
-    def __init__(self, tap: ZohoTap) -> None:
+    def __init__(self, run: ZohoRun) -> None:
         """Check through the run's own client, as a sync would."""
-        self.tap = tap
-        self.zoho_run = tap.run
+        self.zoho_run = run
         self.ok = True
 
     def failed(self, what: str, reason: str) -> None:
@@ -119,7 +118,7 @@ class AccessCheck:
 
     def crm(self) -> None:
         """The CRM org, then each module's field metadata (what discovery reads)."""
-        api = crm_api(self.tap)
+        api = crm_api(self.zoho_run)
         try:
             org = api.organization_id(TEST_LABEL)
             listing = api.get("/settings/modules", stream=TEST_LABEL, call="metadata")

@@ -64,11 +64,13 @@ class StreamProgress:
         if self.total and self.records:
             left = max(self.total - self.records, 0)
             eta = f", ETA {left * elapsed / self.records:.0f}s"
+        # `product=` names the quota's product outright (tsh-erp status reads it; a stream
+        # name's prefix is only a convention).
         logger.info(
-            "%s %s org %s: %d records, %d pages, %d requests (%.0f/min), "
+            "%s %s org %s product=%s: %d records, %d pages, %d requests (%.0f/min), "
             "daily quota left %s%s",
-            what, self.stream, self.organization_id, self.records, self.pages, requests_used,
-            rate, remaining, eta,
+            what, self.stream, self.organization_id, self.product, self.records, self.pages,
+            requests_used, rate, remaining, eta,
         )  # fmt: skip
 
     def finish(self) -> None:

@@ -13,8 +13,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from singer_sdk import Tap
-
 from tap_zoho.api.client import UnifiedZohoClient
 from tap_zoho.api.errors import ZohoAPIError, ZohoQuotaExhaustedError, ZohoRetryExhaustedError
 from tap_zoho.assumptions import REGISTER, FallbackLedger
@@ -160,44 +158,3 @@ class ZohoRun:
         self._zones[key] = zone
         return zone
 
-
-class ZohoTap(Tap):
-    """A Singer tap that carries a `ZohoRun`, for code that is given the tap itself.
-
-    The CRM streams and `crm_api` still take the tap (the SDK wants it for a stream);
-    they read the run's parts through these names.
-    """
-
-    @cached_property
-    def run(self) -> ZohoRun:
-        """This run's shared context, built on first use."""
-        return ZohoRun(self.config, self.initialized_at)
-
-    @property
-    def settings(self) -> dict[str, Any]:
-        """The config with `ZOHO_*` environment fallbacks (secrets stay in memory)."""
-        return self.run.settings
-
-    @property
-    def client(self) -> UnifiedZohoClient:
-        """The one client every stream of this tap shares."""
-        return self.run.client
-
-    @property
-    def fallbacks(self) -> FallbackLedger:
-        """Where Zoho answered other than assumed in this run (see docs/assumptions.md)."""
-        return self.run.fallbacks
-
-    @property
-    def failures(self) -> RunFailures:
-        """Streams and organizations that failed in this run (the others went on)."""
-        return self.run.failures
-
-    @property
-    def quota_stops(self) -> dict[tuple[str, str], ZohoQuotaExhaustedError]:
-        """Daily quotas that stopped this run, per (product, organization)."""
-        return self.run.quota_stops
-
-    def quota_stopped(self, stream: str, exhausted: ZohoQuotaExhaustedError) -> None:
-        """A daily quota ran out: say so once per (product, organization)."""
-        self.run.quota_stopped(stream, exhausted)

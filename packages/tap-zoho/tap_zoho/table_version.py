@@ -21,29 +21,29 @@ if TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
-    from tap_zoho.run import ZohoRun, ZohoTap
+    from tap_zoho.run import ZohoRun
 
 
 class VersionAfterCompleteSync(Stream):
     """Hold a table version back until the stream synced all its partitions.
 
-    A stream using it names its `product`; its `run` (`ZohoRun`) says whether a daily
-    quota or the CRM credits stopped that product in this run: then the sync was not
-    complete and no version is announced. The run's start time is the version.
+    A stream using it names its `product` and is handed its `run` (`ZohoRun`), which says
+    whether a daily quota or the CRM credits stopped that product in this run: then the
+    sync was not complete and no version is announced. The run's start time is the version.
     """
 
     product: ClassVar[str]
     """Zoho product of the stream (`books`, `inventory`, `crm`), as quota stops name it."""
-    zoho_tap: ZohoTap
-    """The tap, kept by streams that are given it (CRM); others override `run`."""
+    _run: ZohoRun
+    """Set by the stream's constructor (Books/Inventory and CRM streams take the run)."""
     _announced_version: int | None = None
     _incomplete: bool = False
     """Set by a stream whose partition ended early for a reason other than a quota stop."""
 
     @property
     def run(self) -> ZohoRun:
-        """The run whose quota stops and start time decide the version."""
-        return self.zoho_tap.run
+        """The run this stream belongs to (settings, client, quota stops, start time)."""
+        return self._run
 
     @override
     @property

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
@@ -12,9 +14,10 @@ from typing_extensions import override
 from tap_zoho.access_check import AccessCheck
 from tap_zoho.api.errors import ZohoAuthError, ZohoQuotaExhaustedError
 from tap_zoho.crm import crm_streams, with_crm_settings
+from tap_zoho.crm.discovery import complete_catalog
 from tap_zoho.finance import custom_fields
 from tap_zoho.finance.registry import PRODUCT_STREAMS
-from tap_zoho.run import ZohoTap
+from tap_zoho.run import ZohoRun
 from tap_zoho.settings import CONFIG_SCHEMA, PRODUCTS
 
 if TYPE_CHECKING:
@@ -24,11 +27,19 @@ if TYPE_CHECKING:
     import click
     from singer_sdk import Stream
 
+    from tap_zoho.api.client import UnifiedZohoClient
+    from tap_zoho.assumptions import FallbackLedger
+    from tap_zoho.isolation import RunFailures
+
 logger = logging.getLogger("tap_zoho")
 
 
-class TapZoho(ZohoTap):
-    """Zoho Books v3 and Inventory v1 through one shared client."""
+class TapZoho(Tap):
+    """Zoho Books v3 and Inventory v1 (and CRM v8) through one shared client.
+
+    What one run shares lives in its `run` (`ZohoRun`), which every stream is handed;
+    the properties below read it for the tap's own code and in-process callers.
+    """
 
     name = "tap-zoho"
     message_writer_class = MsgSpecWriter
@@ -40,6 +51,40 @@ class TapZoho(ZohoTap):
     """Set while the command line runs a sync: a failed stream then makes the exit code 1
     (after every other stream ran and the state was written). In-process callers read
     `failures` instead."""
+
+    @cached_property
+    def run(self) -> ZohoRun:
+        """This run's shared context, built on first use."""
+        return ZohoRun(self.config, self.initialized_at)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The config with `ZOHO_*` environment fallbacks (secrets stay in memory)."""
+        return self.run.settings
+
+    @property
+    def client(self) -> UnifiedZohoClient:
+        """The one client every stream of this tap shares."""
+        return self.run.client
+
+    @property
+    def fallbacks(self) -> FallbackLedger:
+        """Where Zoho answered other than assumed in this run (see docs/assumptions.md)."""
+        return self.run.fallbacks
+
+    @property
+    def failures(self) -> RunFailures:
+        """Streams and organizations that failed in this run (the others went on)."""
+        return self.run.failures
+
+    @property
+    def quota_stops(self) -> dict[tuple[str, str], ZohoQuotaExhaustedError]:
+        """Daily quotas that stopped this run, per (product, organization)."""
+        return self.run.quota_stops
+
+    def quota_stopped(self, stream: str, exhausted: ZohoQuotaExhaustedError) -> None:
+        """A daily quota ran out: say so once per (product, organization)."""
+        self.run.quota_stopped(stream, exhausted)
 
     def stream_failed(self, stream: str, organization_id: str | None, error: BaseException) -> None:
         """One stream (or one organization of it) failed; the run goes on without it."""
@@ -60,6 +105,21 @@ class TapZoho(ZohoTap):
     def organization_ids(self, product: str) -> list[str]:
         """The configured organizations, or every one the token can see."""
         return self.run.organization_ids(product)
+
+    @override
+    def setup_mapper(self) -> None:
+        """Complete a saved catalog's CRM schemas first, then set the SDK's mapper up.
+
+        The SDK registers every stream's schema with its mapper here, from the input
+        catalog, before any stream exists; the SCHEMA messages come from that
+        registration. A catalog saved before CRM records carried `zoho_extra` and
+        `zoho_unparsed` would announce schemas without them, so they are added to the
+        catalog before the SDK reads it: the mapper, the streams' `apply_catalog` and the
+        SCHEMA messages then agree, through the SDK's public API only.
+        """
+        if self.input_catalog is not None:
+            complete_catalog(self.input_catalog)
+        super().setup_mapper()
 
     @override
     def discover_streams(self) -> list[Stream]:
@@ -87,7 +147,7 @@ class TapZoho(ZohoTap):
             streams.extend(built)
         if "crm" in products:
             try:
-                streams.extend(crm_streams(self))
+                streams.extend(crm_streams(self, self.run))
             except ZohoQuotaExhaustedError as exhausted:
                 self.quota_stopped("crm discovery", exhausted)
             except ZohoAuthError:
@@ -205,7 +265,7 @@ class TapZoho(ZohoTap):
         except ValueError as error:
             logger.error("Config: FAILED: %s", error)  # noqa: TRY400 - message is enough
             return False
-        return AccessCheck(self).run()
+        return AccessCheck(self.run).run()
 
 
 def _only_organization(stream: Stream) -> str | None:

@@ -403,7 +403,9 @@ class WorkerLoop:
 def catalog_streams() -> list[str]:
     """Every stream a webhook can write (documentation and tests)."""
     return sorted({s.stream for s in catalog().values()}
-                  | {line.name for s in catalog().values() for line in s.lines})
+                  | {line.name for s in catalog().values() for line in s.lines}
+                  | {line.manifest for s in catalog().values() for line in s.lines
+                     if line.manifest})
 
 
 def sleep(seconds: float) -> None:

@@ -15,7 +15,8 @@ from typing import Any
 
 from tap_zoho.finance.base import PARENT_MODIFIED
 from tap_zoho.finance.custom_fields import CF_PREFIX, UNFORMATTED, property_for
-from tap_zoho.finance.registry import PRODUCT_STREAMS, line_streams, list_streams
+from tap_zoho.finance.details import manifest_fields
+from tap_zoho.finance.registry import PRODUCT_STREAMS, line_manifests, line_streams, list_streams
 from tap_zoho.normalize import RecordNormalizer
 from tap_zoho.schemas import load_schema
 
@@ -26,12 +27,14 @@ DELETED_MARK = "_sdc_deleted_at"
 
 @dataclass(frozen=True, slots=True)
 class LineStream:
-    """A line-item child of a document stream."""
+    """A line-item child of a document stream, and the manifest stream of its lines."""
 
     name: str
     parent_id_field: str
     primary_keys: tuple[str, ...]
     lines_key: str
+    manifest: str | None = None
+    manifest_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +71,15 @@ def catalog() -> dict[tuple[str, str], EntityStreams]:
     for product in PRODUCT_STREAMS:
         for entity, cls in list_streams(product).items():
             route = cls.entity_route()
-            lines = [
-                LineStream(_name(child), child.parent_id_field, tuple(child.primary_keys),
-                           child.lines_key)
-                for child in line_streams(product, entity)
-            ]  # fmt: skip
+            manifests = {m.line_stream_name: m for m in line_manifests(product, entity)}
+            lines = []
+            for child in line_streams(product, entity):
+                manifest = manifests.get(_name(child))
+                lines.append(LineStream(
+                    _name(child), child.parent_id_field, tuple(child.primary_keys),
+                    child.lines_key, _name(manifest) if manifest else None,
+                    tuple(manifest.primary_keys) if manifest else (),
+                ))  # fmt: skip
             found[product, entity] = EntityStreams(
                 product, entity, route.detail_key or route.id_field.removesuffix("_id"),
                 route.id_field, _name(cls), tuple(cls.primary_keys), lines,
@@ -122,10 +129,14 @@ def shape(
     *,
     deleted_at: datetime | None = None,
 ) -> list[StreamRecords]:
-    """The header record and its line records, as the tap emits them.
+    """The header record, its line records and line manifests, as the tap emits them.
 
     A deletion marks every record with the tombstone field, so the target soft-deletes
-    raw and ERP rows (lines included) exactly like the batch path does.
+    raw and ERP rows (lines included) exactly like the batch path does. A document that
+    carries its lines also gets its manifest (which line ids it has now): the target
+    soft-deletes the lines it no longer lists, even all of them, where the lines alone
+    cannot say that (none arrives). A deletion needs none, and a payload without its lines
+    (a document Zoho no longer returns, kept as sent) says nothing about them.
     """
     header = {k: v for k, v in record.items() if k not in {line.lines_key for line in spec.lines}}
     header["organization_id"] = organization_id
@@ -148,6 +159,15 @@ def shape(
                 row[DELETED_MARK] = stamp
             rows.append(row)
         out.append(StreamRecords(line.name, line.primary_keys, rows))
+        if line.manifest and not stamp and isinstance(record.get(line.lines_key), list):
+            manifest = {
+                "organization_id": organization_id,
+                line.parent_id_field: str(record[spec.id_field]),
+                PARENT_MODIFIED: modified,
+                **manifest_fields(line.name, record[line.lines_key]),
+            }
+            out.append(StreamRecords(line.manifest, line.manifest_keys,
+                                     [normalizer(line.manifest)(manifest)]))
     return out
 
 

@@ -35,7 +35,14 @@ class GuardedConfig(uvicorn.Config):
         self.header_timeout = header_timeout
 
 
-class HeaderDeadline:
+if TYPE_CHECKING:
+    _UvicornProtocol = H11Protocol
+    """What the mixin extends, for the type checker: httptools' protocol has the same hooks."""
+else:
+    _UvicornProtocol = object
+
+
+class HeaderDeadline(_UvicornProtocol):
     """Close a connection whose next request's headers are not complete in time.
 
     Armed when the connection opens and again when a response completes; it fires only
@@ -88,9 +95,8 @@ class HeaderDeadline:
         if handle is not None:
             handle.cancel()
 
-
-class GuardedH11Protocol(HeaderDeadline, H11Protocol):
-    """h11 with a header deadline and head size bound."""
+    # The hooks, once for both of uvicorn's protocols: the mixin stands before the
+    # protocol class in the MRO, so `super()` is h11's or httptools' own method.
 
     @override
     def data_received(self, data: bytes) -> None:
@@ -113,34 +119,20 @@ class GuardedH11Protocol(HeaderDeadline, H11Protocol):
         super().connection_lost(exc)
 
 
+class GuardedH11Protocol(HeaderDeadline, H11Protocol):
+    """h11 with a header deadline and head size bound."""
+
+
 def protocol_class() -> type[asyncio.Protocol]:
     """The httptools protocol when installed (uvicorn's preference), else h11; both guarded."""
     if importlib.util.find_spec("httptools") is None:
         return GuardedH11Protocol
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol  # noqa: PLC0415
 
-    class GuardedHttpToolsProtocol(HeaderDeadline, HttpToolsProtocol):
+    # The type checker sees the mixin as h11's protocol (`_UvicornProtocol`), whose
+    # websocket hook differs from httptools' one; at run time the mixin is a plain class.
+    class GuardedHttpToolsProtocol(HeaderDeadline, HttpToolsProtocol):  # type: ignore[misc]
         """httptools with a header deadline and head size bound."""
-
-        @override
-        def data_received(self, data: bytes) -> None:
-            super().data_received(data)
-            self._count_head(len(data))
-
-        @override
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(transport)
-            self._arm_header_deadline()
-
-        @override
-        def on_response_complete(self) -> None:
-            super().on_response_complete()
-            self._arm_header_deadline()
-
-        @override
-        def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm_header_deadline()
-            super().connection_lost(exc)
 
     return GuardedHttpToolsProtocol
 

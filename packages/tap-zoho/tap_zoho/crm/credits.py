@@ -70,13 +70,18 @@ class CreditLedger:
         with self._lock:
             return sum(entry.credits for entry in self._streams.values())
 
-    def report(self, stream: str) -> None:
-        """The end-of-stream line operators read: credits and calls by kind."""
+    def report(self, stream: str, organization_id: str | None) -> None:
+        """The end-of-stream line operators read: credits and calls by kind, and the org.
+
+        Credits are a budget per CRM organization: the line names it (`org=-` when the
+        stream does not know it), so status can add up credits per organization.
+        """
         entry = self.of(stream)
+        org = organization_id or "-"
         logger.info(
-            "tds.zoho.crm.credits stream=%s credits=%d calls=%d by_call=%s run_total=%d",
-            stream, entry.credits, entry.calls, dict(entry.by_call), self.total(),
+            "tds.zoho.crm.credits stream=%s org=%s credits=%d calls=%d by_call=%s run_total=%d",
+            stream, org, entry.credits, entry.calls, dict(entry.by_call), self.total(),
             extra={"zoho_event": "tds.zoho.crm.credits", "stream": stream,
-                   "credits": entry.credits, "calls": entry.calls,
+                   "organization_id": org, "credits": entry.credits, "calls": entry.calls,
                    "by_call": dict(entry.by_call)},
         )  # fmt: skip

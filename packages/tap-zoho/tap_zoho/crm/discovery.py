@@ -18,9 +18,11 @@ import logging
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from singer_sdk.singerlib.schema import Schema
+
 from tap_zoho.api.errors import ZohoAPIError, ZohoRetryExhaustedError
 from tap_zoho.crm.metadata_cache import FieldCache, open_field_cache
-from tap_zoho.crm.schema import CrmField, CrmModule, module_from_schema
+from tap_zoho.crm.schema import CrmField, CrmModule, keep_all_properties, module_from_schema
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -162,6 +164,24 @@ def module_refused(error: ZohoAPIError) -> bool:
     if error.status == HTTP_UNAUTHORIZED:
         return error.code == "OAUTH_SCOPE_MISMATCH"
     return HTTP_CLIENT_ERROR <= error.status < HTTP_SERVER_ERROR
+
+
+def complete_catalog(catalog: Catalog) -> None:
+    """Declare `zoho_extra`/`zoho_unparsed` in the `crm_*` entries of a catalog saved before them.
+
+    Records always carry the keys the schema does not declare in `zoho_extra`: a SCHEMA
+    message without it would let a target drop them (or refuse the records). The tap
+    calls this on its input catalog before the SDK reads it (`TapZoho.setup_mapper`).
+    """
+    for entry in catalog.values():
+        if not entry.tap_stream_id.startswith("crm_") or entry.schema is None:
+            continue
+        properties = entry.schema.properties
+        if properties is None:
+            continue
+        for name, prop in keep_all_properties().items():
+            if name not in properties:
+                properties[name] = Schema.from_dict(prop)
 
 
 def modules_from_catalog(catalog: Catalog) -> list[CrmModule]:

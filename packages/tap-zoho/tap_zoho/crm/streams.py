@@ -11,9 +11,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.helpers.conform import TypeConformanceLevel
-from singer_sdk.singerlib.schema import Schema
 from typing_extensions import override
 
 from tap_zoho.api.errors import ZohoAPIError, ZohoQuotaExhaustedError, ZohoRetryExhaustedError
@@ -31,12 +29,12 @@ from tap_zoho.timefmt import utc
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context, Record
-    from singer_sdk.singerlib.catalog import Catalog
 
     from tap_zoho.crm.api import CrmApi
     from tap_zoho.crm.schema import CrmField
-    from tap_zoho.run import ZohoTap as TapZoho
+    from tap_zoho.run import ZohoRun
 
 logger = logging.getLogger("tap_zoho.crm.streams")
 
@@ -77,10 +75,15 @@ class CrmStream(VersionAfterCompleteSync):
     organization_id: str | None = None
     """The CRM org the stream reads (named when a fallback is reported)."""
 
-    def __init__(self, tap: TapZoho, api: CrmApi, schema: dict[str, Any], name: str) -> None:
-        """Normalize records to the schema like every other tap-zoho stream."""
+    def __init__(
+        self, tap: Tap, run: ZohoRun, api: CrmApi, schema: dict[str, Any], name: str
+    ) -> None:
+        """Normalize records to the schema like every other tap-zoho stream.
+
+        `tap` is for the SDK alone; the stream reads the run's parts from `run`.
+        """
         super().__init__(tap=tap, schema=schema, name=name)
-        self.zoho_tap = tap
+        self._run = run
         self.api = api
         self.normalizer = RecordNormalizer(name, self.schema, on_fallback=self.fell_back)
         self.undeclared = UndeclaredKeys(
@@ -88,35 +91,9 @@ class CrmStream(VersionAfterCompleteSync):
             report=lambda detail: self.fell_back(UNDECLARED_KEYS, detail),
         )  # fmt: skip
 
-    @override
-    def apply_catalog(self, catalog: Catalog) -> None:
-        """Announce `zoho_extra`/`zoho_unparsed` even in a catalog saved before them.
-
-        Records always carry the keys the schema does not declare in `zoho_extra`; a
-        SCHEMA message without it would let a target drop them (or refuse the records).
-        The SDK built its SCHEMA messages from the input catalog before the streams
-        existed, so this stream's is built again from the completed entry.
-        """
-        entry = catalog.get_stream(self.name)
-        added = False
-        if entry is not None and entry.schema.properties is not None:
-            for name, prop in keep_all_properties().items():
-                if name not in entry.schema.properties:
-                    entry.schema.properties[name] = Schema.from_dict(prop)
-                    added = True
-        super().apply_catalog(catalog)
-        if entry is not None and added:
-            self.zoho_tap.mapper.register_raw_stream_schema(
-                self.name,
-                get_selected_schema(
-                    self.name, entry.schema.to_dict(), entry.metadata.resolve_selection()
-                ),
-                entry.key_properties,
-            )
-
     def fell_back(self, assumption_id: str, detail: str) -> None:
         """Report a fallback of this stream to the run's ledger (warned once, counted)."""
-        self.zoho_tap.fallbacks.fell_back(
+        self.run.fallbacks.fell_back(
             assumption_id, stream=self.name, organization_id=self.organization_id,
             detail=detail,
         )  # fmt: skip
@@ -140,7 +117,7 @@ class CrmStream(VersionAfterCompleteSync):
         try:
             yield from self.crm_records(context)
         except ZohoQuotaExhaustedError as exhausted:
-            self.zoho_tap.quota_stopped(self.name, exhausted)
+            self.run.quota_stopped(self.name, exhausted)
 
     def crm_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """What the stream reads from Zoho (each CRM stream says how)."""
@@ -148,10 +125,11 @@ class CrmStream(VersionAfterCompleteSync):
 
     def report_credits(self) -> None:
         """Credits of this stream and its selected children (they sync per record)."""
-        self.api.credits.report(self.name)
+        self.api.credits.report(self.name, self.organization_id)
         for child in self.child_streams:
             if child.selected:
-                self.api.credits.report(child.name)
+                org = child.organization_id if isinstance(child, CrmStream) else None
+                self.api.credits.report(child.name, org)
 
     def since(self, context: Context | None) -> datetime | None:
         """Bookmark (or `start_date`) minus the lookback; None on a first full load."""
@@ -182,10 +160,10 @@ class CrmModuleStream(CrmStream):
     is_sorted = True
     module: CrmModule
 
-    def __init__(self, tap: TapZoho, api: CrmApi, module: CrmModule) -> None:
+    def __init__(self, tap: Tap, run: ZohoRun, api: CrmApi, module: CrmModule) -> None:
         """Schema and replication key from the module's fields."""
         self.organization_id = module.organization_id
-        super().__init__(tap, api, module_schema(module), module.stream_name)
+        super().__init__(tap, run, api, module_schema(module), module.stream_name)
         self.module = module
         self.primary_keys = ["organization_id", "id"]
         self.replication_key = MODIFIED_TIME if MODIFIED_TIME in module.by_name else None
@@ -274,7 +252,7 @@ class CrmModuleStream(CrmStream):
         full_read = since is None
         reader = ModuleReader(
             self.api, self.module, stream=self.name, fields=fields,
-            replication_key=self.replication_key, fallbacks=self.zoho_tap.fallbacks,
+            replication_key=self.replication_key, fallbacks=self.run.fallbacks,
         )  # fmt: skip
         self.last_read = reader
         yield from reader.read(since)
@@ -296,7 +274,7 @@ class CrmModuleStream(CrmStream):
             self.api, self.module, stream=self.name, fields=fields, checkpoint=checkpoint,
             since=utc(str(start)) if start else None,
             poll_max_seconds=float(self.config.get("crm_bulk_poll_max_seconds", 3600)),
-            fallbacks=self.zoho_tap.fallbacks,
+            fallbacks=self.run.fallbacks,
         )  # fmt: skip
         self.last_bulk = loader
         self._bulk_running = True
@@ -346,7 +324,7 @@ class CrmModuleStream(CrmStream):
             detail = f"GET /crm/v8{path} kept failing ({error})"
         except (KeyError, TypeError, ValueError):
             detail = f"GET /crm/v8{path} answered without a numeric `count`"
-        self.zoho_tap.fallbacks.fell_back(
+        self.run.fallbacks.fell_back(
             "crm.record-count", stream=self.name,
             organization_id=self.module.organization_id, detail=detail,
         )  # fmt: skip
@@ -397,10 +375,10 @@ class CrmSubformStream(CrmStream):
     expected_undeclared = SUBFORM_ROW_KEYS
     module: CrmModule
 
-    def __init__(self, tap: TapZoho, api: CrmApi, module: CrmModule) -> None:
+    def __init__(self, tap: Tap, run: ZohoRun, api: CrmApi, module: CrmModule) -> None:
         """Key: organization, parent record, row id."""
         self.organization_id = module.organization_id
-        super().__init__(tap, api, module_schema(module), module.stream_name)
+        super().__init__(tap, run, api, module_schema(module), module.stream_name)
         self.module = module
         self.primary_keys = ["organization_id", "parent_id", "id"]
         self.field_name = module.api_name
@@ -493,10 +471,10 @@ class CrmDeletedRecordsStream(CrmStream):
 
     is_sorted = True
 
-    def __init__(self, tap: TapZoho, api: CrmApi, modules: list[CrmModule]) -> None:
+    def __init__(self, tap: Tap, run: ZohoRun, api: CrmApi, modules: list[CrmModule]) -> None:
         """One partition per (non-subform) module."""
         self.organization_id = modules[0].organization_id if modules else None
-        super().__init__(tap, api, DELETED_SCHEMA, "crm_deleted_records")
+        super().__init__(tap, run, api, DELETED_SCHEMA, "crm_deleted_records")
         self.modules = [module for module in modules if not module.parent]
         self.primary_keys = ["organization_id", "module", "id"]
         self.replication_key = "deleted_time"

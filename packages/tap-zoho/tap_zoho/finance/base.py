@@ -105,12 +105,6 @@ class ZohoStream(VersionAfterCompleteSync):
         self.failed_organizations: set[str] = set()
         """Organizations whose partition failed in this run (their bookmark is kept)."""
 
-    @override
-    @property
-    def run(self) -> ZohoRun:
-        """The run this stream belongs to (settings, client, organizations, quota stops)."""
-        return self._run
-
     def fell_back(self, assumption: str, detail: str, organization_id: str | None) -> None:
         """Record one use of a fallback in the run's ledger (warns once per stream)."""
         self.run.fallbacks.fell_back(

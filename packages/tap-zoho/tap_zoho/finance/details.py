@@ -356,14 +356,22 @@ class LineManifestStream(DetailChildStream):
         detail = document_detail(self, line.detail_entity, context)
         if detail is None:
             return  # the document is gone: its deletion, not a manifest, removes the lines
-        lines = detail.get(line.lines_key) or []
-        yield {
-            "line_item_ids": [
-                str(item["line_item_id"]) for item in lines
-                if isinstance(item, dict) and item.get("line_item_id") not in (None, "")
-            ],
-            "line_stream": self.line_stream_name,
-        }  # fmt: skip
+        yield manifest_fields(self.line_stream_name, detail.get(line.lines_key) or [])
+
+
+def manifest_fields(line_stream: str, lines: Iterable[Any]) -> dict[str, Any]:
+    """A manifest's own fields for a document's current lines.
+
+    One definition for the tap's manifest streams and the webhook service, which sends
+    the manifest of a delivered document so its removed lines go without a batch sync.
+    """
+    return {
+        "line_item_ids": [
+            str(item["line_item_id"]) for item in lines
+            if isinstance(item, dict) and item.get("line_item_id") not in (None, "")
+        ],
+        "line_stream": line_stream,
+    }  # fmt: skip
 
 
 def manifest_name(line_stream: str) -> str:

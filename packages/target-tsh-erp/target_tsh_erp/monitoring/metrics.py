@@ -34,6 +34,16 @@ def _gauge(name: str, doc: str, labels: list[str] | None = None) -> GaugeMetricF
     return GaugeMetricFamily(name, doc, labels=labels or [])
 
 
+def _gauges(labels: list[str], *specs: tuple[str, str]) -> list[GaugeMetricFamily]:
+    """Several gauges of the same labels, from (name, help) pairs, in that order."""
+    return [_gauge(name, doc, labels) for name, doc in specs]
+
+
+def _value(name: str, doc: str, value: float) -> GaugeMetricFamily:
+    """A gauge without labels and its one sample."""
+    return GaugeMetricFamily(name, doc, value=value)
+
+
 def _runs(report: StatusReport) -> list[Metric]:
     runs = CounterMetricFamily("tsh_zoho_sync_runs", "Target runs in the events outbox.",
                                labels=["outcome"])  # fmt: skip
@@ -53,35 +63,35 @@ def _runs(report: StatusReport) -> list[Metric]:
                      "1 for the outcome of the newest run, 0 for the others.", ["outcome"])
     for name in OUTCOMES:
         last_outcome.add_metric([name], 1.0 if last.outcome == name else 0.0)
-    started = _gauge("tsh_zoho_last_run_start_timestamp_seconds", "Start of the newest run.")
-    started.add_metric([], last.started_at.timestamp())
-    figures = [
-        ("tsh_zoho_last_run_records", "Records the newest run received.", last.received),
-        ("tsh_zoho_last_run_rejects", "Records the newest run rejected.", last.rejected),
-        ("tsh_zoho_last_run_erp_rows", "ERP rows the newest run wrote.", last.rows_written),
-    ]
-    families += [last_outcome, started]
-    for name, doc, value in figures:
-        family = _gauge(name, doc)
-        family.add_metric([], float(value))
-        families.append(family)
+    families += [
+        last_outcome,
+        _value("tsh_zoho_last_run_start_timestamp_seconds", "Start of the newest run.",
+               last.started_at.timestamp()),
+        _value("tsh_zoho_last_run_records", "Records the newest run received.",
+               float(last.received)),
+        _value("tsh_zoho_last_run_rejects", "Records the newest run rejected.",
+               float(last.rejected)),
+        _value("tsh_zoho_last_run_erp_rows", "ERP rows the newest run wrote.",
+               float(last.rows_written)),
+    ]  # fmt: skip
     success = [r for r in report.runs if r.outcome == "success" and r.ended_at is not None]
     if success and success[-1].ended_at is not None:
-        ended = _gauge("tsh_zoho_last_successful_run_timestamp_seconds",
-                       "End of the newest successful run.")  # fmt: skip
-        ended.add_metric([], success[-1].ended_at.timestamp())
-        families.append(ended)
+        families.append(_value("tsh_zoho_last_successful_run_timestamp_seconds",
+                               "End of the newest successful run.",
+                               success[-1].ended_at.timestamp()))  # fmt: skip
     return families
 
 
 def _streams(report: StatusReport) -> list[Metric]:
-    labels = ["stream", "organization", "product"]
-    last = _gauge("tsh_zoho_stream_last_success_timestamp_seconds",
-                  "When the tap last finished the stream for the organization.", labels)
-    records = _gauge("tsh_zoho_stream_last_success_records",
-                     "Records the stream's last successful read produced.", labels)
-    failures = _gauge("tsh_zoho_stream_failures_since_success",
-                      "Failures of the stream logged after its last success.", labels)
+    last, records, failures = _gauges(
+        ["stream", "organization", "product"],
+        ("tsh_zoho_stream_last_success_timestamp_seconds",
+         "When the tap last finished the stream for the organization."),
+        ("tsh_zoho_stream_last_success_records",
+         "Records the stream's last successful read produced."),
+        ("tsh_zoho_stream_failures_since_success",
+         "Failures of the stream logged after its last success."),
+    )  # fmt: skip
     for s in report.streams:
         key = [s.stream, s.organization_id, s.product]
         if s.last_success is not None:
@@ -97,21 +107,21 @@ def _streams(report: StatusReport) -> list[Metric]:
     for table in report.tables:
         rows.add_metric([table.table, "live"], float(table.live))
         rows.add_metric([table.table, "deleted"], float(table.deleted))
-    rejects = _gauge("tsh_zoho_rejects_kept", "Rejected records kept in the raw rejects table.")
-    rejects.add_metric([], float(report.rejects_total))
+    rejects = _value("tsh_zoho_rejects_kept", "Rejected records kept in the raw rejects table.",
+                     float(report.rejects_total))  # fmt: skip
     return [last, records, failures, lag, rows, rejects]
 
 
 def _quotas(report: StatusReport, limits: Thresholds) -> list[Metric]:
-    labels = ["organization", "product"]
-    remaining = _gauge("tsh_zoho_quota_remaining_requests",
-                       "Zoho's X-Rate-Limit-Remaining at the tap's last reading.", labels)
-    limit = _gauge("tsh_zoho_quota_limit_requests",
-                   "Zoho's daily request limit, when the tap logged it.", labels)
-    burn = _gauge("tsh_zoho_quota_burn_rate_requests_per_second",
-                  "Quota spent per second over the last hour of readings.", labels)
-    observed = _gauge("tsh_zoho_quota_observed_timestamp_seconds",
-                      "When the remaining quota was read.", labels)
+    remaining, limit, burn, observed = _gauges(
+        ["organization", "product"],
+        ("tsh_zoho_quota_remaining_requests",
+         "Zoho's X-Rate-Limit-Remaining at the tap's last reading."),
+        ("tsh_zoho_quota_limit_requests", "Zoho's daily request limit, when the tap logged it."),
+        ("tsh_zoho_quota_burn_rate_requests_per_second",
+         "Quota spent per second over the last hour of readings."),
+        ("tsh_zoho_quota_observed_timestamp_seconds", "When the remaining quota was read."),
+    )  # fmt: skip
     for q in report.quotas:
         key = [q.organization_id, q.product]
         remaining.add_metric(key, float(q.remaining))
@@ -125,32 +135,34 @@ def _quotas(report: StatusReport, limits: Thresholds) -> list[Metric]:
                           ["stream"])  # fmt: skip
     for stream, used in report.crm_credits.items():
         credits_used.add_metric([stream], float(used))
-    credit_limit = _gauge("tsh_zoho_crm_credits_daily_limit",
-                          "The CRM credits per day configured for the warnings.")
-    credit_limit.add_metric([], float(limits.crm_daily_credits))
+    credit_limit = _value("tsh_zoho_crm_credits_daily_limit",
+                          "The CRM credits per day configured for the warnings.",
+                          float(limits.crm_daily_credits))  # fmt: skip
     return [remaining, limit, burn, observed, credits_used, credit_limit]
 
 
 def _inbox_and_reconcile(report: StatusReport) -> list[Metric]:
     families: list[Metric] = []
     if report.inbox is not None:
-        pending = _gauge("tsh_zoho_webhook_inbox_pending", "Webhook deliveries not yet applied.")
-        pending.add_metric([], float(report.inbox.pending))
-        dead = _gauge("tsh_zoho_webhook_inbox_dead_letters", "Webhook deliveries given up on.")
-        dead.add_metric([], float(report.inbox.dead))
-        age = _gauge("tsh_zoho_webhook_inbox_oldest_pending_age_seconds",
-                     "How long the oldest pending delivery has waited (0 when none).")
         oldest = report.inbox.oldest_pending_age
-        age.add_metric([], 0.0 if oldest is None else oldest.total_seconds())
-        families += [pending, dead, age]
+        families += [
+            _value("tsh_zoho_webhook_inbox_pending", "Webhook deliveries not yet applied.",
+                   float(report.inbox.pending)),
+            _value("tsh_zoho_webhook_inbox_dead_letters", "Webhook deliveries given up on.",
+                   float(report.inbox.dead)),
+            _value("tsh_zoho_webhook_inbox_oldest_pending_age_seconds",
+                   "How long the oldest pending delivery has waited (0 when none).",
+                   0.0 if oldest is None else oldest.total_seconds()),
+        ]  # fmt: skip
     if report.reconcile is not None:
-        drift = _gauge("tsh_zoho_reconcile_drift_lines",
-                       "Lines of the last reconciliation where Zoho and the ERP differ.")
-        drift.add_metric([], float(int(report.reconcile.payload.get("drift") or 0)))
-        when = _gauge("tsh_zoho_reconcile_last_timestamp_seconds",
-                      "When the last reconciliation was stored.")
-        when.add_metric([], report.reconcile.created_at.timestamp())
-        families += [drift, when]
+        families += [
+            _value("tsh_zoho_reconcile_drift_lines",
+                   "Lines of the last reconciliation where Zoho and the ERP differ.",
+                   float(int(report.reconcile.payload.get("drift") or 0))),
+            _value("tsh_zoho_reconcile_last_timestamp_seconds",
+                   "When the last reconciliation was stored.",
+                   report.reconcile.created_at.timestamp()),
+        ]  # fmt: skip
     return families
 
 

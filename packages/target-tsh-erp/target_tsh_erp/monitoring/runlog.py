@@ -5,10 +5,12 @@ The database knows runs, rows and rejects; only the tap knows Zoho's daily quota
 finished or failed. The tap logs these in lines meant for people; this module reads the
 three kinds it needs, by their stable wording:
 
-- `done <stream> org <org>: N records, P pages, R requests (x/min), daily quota left Q`
-  (tap_zoho/progress.py, at the end of every stream partition; an optional ` of L`
-  after Q is read as the daily limit once the tap logs it);
-- `tds.zoho.crm.credits stream=S credits=N calls=M ...` (tap_zoho/crm/credits.py);
+- `done <stream> org <org> product=<product>: N records, P pages, R requests (x/min),
+  daily quota left Q of L` (tap_zoho/progress.py, at the end of every stream partition;
+  lines of older taps, without ` product=` or ` of L`, are read too: the product then
+  comes from the stream name's prefix);
+- `tds.zoho.crm.credits stream=S org=O credits=N calls=M ...` (tap_zoho/crm/credits.py;
+  older taps' lines have no `org=`);
 - `stream S, organization O: <reason>; skipped ...` (tap_zoho/isolation.py).
 """
 
@@ -39,11 +41,14 @@ __all__ = [
 ]
 
 _DONE = re.compile(
-    r"\bdone (?P<stream>\S+) org (?P<org>\S+): (?P<records>\d+) records, \d+ pages, "
+    r"\bdone (?P<stream>\S+) org (?P<org>\S+?)(?: product=(?P<product>[a-z]+))?: "
+    r"(?P<records>\d+) records, \d+ pages, "
     r"(?P<requests>\d+) requests \([^)]*\), daily quota left (?P<left>\d+|unknown)"
     r"(?: of (?P<limit>\d+))?"
 )
-_CREDITS = re.compile(r"tds\.zoho\.crm\.credits stream=(?P<stream>\S+) credits=(?P<credits>\d+)")
+_CREDITS = re.compile(
+    r"tds\.zoho\.crm\.credits stream=(?P<stream>\S+)(?: org=(?P<org>\S+))? credits=(?P<credits>\d+)"
+)
 _STREAM_FAILED = re.compile(
     r"\bstream (?P<stream>[a-z0-9_]+)(?:, organization (?P<org>[^:\s]+))?: (?P<reason>.+?); "
     r"skipped \(its bookmark is kept\)"
@@ -81,11 +86,13 @@ class PartitionDone:
     requests: int
     quota_left: int | None
     quota_limit: int | None
+    named_product: str | None = None
+    """The product the line names (`product=`); None in lines of older taps."""
 
     @property
     def product(self) -> str:
         """Books, Inventory or CRM: quotas are per product and organization."""
-        return product_of(self.stream)
+        return self.named_product or product_of(self.stream)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +102,8 @@ class CreditUse:
     at: datetime
     stream: str
     credits: int
+    organization_id: str = "-"
+    """The CRM organization whose credits these are (`-`: not in the line)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +169,11 @@ def read_facts(lines: Iterable[tuple[datetime, str]]) -> LogFacts:
                 at=stamp, stream=match["stream"], organization_id=match["org"],
                 records=int(match["records"]), requests=int(match["requests"]),
                 quota_left=_int_or_none(match["left"]), quota_limit=_int_or_none(match["limit"]),
+                named_product=match["product"],
             ))  # fmt: skip
         elif (match := _CREDITS.search(text)) is not None:
-            facts.credits.append(CreditUse(stamp, match["stream"], int(match["credits"])))
+            facts.credits.append(CreditUse(stamp, match["stream"], int(match["credits"]),
+                                           match["org"] or "-"))
         elif (match := _STREAM_FAILED.search(text)) is not None:
             facts.failures.append(StreamFailureLine(
                 stamp, match["stream"], match["org"] or "-", scrub(match["reason"])[:300],
