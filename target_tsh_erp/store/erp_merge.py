@@ -327,8 +327,8 @@ class ErpMerge:
         given with a time and line ids (a line manifest) takes that time as its newest
         version and keeps the lines it lists. A line of the batch that a complete
         listing showed at or after the newest time is in that version (`proven`, see
-        `listing.swept_documents`), so a line a later listing brought back after a deletion is
-        not swept by the deletion time of its siblings still to come.
+        `listing.swept_documents`), so a line a later listing brought back after a
+        deletion is not swept by the deletion time of its siblings still to come.
         """
         erp, table = self._erp, sql.Identifier(spec.name)
         return sql.SQL(
@@ -500,4 +500,3 @@ class ErpMerge:
         statements.append(sql.SQL("DELETE FROM {}").format(stage))
         self._merge_sql[spec.name, deduplicate] = statements
         return statements
-
