@@ -169,3 +169,71 @@ def test_a_resumed_pass_after_a_quota_stop_activates_no_child_version():
     assert "daily API quota" not in resumed.logs
     assert "books_purchase_order_line_items" not in _activated(resumed)
     assert "books_purchase_orders" in _activated(resumed)  # the headers were all listed
+
+
+def _live(conn, schemas: tuple[str, str]) -> dict[str, set[tuple[str, str]]]:
+    """(organization, document id) of live rows, per raw and ERP table."""
+    erp, raw = schemas
+    found: dict[str, set[tuple[str, str]]] = {}
+    for table, field in RAW.items():
+        query = sql.SQL(
+            "SELECT organization_id, record->>{} FROM {}.{} WHERE deleted_at IS NULL"
+        ).format(sql.Literal(field), sql.Identifier(raw), sql.Identifier(table))
+        found[f"raw.{table}"] = set(conn.execute(query).fetchall())
+    for table, column in ERP.items():
+        query = sql.SQL(
+            "SELECT organization_id, {} FROM {}.{} WHERE deleted_at IS NULL"
+        ).format(sql.Identifier(column), sql.Identifier(erp), sql.Identifier(table))
+        found[f"erp.{table}"] = set(conn.execute(query).fetchall())
+    return found
+
+
+def test_an_invoice_one_full_listing_missed_is_live_again_after_the_next(database_url):
+    """The fallback listing (all-records filter refused) misses one invoice that still
+    exists: that refresh deletes it as of its start; the next refresh lists it again,
+    unchanged, and it is live again with its lines, raw and ERP (issue 14, D2 follow-up)."""
+    n = next(_SCHEMAS)
+    schemas = (f"erp_rd{n}", f"raw_rd{n}")
+    target = {"database_url": database_url, "erp_schema": schemas[0],
+              "raw_schema": schemas[1], "notify_channel": f"events_rd{n}"}  # fmt: skip
+    with (
+        run_emulator(scale=4, requests_per_minute=0, daily_limit=0) as zoho,
+        connect(database_url, autocommit=True) as conn,
+    ):
+        config = emulator_config(zoho.base_url, products=["books"], organization_ids=list(ORGS))
+        first = run_tap(config, streams=STREAMS)
+        _load(first, target)
+        everything = _live(conn, schemas)
+        missed = next(r["invoice_id"] for r in first.records["books_invoice_line_items"]
+                      if r["organization_id"] == ORG_IN)
+
+        zoho.emulator.answers.set({"filter-all-refused"})
+        zoho.emulator.finance.list_without(ORG_IN, "invoices", [missed])
+        fallback = run_tap(config, streams=STREAMS)  # Meltano's full refresh: no state
+        _load(fallback, target)
+        after_miss = _deleted(conn, schemas)
+
+        zoho.emulator.answers.set(set())
+        zoho.emulator.finance.list_without(ORG_IN, "invoices", [])
+        refresh = run_tap(config, streams=STREAMS)
+        _load(refresh, target)
+        after_refresh = _live(conn, schemas)
+
+    assert _activated(fallback) == STREAMS == _activated(refresh)
+    assert "filter_by" in fallback.logs  # the fallback listing ran
+    gone = {(ORG_IN, missed)}
+    assert after_miss == {
+        "raw.books_invoices": gone, "raw.books_invoice_line_items": gone,
+        "raw.books_sales_orders": set(), "raw.books_sales_order_line_items": set(),
+        "erp.invoices": gone, "erp.invoice_lines": gone,
+        "erp.sales_orders": set(), "erp.sales_order_lines": set(),
+    }  # fmt: skip
+    refreshed = {r["invoice_id"] for r in refresh.records["books_invoices"]
+                 if r["organization_id"] == ORG_IN}
+    unchanged = {r["last_modified_time"] for r in refresh.records["books_invoices"]
+                 if r["invoice_id"] == missed} == {
+        r["last_modified_time"] for r in first.records["books_invoices"]
+        if r["invoice_id"] == missed}
+    assert missed in refreshed
+    assert unchanged
+    assert after_refresh == everything

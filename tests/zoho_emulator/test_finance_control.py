@@ -90,6 +90,35 @@ def test_create_and_delete_change_lists_details_and_ground_truth(zoho) -> None:
     assert count.json() == {"count": before - 1}
 
 
+def test_unlisted_records_leave_every_list_but_still_answer_their_detail(zoho) -> None:
+    """A listing that misses a live record (`list_without`), until it lists it again."""
+    running, session = zoho
+    base = running.base_url
+
+    def listed() -> set[str]:
+        ids: set[str] = set()
+        for page in (1, 2, 3):
+            body = session.get(f"{base}/books/v3/invoices", timeout=5, params={
+                "organization_id": ORG_IN, "page": page, "per_page": 200}).json()
+            ids |= {row["invoice_id"] for row in body["invoices"]}
+            if not body["page_context"]["has_more_page"]:
+                break
+        return ids
+
+    truth = {row["invoice_id"] for row in running.emulator.finance.records(ORG_IN, "invoices")}
+    assert listed() == truth
+    hidden = sorted(truth)[:2]
+    answer = session.post(f"{base}/__emulator/finance/{ORG_IN}/invoices/unlist",
+                          json={"ids": hidden}, timeout=5)
+    assert answer.json() == {"ids": hidden}
+    assert listed() == truth - set(hidden)
+    detail = session.get(f"{base}/books/v3/invoices/{hidden[0]}",
+                         params={"organization_id": ORG_IN}, timeout=5).json()
+    assert detail["invoice"]["invoice_id"] == hidden[0]
+    running.emulator.finance.list_without(ORG_IN, "invoices", [])
+    assert listed() == truth
+
+
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_server_error_faults(zoho, status) -> None:
     running, session = zoho

@@ -122,6 +122,9 @@ def routes(emulator: Emulator) -> list[Route]:  # noqa: C901, PLR0915 - one clos
                 changed = emulator.finance.update(organization_id, entity, ids, count, fields)
             elif operation == "delete":
                 changed = emulator.finance.delete(organization_id, entity, ids, count)
+            elif operation == "unlist":
+                emulator.finance.list_without(organization_id, entity, list(ids or []))
+                changed = list(ids or [])
             else:
                 return _error(f"unknown operation {operation!r}", 404)
         except UnknownEntityError as error:

@@ -12,7 +12,8 @@ What time each deletion carries:
   value, set by whoever produced the tombstone;
 - ACTIVATE_VERSION: the time the full listing began when the version is a millisecond
   epoch (a record missing from that listing was deleted before the listing could see
-  it, so anything Zoho changed after that time is newer evidence), else the time the
+  it, so anything Zoho changed after that time is newer evidence, and so is a later
+  complete listing that shows it: `target_tsh_erp.store.listing`), else the time the
   target received the version message.
 """
 
@@ -27,6 +28,7 @@ from psycopg import sql
 
 from target_tsh_erp.mapping import mapper_for, modification_field
 from target_tsh_erp.store.batch import RAW_ORGANIZATION, Batch, Incoming
+from target_tsh_erp.store.listing import listing_began
 from target_tsh_erp.store.new_rows import key_payload
 from target_tsh_erp.store.prepare import map_records
 from target_tsh_erp.store.values import checked_timestamp
@@ -231,7 +233,9 @@ def soft_delete_older_versions(
 
     The deletion is dated when the listing began (epoch versions; else now): the
     record was gone before the listing reached it, so a late copy changed before that
-    time stays out, and a change Zoho made after it (the record exists) comes back.
+    time stays out, and a change Zoho made after it (the record exists) comes back, as
+    does the record shown again by a later complete listing (its start is proof it
+    exists, `target_tsh_erp.store.listing`).
     """
     table = sql.Identifier(raw_schema, info.table)
     listed = [row[0] for row in connection.execute(
@@ -240,7 +244,7 @@ def soft_delete_older_versions(
     if not listed:
         return False
     now = datetime.now(UTC)
-    began = _listing_began(version, now)
+    began = listing_began(version, now)
     deleted_at = began or now
     found = connection.execute(
         sql.SQL(
@@ -257,13 +261,3 @@ def soft_delete_older_versions(
     if found:
         remap_deleted(info.stream, [r[0] for r in found], deleted_at, batch)
     return bool(found)
-
-
-_EPOCH_MS_FLOOR = 946_684_800_000  # 2000-01-01: smaller versions are counters, not times
-
-
-def _listing_began(version: int, now: datetime) -> datetime | None:
-    """The time a millisecond-epoch table version stands for; None for a plain counter."""
-    if _EPOCH_MS_FLOOR <= version <= (now.timestamp() + 86_400) * 1000:
-        return datetime.fromtimestamp(version / 1000, UTC)
-    return None

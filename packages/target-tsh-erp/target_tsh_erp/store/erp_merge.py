@@ -16,6 +16,7 @@ from psycopg import sql
 
 from target_tsh_erp.erp_tables import TABLES, TABLES_BY_NAME, ParentRef, TableSpec
 from target_tsh_erp.links import LINK_TABLES, link_customers_to_crm
+from target_tsh_erp.store.listing import swept_documents
 from target_tsh_erp.store.new_rows import copy_new_rows, key_payload
 from target_tsh_erp.store.values import json_default
 
@@ -59,8 +60,8 @@ class ErpMerge:
                 written = self._write_table(connection, cursor, spec, table_rows)
                 if spec.document_column:
                     at = 1 + spec.column_names.index(spec.document_column)
-                    cursor.execute(self._removed_lines_sql(spec), (key_payload(
-                        {(row[1], row[at]) for row in table_rows if row[at] is not None}),))
+                    cursor.execute(self._removed_lines_sql(spec), (swept_documents(
+                        (row[1], row[at], row[2], row[-1]) for row in table_rows),))
                     written += max(cursor.rowcount, 0)
                 late_parents = self._late_parent_sql(spec)
                 keys = key_payload({(row[1], row[2]) for row in table_rows}) if late_parents else ""
@@ -104,7 +105,7 @@ class ErpMerge:
         self._ensure_stage(connection, spec)
         stage = sql.Identifier(f"_tsh_stage_{spec.name}")
         with cursor.copy(
-            sql.SQL("COPY {} (ord, {}) FROM STDIN").format(
+            sql.SQL("COPY {} (ord, {}, listed_at) FROM STDIN").format(
                 stage, sql.SQL(", ").join(map(sql.Identifier, spec.column_names))
             )
         ) as copy:
@@ -121,10 +122,15 @@ class ErpMerge:
 
     @staticmethod
     def _ensure_stage(connection: psycopg.Connection[Any], spec: TableSpec) -> None:
-        """Create a table's temp stage (once per session; emptied at every commit)."""
+        """Create a table's temp stage (once per session; emptied at every commit).
+
+        Beside the table's columns, `listed_at`: the start of the complete listing that
+        delivered the row, if any (the guard's proof that the record exists).
+        """
         types = dict(spec.columns) | _STAGE_TYPES
         connection.execute(
-            sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (ord integer, {}) ON COMMIT DELETE ROWS")
+            sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} (ord integer, {},"
+                    " listed_at timestamptz) ON COMMIT DELETE ROWS")
             .format(
                 sql.Identifier(f"_tsh_stage_{spec.name}"),
                 sql.SQL(", ").join(
@@ -155,7 +161,7 @@ class ErpMerge:
         Zoho id, or NULL when no such parent is stored.
         """
         names = spec.column_names
-        values = [list(row[1:]) for row in rows]
+        values = [list(row[1:-1]) for row in rows]  # without the listing's start
         for ref in spec.refs:
             at = names.index(ref.zoho_id_column)
             parents: dict[tuple[str, str], list[Any]] = {}
@@ -319,25 +325,30 @@ class ErpMerge:
         line counts with its deletion time, so a line first seen in a late copy of a
         deleted document (older than the deletion) is swept as deleted too. A document
         given with a time and line ids (a line manifest) takes that time as its newest
-        version and keeps the lines it lists.
+        version and keeps the lines it lists. A line of the batch that a complete
+        listing showed at or after the newest time is in that version (`proven`, see
+        `listing.swept_documents`), so a line a later listing brought back after a
+        deletion is not swept by the deletion time of its siblings still to come.
         """
         erp, table = self._erp, sql.Identifier(spec.name)
         return sql.SQL(
             "WITH given AS (SELECT u.e->>0 AS organization_id, u.e->>1 AS document,"
-            "   (u.e->>2)::timestamptz AS listed, (u.e->3)::jsonb AS keep"
+            "   (u.e->>2)::timestamptz AS listed, nullif((u.e->3)::jsonb, 'null') AS keep,"
+            "   nullif((u.e->4)::jsonb, 'null') AS proven"
             "   FROM json_array_elements(%s::json) AS u(e)),"
-            " documents AS (SELECT g.organization_id, g.document, g.listed AS newest, g.keep"
-            "   FROM given g WHERE g.listed IS NOT NULL"
+            " documents AS (SELECT g.organization_id, g.document, g.listed AS newest, g.keep,"
+            "   g.proven FROM given g WHERE g.listed IS NOT NULL"
             "  UNION ALL SELECT l.organization_id, l.{doc},"
-            "   max(greatest(l.source_modified_at, l.deleted_at)), NULL::jsonb"
-            "   FROM {erp}.{table} l"
-            "   WHERE (l.organization_id, l.{doc}) IN"
-            "     (SELECT g.organization_id, g.document FROM given g WHERE g.listed IS NULL)"
-            "   GROUP BY 1, 2)"
+            "   max(greatest(l.source_modified_at, l.deleted_at)), NULL::jsonb, g.proven"
+            "   FROM {erp}.{table} l JOIN given g ON g.listed IS NULL"
+            "     AND g.organization_id = l.organization_id AND g.document = l.{doc}"
+            "   GROUP BY 1, 2, 5)"
             " UPDATE {erp}.{table} t SET deleted_at = d.newest, source_modified_at = d.newest,"
             " synced_at = now(), updated_at = now() FROM documents d"
             " WHERE t.organization_id = d.organization_id AND t.{doc} = d.document"
-            "   AND t.deleted_at IS NULL AND (t.source_modified_at < d.newest"
+            "   AND t.deleted_at IS NULL"
+            "   AND (greatest(t.source_modified_at, (d.proven->>t.zoho_id)::timestamptz)"
+            "          < d.newest"
             "     OR (d.keep IS NOT NULL AND t.source_modified_at = d.newest))"
             "   AND NOT coalesce(d.keep ? t.zoho_id, false)"
         ).format(
@@ -444,7 +455,8 @@ class ErpMerge:
                 "   AND NOT o.is_placeholder"
                 # A row's time is the latest of its modification and its deletion:
                 # a deletion is final against anything older (NULLs: no time known).
-                "   AND (greatest(s.source_modified_at, s.deleted_at)"
+                # A record of a complete listing counts the listing's start too.
+                "   AND (greatest(s.source_modified_at, s.deleted_at, s.listed_at)"
                 "          < greatest(o.source_modified_at, o.deleted_at)"
                 "        OR ({stored}) IS NOT DISTINCT FROM ({incoming})))"
                 " ON CONFLICT (organization_id, zoho_id) DO UPDATE SET {},"
@@ -452,7 +464,13 @@ class ErpMerge:
                 " WHERE (greatest(t.source_modified_at, t.deleted_at) IS NULL"
                 "        OR greatest(excluded.source_modified_at, excluded.deleted_at) IS NULL"
                 "        OR greatest(excluded.source_modified_at, excluded.deleted_at)"
-                "           >= greatest(t.source_modified_at, t.deleted_at))"
+                "           >= greatest(t.source_modified_at, t.deleted_at)"
+                # `excluded` has no listing start; its stage row has. Read only for a
+                # row older by its own times, such as one a listing brings back.
+                "        OR EXISTS (SELECT 1 FROM {stage} p"
+                "          WHERE p.organization_id = excluded.organization_id"
+                "          AND p.zoho_id = excluded.zoho_id"
+                "          AND p.listed_at >= greatest(t.source_modified_at, t.deleted_at)))"
                 "   AND (t.is_placeholder OR ({}) IS DISTINCT FROM ({}))"
             ).format(
                 erp, sql.Identifier(spec.name),
@@ -469,9 +487,11 @@ class ErpMerge:
                 stored=sql.SQL(", ").join(sql.SQL("o.{}").format(sql.Identifier(n))
                                           for n in compared),
                 incoming=sql.SQL(", ").join(staged(name) for name in compared),
+                stage=stage,
                 distinct=sql.SQL("DISTINCT ON (s.organization_id, s.zoho_id) " if deduplicate
                                  else ""),
-                order=sql.SQL(" ORDER BY s.organization_id, s.zoho_id,"
+                order=sql.SQL(" ORDER BY s.organization_id, s.zoho_id, greatest("
+                              "s.source_modified_at, s.deleted_at, s.listed_at) DESC NULLS LAST,"
                               " greatest(s.source_modified_at, s.deleted_at) DESC NULLS LAST,"
                               " s.ord DESC" if deduplicate
                               else ""),

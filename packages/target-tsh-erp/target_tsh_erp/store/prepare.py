@@ -24,6 +24,7 @@ from target_tsh_erp.store.batch import (
     RawPart,
     Reject,
 )
+from target_tsh_erp.store.listing import listing_began
 from target_tsh_erp.store.values import checked_timestamp, key_values, record_json, storable
 
 if TYPE_CHECKING:
@@ -101,16 +102,24 @@ def map_one(  # noqa: PLR0913 - one record and where its rows go
     *,
     ordinal: Iterator[int],
 ) -> Mapped:
-    """Map one record to ERP stage rows, or say why it is rejected."""
+    """Map one record to ERP stage rows, or say why it is rejected.
+
+    Each stage row is (ordinal, the table's columns, the listing's start): the start of
+    the complete listing that delivered the record, if any, which the ERP merge's guard
+    counts as proof the record exists (`target_tsh_erp.store.listing`).
+    """
     try:
         produced = mapper(item.record, stream)
     except MappingError as error:
         return Mapped(position, key, [], (str(error), record_json(item.record)))
+    began = listing_began(item.version)
+    listed = None if began is None else began.isoformat()
     rows: list[tuple[str, tuple[Any, ...]]] = []
     for row, row_position in zip(produced, ordinal, strict=False):
         values = row.values
         rows.append((row.table, (row_position,
-                                 *[values.get(column) for column in _COLUMNS[row.table]])))
+                                 *[values.get(column) for column in _COLUMNS[row.table]],
+                                 listed)))
     return Mapped(position, key, rows, None)
 
 

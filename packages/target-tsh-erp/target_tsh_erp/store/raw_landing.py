@@ -22,7 +22,8 @@ from target_tsh_erp.store.batch import (
     Landing,
     RawPart,
 )
-from target_tsh_erp.store.new_rows import copy_new_rows, key_payload
+from target_tsh_erp.store.listing import listed_sql, listing_began, swept_documents
+from target_tsh_erp.store.new_rows import copy_new_rows
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -138,8 +139,9 @@ class RawLanding:
                 self._merge(cursor, part, rest, batch)
             removed = self._removed_lines_sql(info)
             if removed is not None:
-                documents = {(row[1], row[2]) for row in rows}
-                cursor.execute(removed, (key_payload(documents),))
+                version_at = RAW_ORGANIZATION + 4  # organization, modified, record, deleted
+                cursor.execute(removed, (swept_documents(
+                    (row[1], row[2], row[3], listing_began(row[version_at])) for row in rows),))
                 batch.result.raw_written += max(cursor.rowcount, 0)
 
     def _copy_sql(self, info: RawStream) -> sql.Composed:
@@ -191,7 +193,10 @@ class RawLanding:
         landed (the statement's JSON parameter) are swept; lines of the newest version are
         never touched, so a version split across two batches ends with all its lines live.
         A document given with a time and line ids (a line manifest, `sweep_listed_lines`)
-        takes that time as its newest version and keeps the lines it lists.
+        takes that time as its newest version and keeps the lines it lists. A line of
+        the batch that a complete listing showed at or after the newest time is in that
+        version (`proven`, see `listing.swept_documents`): a line a later listing
+        brought back is not swept by the deletion time of its siblings still to come.
         """
         if not info.stream.endswith("_line_items") or len(info.key_columns) != 3:  # noqa: PLR2004 - (organization, document, line)
             return None
@@ -201,19 +206,21 @@ class RawLanding:
         document = sql.Identifier(info.key_columns[1])
         return sql.SQL(
             "WITH given AS (SELECT u.e->>0 AS organization_id, u.e->>1 AS document,"
-            "   (u.e->>2)::timestamptz AS listed, (u.e->3)::jsonb AS keep"
+            "   (u.e->>2)::timestamptz AS listed, nullif((u.e->3)::jsonb, 'null') AS keep,"
+            "   nullif((u.e->4)::jsonb, 'null') AS proven"
             "   FROM json_array_elements(%s::json) AS u(e)),"
-            " documents AS (SELECT g.organization_id, g.document, g.listed AS newest, g.keep"
-            "   FROM given g WHERE g.listed IS NOT NULL"
+            " documents AS (SELECT g.organization_id, g.document, g.listed AS newest, g.keep,"
+            "   g.proven FROM given g WHERE g.listed IS NOT NULL"
             "  UNION ALL SELECT r.organization_id, r.{doc},"
-            "   max(greatest(r.modified_at, r.deleted_at)), NULL::jsonb FROM {target} r"
-            "   WHERE (r.organization_id, r.{doc}) IN"
-            "     (SELECT g.organization_id, g.document FROM given g WHERE g.listed IS NULL)"
-            "   GROUP BY 1, 2)"
+            "   max(greatest(r.modified_at, r.deleted_at)), NULL::jsonb, g.proven"
+            "   FROM {target} r JOIN given g ON g.listed IS NULL"
+            "     AND g.organization_id = r.organization_id AND g.document = r.{doc}"
+            "   GROUP BY 1, 2, 5)"
             " UPDATE {target} t SET deleted_at = d.newest, modified_at = d.newest,"
             " synced_at = now() FROM documents d"
             " WHERE t.organization_id = d.organization_id AND t.{doc} = d.document"
-            "   AND t.deleted_at IS NULL AND (t.modified_at < d.newest"
+            "   AND t.deleted_at IS NULL"
+            "   AND (greatest(t.modified_at, (d.proven->>t.{line})::timestamptz) < d.newest"
             "     OR (d.keep IS NOT NULL AND t.modified_at = d.newest))"
             "   AND NOT coalesce(d.keep ? t.{line}, false)"
         ).format(doc=document, target=target, line=sql.Identifier(info.key_columns[2]))
@@ -269,9 +276,10 @@ class RawLanding:
             source: sql.Composable = (
                 sql.SQL(
                     "(SELECT DISTINCT ON ({keys}) * FROM {} s"
-                    " ORDER BY {keys}, greatest(s.modified_at, s.deleted_at) DESC NULLS LAST,"
-                    " s.ord DESC)"
-                ).format(stage, keys=sql.SQL(", ").join(stage_keys))
+                    " ORDER BY {keys}, {incoming} DESC NULLS LAST,"
+                    " greatest(s.modified_at, s.deleted_at) DESC NULLS LAST, s.ord DESC)"
+                ).format(stage, keys=sql.SQL(", ").join(stage_keys),
+                         incoming=_incoming_time(sql.SQL("s")))
                 if deduplicate
                 else stage
             )
@@ -280,11 +288,11 @@ class RawLanding:
             # stored before hashes existed has none and is rewritten once to get it.
             # A row's time is the latest of its modification and its deletion
             # (`greatest` skips NULLs): a deletion is final against anything older.
+            # An incoming record of a complete listing counts the listing's start too.
             statement = head + sql.SQL(
                 "SELECT {} FROM {source} s"
                 " WHERE NOT EXISTS (SELECT 1 FROM {target} o WHERE {match} AND"
-                "   (greatest(s.modified_at, s.deleted_at)"
-                "     < greatest(o.modified_at, o.deleted_at)"
+                "   ({staged} < greatest(o.modified_at, o.deleted_at)"
                 "    OR (o.record_hash, o.deleted_at, o.table_version) IS NOT DISTINCT FROM"
                 "       (s.record_hash, s.deleted_at,"
                 "        coalesce(s.table_version, o.table_version))))"
@@ -293,9 +301,8 @@ class RawLanding:
                 " synced_at = now(), deleted_at = excluded.deleted_at,"
                 " table_version = coalesce(excluded.table_version, t.table_version)"
                 " WHERE (greatest(t.modified_at, t.deleted_at) IS NULL"
-                "        OR greatest(excluded.modified_at, excluded.deleted_at) IS NULL"
-                "        OR greatest(excluded.modified_at, excluded.deleted_at)"
-                "           >= greatest(t.modified_at, t.deleted_at))"
+                "        OR {excluded} IS NULL"
+                "        OR {excluded} >= greatest(t.modified_at, t.deleted_at))"
                 "   AND (t.record_hash, t.deleted_at, t.table_version) IS DISTINCT FROM"
                 "       (excluded.record_hash, excluded.deleted_at,"
                 "        coalesce(excluded.table_version, t.table_version))"
@@ -304,6 +311,8 @@ class RawLanding:
                 sql.SQL(", ").join(key_cols),
                 source=source,
                 target=target,
+                staged=_incoming_time(sql.SQL("s")),
+                excluded=_incoming_time(sql.SQL("excluded")),
                 match=sql.SQL(" AND ").join(
                     sql.SQL("o.{} = {}").format(column, stage_key)
                     for column, stage_key in zip(key_cols, stage_keys, strict=True)
@@ -311,3 +320,17 @@ class RawLanding:
             )
         self._merge_sql[cache_key] = statement
         return statement
+
+
+
+
+def _incoming_time(row: sql.Composable) -> sql.Composed:
+    """An incoming raw row's time: the latest of modification, deletion, listing start.
+
+    A record a complete listing showed existed when that listing began
+    (`target_tsh_erp.store.listing`): a deletion older than that listing does not keep
+    it out, one newer than it does.
+    """
+    return sql.SQL("greatest({r}.modified_at, {r}.deleted_at, {listed})").format(
+        r=row, listed=listed_sql(sql.SQL("{}.table_version").format(row))
+    )

@@ -297,7 +297,8 @@ class FinanceRoutes:
         rows = [
             other_answers.list_row(row, index, on)
             for index in (indices if aggregates.with_rows(option) else ())
-            if (row := self.data.row(state, index, self.product)) is not None
+            if index not in state.unlisted
+            and (row := self.data.row(state, index, self.product)) is not None
         ]
         has_more = offset + query.per_page < total and aggregates.with_rows(option)
         body: dict[str, Any] = {**SUCCESS}

@@ -59,6 +59,8 @@ class EntityState:
     overlays: dict[int, Overlay] = field(default_factory=dict)
     next_index: int = 0
     version: int = 0
+    unlisted: frozenset[int] = frozenset()
+    """Live records the lists leave out (`FinanceData.list_without`)."""
 
 
 class FinanceData:
@@ -482,6 +484,18 @@ class FinanceData:
             for listener in list(self.listeners):
                 listener(organization_id, entity, "deleted", record)
         return [state.context.record_id(index) for index in indices]
+
+    def list_without(self, organization_id: str, entity: str, ids: list[str]) -> None:
+        """Leave these live records out of every list until called again (`[]`: none).
+
+        Their details still answer and nothing about them changes: a listing that
+        misses records, as a fallback listing that leaves out a status can, while the
+        records exist. A later listing shows them again unchanged.
+        """
+        with self._lock:
+            state = self.state(organization_id, entity)
+            state.unlisted = frozenset(self._pick(state, ids, len(ids))) if ids else frozenset()
+            state.version += 1  # cached pages and selections are keyed by it
 
     def _notify(self, organization_id: str, entity: str, event: str, ids: list[str]) -> None:
         if not self.has_subscribers():
