@@ -54,6 +54,7 @@ from bench_target import (  # noqa: E402
     run_child,
     run_references,
     startups,
+    watch_server,
     xmins,
 )
 
@@ -228,6 +229,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     raw_tables = [f"zoho_raw.{name}" for spec in KINDS.values() for name in spec[:2]]
     checks: dict[str, int] = {}
     with embedded(work / "pgdata") as database:
+        watch_server(work / "pgdata")
         url = database.url
         config = work / "tsh.json"
         config.write_text(json.dumps({"database_url": url,

@@ -108,30 +108,74 @@ def _high_water_kb(pid: int) -> int:
     return 0
 
 
-def run_child(command: list[str], stdin_path: Path) -> dict[str, float]:
-    """Run a child on a file; return seconds, peak RSS (MB) and load averages around it.
+SERVER: dict[str, int] = {"pid": 0}
+"""The benchmark's PostgreSQL postmaster (`watch_server`): its CPU is read around each run."""
+TICKS = os.sysconf("SC_CLK_TCK")
 
-    Peak RSS is the child's VmHWM polled every 50 ms (ru_maxrss from wait4 would include
-    this parent's memory inherited at fork).
+
+def watch_server(data_dir: Path) -> None:
+    """Read PostgreSQL's CPU around every following run (the postmaster of `data_dir`)."""
+    SERVER["pid"] = int((data_dir / "postmaster.pid").read_text().split()[0])
+
+
+def server_cpu() -> float:
+    """CPU seconds of the postmaster and its backends, living or exited (0 if unwatched).
+
+    A backend that exited is counted in its parent's cutime/cstime once reaped, so the
+    difference around a run is the PostgreSQL work that run caused (the server serves
+    nothing else; its background writers add a little).
+    """
+    root = SERVER["pid"]
+    total = 0.0
+    if not root:
+        return total
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == root:  # utime, stime, cutime, cstime
+            total += sum(int(value) for value in fields[11:15]) / TICKS
+        elif int(fields[1]) == root:
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+def run_child(command: list[str], stdin_path: Path) -> dict[str, float]:
+    """Run a child on a file; return seconds, CPU, peak RSS (MB) and load around it.
+
+    On a shared machine wall time moves with the load; CPU seconds much less, so both
+    are kept: the child's own (user + system, from wait4) and PostgreSQL's. Peak RSS is
+    the child's VmHWM polled every 50 ms (ru_maxrss from wait4 would include this
+    parent's memory inherited at fork).
     """
     load_before = load_average()
+    server_before = server_cpu()
     with stdin_path.open("rb") as stdin, tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdin=stdin, stdout=subprocess.DEVNULL,
                                  stderr=errors)
         peak_kb = 0
-        while child.poll() is None:
+        while True:
+            pid, wait_status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
             peak_kb = max(peak_kb, _high_water_kb(child.pid))
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
-        status = child.returncode
+        status = child.returncode = os.waitstatus_to_exitcode(wait_status)
         errors.seek(0)
         stderr = errors.read().decode(errors="replace")
     if status != 0:
         print(stderr[-3000:], file=sys.stderr)
         msg = f"{command[0]} failed with status {status}"
         raise RuntimeError(msg)
+    time.sleep(0.2)  # the postmaster reaps the loader's backends
     return {"seconds": round(elapsed, 2), "rss_mb": round(peak_kb / 1024, 1),
+            "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+            "postgres_cpu_s": round(server_cpu() - server_before, 2),
             "load_before": load_before, "load_after": load_average()}
 
 
@@ -225,6 +269,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
           f" validated against it: {validated})", flush=True)
     results: dict[str, dict[str, float]] = {}
     with embedded(work / "pgdata") as database:
+        watch_server(work / "pgdata")
         url = database.url
         config = work / "tsh.json"
         config.write_text(json.dumps({"database_url": url,
@@ -374,6 +419,11 @@ def startup_seconds(command: list[str], head: bytes, work: Path, repeats: int = 
     return min(run_child(command, tiny)["seconds"] for _ in range(repeats))
 
 
+def _cpu(result: dict[str, float]) -> float:
+    """A run's CPU seconds: the loader's and PostgreSQL's."""
+    return result["cpu_s"] + result["postgres_cpu_s"]
+
+
 def ratios(results: dict[str, dict[str, float]]) -> dict[str, float | None]:
     """The issue's goals as same-run ratios (first load against first load, update
     run against update run)."""
@@ -387,6 +437,9 @@ def ratios(results: dict[str, dict[str, float]]) -> dict[str, float | None]:
         "vs_pipelinewise": round(first / pw_first["rows_per_s"], 2) if pw_first else None,
         "update_vs_pipelinewise_update": (round(update / pw_update["rows_per_s"], 2)
                                           if pw_update else None),
+        "cpu_vs_pipelinewise": (
+            round(_cpu(pw_first) / _cpu(results["target-tsh-erp first load"]), 2)
+            if pw_first else None),
         "vs_floor": round(first / results["floor: COPY + upsert, one table"]["rows_per_s"], 3),
         "update_vs_first": round(update / first, 3),
         "rss_mb": max(results["target-tsh-erp first load"]["rss_mb"],
@@ -402,14 +455,16 @@ def print_summary(summary: dict[str, Any]) -> None:
         extra = "".join(f", {k} {int(v)}" for k, v in result.items()
                         if k.endswith(("rewritten", "stored")))
         print(f"{name:<{width}}  {result['rows_per_s']:>9,.0f} rows/s  "
-              f"{result['seconds']:7.1f} s  peak RSS {result['rss_mb']:6.0f} MB"
+              f"{result['seconds']:7.1f} s  CPU {result['cpu_s']:6.1f} s + PostgreSQL"
+              f" {result['postgres_cpu_s']:6.1f} s  peak RSS {result['rss_mb']:6.0f} MB"
               f"  load {result['load_before']:.2f}->{result['load_after']:.2f}{extra}")
     print(f"target-tsh-erp / floor: {figures['vs_floor']:.0%}"
           f" (target >= {goals['vs_floor']:.0%})")
     if figures.get("vs_pipelinewise") is not None:
         print(f"target-tsh-erp / pipelinewise: first load {figures['vs_pipelinewise']:.2f}x"
               f" (target >= {goals['vs_pipelinewise']:.0f}x), update run"
-              f" {figures['update_vs_pipelinewise_update']:.2f}x")
+              f" {figures['update_vs_pipelinewise_update']:.2f}x; CPU (loader + PostgreSQL),"
+              f" pipelinewise / target-tsh-erp: {figures['cpu_vs_pipelinewise']:.2f}x")
     if "startup_s" in summary:
         startup = summary["startup_s"]
         print("start-up, one record (fastest of 3): " + ", ".join(

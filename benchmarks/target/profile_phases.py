@@ -104,7 +104,9 @@ def instrument(phases: Phases) -> None:
     phases.wrap(batching.Batcher, "execute", "writer: whole batch incl. commit")
     phases.wrap(RawLanding, "stored", "writer: unchanged-record lookup")
     phases.wrap(RawLanding, "land", "writer: raw landing")
-    phases.wrap(ErpMerge, "merge", "writer: ERP merge (incl. lock wait)")
+    phases.wrap(ErpMerge, "merge", "writer: ERP merge (after the ERP-phase lock)")
+    phases.wrap(ErpMerge, "_stored_ids", "writer: ERP merge: stored-id lookups")
+    phases.wrap(ErpMerge, "_insert_placeholders", "writer: ERP merge: placeholders")
     for name in ("delete_raw_lines_of_deleted", "sweep_raw", "sweep_erp", "record_rejects",
                  "publish"):
         phases.wrap(writer, name, f"writer: {name}")
