@@ -145,7 +145,7 @@ def startup(config: dict[str, Any]) -> dict[str, float]:
         "    out[name] = [round(time.perf_counter() - w, 3), round(time.process_time() - c, 3)]\n"
         "    w = time.perf_counter(); c = time.process_time()\n"
         "import psycopg; mark('import psycopg')\n"
-        "import singer_sdk; mark('import singer_sdk (numpy, requests, joblib...)')\n"
+        "import target_tsh_erp.sdk; mark('import the Singer SDK (target_tsh_erp.sdk)')\n"
         "from target_tsh_erp.target import TargetTshErp; mark('import target_tsh_erp')\n"
         "t = TargetTshErp(config=json.loads(sys.argv[1]), validate_config=True)\n"
         "mark('config validation, Target()')\n"
