@@ -59,6 +59,10 @@ KNOWN: tuple[Known, ...] = (
           "target-tsh-erp on documents + line items vs target-postgres vs"
           " pipelinewise-target-postgres vs COPY floor",
           json_result=True),
+    Known("benchmarks/target/profile_phases.py", ("--records", "3000"),
+          ("--records", "100000"),
+          "where target-tsh-erp's time goes: Python and PostgreSQL CPU, wall per phase,"
+          " start-up by phase", json_result=True),
     Known("benchmarks/webhooks/bench_intake.py", ("--count", "2000"), (),
           "webhook intake rate and ack latency vs a bare HTTP reference"),
     Known("benchmarks/webhooks/bench_e2e.py", ("--seconds", "8"), (),
