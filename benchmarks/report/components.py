@@ -51,12 +51,18 @@ KNOWN: tuple[Known, ...] = (
     Known("benchmarks/tap/crm_rest_vs_coql.py", ("--scale", "2000"), (),
           "CRM REST page_token vs COQL"),
     Known("benchmarks/target/bench_target.py", ("--records", "3000"), ("--records", "500000"),
-          "target-tsh-erp vs target-postgres (use_copy) vs COPY floor, items as the tap"
-          " emits them", json_result=True),
+          "target-tsh-erp vs target-postgres (use_copy) vs pipelinewise-target-postgres vs"
+          " COPY floor, items as the tap emits them; start-up on one record",
+          json_result=True),
     Known("benchmarks/target/bench_documents.py", ("--documents", "300"),
           ("--documents", "30000"),
-          "target-tsh-erp on documents + line items vs target-postgres vs COPY floor",
+          "target-tsh-erp on documents + line items vs target-postgres vs"
+          " pipelinewise-target-postgres vs COPY floor",
           json_result=True),
+    Known("benchmarks/target/profile_phases.py", ("--records", "3000"),
+          ("--records", "100000"),
+          "where target-tsh-erp's time goes: Python and PostgreSQL CPU, wall per phase,"
+          " start-up by phase", json_result=True),
     Known("benchmarks/webhooks/bench_intake.py", ("--count", "2000"), (),
           "webhook intake rate and ack latency vs a bare HTTP reference"),
     Known("benchmarks/webhooks/bench_e2e.py", ("--seconds", "8"), (),

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import orjson
-from singer_sdk.exceptions import (
+
+from target_tsh_erp.redaction import ExplainedError
+from target_tsh_erp.sdk import (
+    GenericSingerReader,
     InvalidJSONSchema,
     MissingKeyPropertiesError,
     RecordsWithoutSchemaException,
 )
-from singer_sdk.io_base import GenericSingerReader
-
-from target_tsh_erp.redaction import ExplainedError
 
 if TYPE_CHECKING:
     from collections.abc import Callable

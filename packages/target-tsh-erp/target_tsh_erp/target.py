@@ -19,9 +19,6 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from singer_sdk import Target
-from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
 from typing_extensions import override
 
 from target_tsh_erp.batching import (
@@ -38,6 +35,7 @@ from target_tsh_erp.protocol import (
     RecordBeforeSchemaError,
 )
 from target_tsh_erp.redaction import failure_reason, one_line, redact
+from target_tsh_erp.sdk import ConfigValidationError, Target, th
 from target_tsh_erp.settings import (
     DEFAULT_EMBEDDED_DATA_DIR,
     DEFAULT_ERP_SCHEMA,
