@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -117,6 +118,10 @@ class RawRegistry:
         self._provisional: dict[str, int] = {}
         """Streams whose table this process created in a transaction that may roll back,
         with that transaction's id: re-checked until seen from another transaction."""
+        self._lock = threading.Lock()
+        """The target's writer threads share one registry: each look-and-change of the
+        cache is one step (two writers re-checking one provisional table both went on to
+        forget it, and the second died on a KeyError under the crash campaign)."""
 
     def known(self, connection: psycopg.Connection[Any], stream: str) -> RawStream | None:
         """The stream's landing table if it was ever created (by any process).
@@ -125,20 +130,26 @@ class RawRegistry:
             StreamRefusedError: the name holds a NUL character.
         """
         _check_names(stream)
-        if stream in self._streams:
-            if stream not in self._provisional:
-                return self._streams[stream]
-            info = self._streams[stream]
+        with self._lock:
+            info = self._streams.get(stream)
+            created_in = self._provisional.get(stream)
+        if info is not None:
+            if created_in is None:
+                return info
             row = connection.execute(
                 "SELECT to_regclass(%s) IS NOT NULL, txid_current_if_assigned()",
                 (sql.Identifier(self.raw_schema, info.table).as_string(connection),),
             ).fetchone()
-            if row and row[0]:
-                if row[1] != self._provisional[stream]:
-                    del self._provisional[stream]  # visible from another transaction
+            visible = bool(row and row[0])
+            with self._lock:
+                if self._provisional.get(stream) == created_in:
+                    if visible and row is not None and row[1] != created_in:
+                        del self._provisional[stream]  # visible from another transaction
+                    elif not visible:
+                        # Created in a transaction (or savepoint) that rolled back.
+                        del self._streams[stream], self._provisional[stream]
+            if visible:
                 return info
-            # Created in a transaction (or savepoint) that rolled back: forget it.
-            del self._streams[stream], self._provisional[stream]
         row = connection.execute(
             sql.SQL(
                 "SELECT table_name, key_properties, modification_field FROM {}._streams"
@@ -150,7 +161,8 @@ class RawRegistry:
             return None
         keys = tuple(row[1])
         info = RawStream(stream, row[0], keys, _key_columns(keys), row[2])
-        self._streams[stream] = info
+        with self._lock:
+            self._streams.setdefault(stream, info)
         return info
 
     def cached(self, stream: str) -> RawStream | None:
@@ -273,8 +285,9 @@ class RawRegistry:
             (stream, table, list(keys), modification_field),
         )
         created_in = connection.execute("SELECT txid_current()").fetchone()
-        self._streams[stream] = info
-        self._provisional[stream] = int(created_in[0]) if created_in else 0
+        with self._lock:
+            self._streams[stream] = info
+            self._provisional[stream] = int(created_in[0]) if created_in else 0
         return info
 
     def _refuse_taken(self, connection: psycopg.Connection[Any], stream: str, table: str) -> None:
@@ -299,5 +312,6 @@ class RawRegistry:
 
     def forget(self) -> None:
         """Drop the cache (after a rolled-back transaction that may have created tables)."""
-        self._streams.clear()
-        self._provisional.clear()
+        with self._lock:
+            self._streams.clear()
+            self._provisional.clear()
