@@ -42,6 +42,8 @@ class ZohoRun:
         """The tap's start time in milliseconds: the table version of a complete sync."""
         self.quota_stops: dict[tuple[str, str], ZohoQuotaExhaustedError] = {}
         """Daily quotas that stopped this run, per (product, organization)."""
+        self.discovery_gaps: list[str] = []
+        """Metadata discovery could not read (the catalog is then not kept on disk)."""
         self._organizations: dict[str, list[dict[str, Any]]] = {}
         self._zones: dict[tuple[str, str], tzinfo] = {}
         self._last_detail: tuple[tuple[str, ...], dict[str, Any] | None] | None = None
@@ -196,6 +198,8 @@ class ZohoTap(Tap):
     @property
     def quota_stops(self) -> dict[tuple[str, str], ZohoQuotaExhaustedError]:
         """Daily quotas that stopped this run, per (product, organization)."""
+        self.discovery_gaps: list[str] = []
+        """Metadata discovery could not read (the catalog is then not kept on disk)."""
         return self.run.quota_stops
 
     def quota_stopped(self, stream: str, exhausted: ZohoQuotaExhaustedError) -> None:
