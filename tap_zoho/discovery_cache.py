@@ -9,7 +9,7 @@ library only), when the catalog kept by the last full discovery is still right.
 
 Still right means all of:
 - the same settings: a SHA-256 over the whole config (each `--config` file), the
-  `ZOHO_*` / `TAP_ZOHO_*` environment the tap reads as fallbacks, and the tap's code
+  `ZOHO_*` environment the tap reads as fallbacks, and the tap's code
   (size and mtime of every file of the `tap_zoho` package, the SDK's version file); any
   change is a miss, so a setting cannot be forgotten in a list of "settings that shape
   the catalog". Only that digest is stored: no setting, and so no secret, is written.
@@ -53,7 +53,9 @@ PREFIX = "catalog-"
 DEFAULT_MAX_AGE_HOURS = 24  # as tap_zoho.metadata_cache (not imported: it stays light)
 DIR_SETTING = "metadata_cache_dir"
 HOURS_SETTING = "metadata_cache_hours"
-ENV_PREFIXES = ("ZOHO_", "TAP_ZOHO_")
+ENV_PREFIX = "ZOHO_"
+"""The environment the tap reads as fallbacks (`tap_zoho.settings`); `TAP_ZOHO_*` is only
+read with `--config ENV`, which turns the cache off."""
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -96,7 +98,7 @@ class DiscoveryCache:
             return None
         if not folder or hours <= 0:
             return None
-        environment = {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIXES)}
+        environment = {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIX)}
         material = json.dumps(
             {"format": FORMAT, "config": config, "env": environment, "code": _code_stamp()},
             sort_keys=True, default=str,
