@@ -5,11 +5,16 @@ Singer runners call the tap with options only (`--config`, `--discover`, `--cata
 check instead. It may come first (`tap-zoho doctor --config c.json`) or after the
 options Meltano puts first (`meltano invoke tap-zoho doctor` runs
 `tap-zoho --config <file> [--catalog <file>] [--state <file>] doctor`).
+
+`--discover` is answered from the discovery cache (`tap_zoho.discovery_cache`) when it
+still holds the right catalog, before the SDK is imported.
 """
 
 from __future__ import annotations
 
 import sys
+
+from tap_zoho.discovery_cache import DiscoveryCache
 
 COMMAND = "doctor"
 OPTIONS_WITH_VALUES = frozenset({"--config", "--catalog", "--state", "--properties", "--format"})
@@ -35,9 +40,23 @@ def main() -> None:
         from tap_zoho.doctor.command import main as doctor  # noqa: PLC0415 - only when asked
 
         raise SystemExit(doctor(arguments))
+    cache = DiscoveryCache.from_argv(sys.argv[1:])
+    if cache is not None:
+        catalog = cache.read()
+        if catalog is not None:
+            # Before the SDK is imported: this answer costs a few milliseconds.
+            sys.stderr.write(
+                f"tap-zoho: catalog from the discovery cache {cache.path} (no Zoho call; "
+                "discovered again when settings or Zoho metadata change, at most "
+                "metadata_cache_hours)\n"
+            )
+            sys.stdout.write(catalog + "\n")
+            sys.stdout.flush()
+            return
     from tap_zoho.settings import SettingsError  # noqa: PLC0415
     from tap_zoho.tap import TapZoho  # noqa: PLC0415 - the SDK's own start-up, untouched
 
+    TapZoho.discovery_cache = cache
     try:
         TapZoho.cli()
     except SettingsError as error:

@@ -43,6 +43,9 @@ DEFAULT_MAX_AGE_HOURS = 24
 DIR_SETTING = "metadata_cache_dir"
 HOURS_SETTING = "metadata_cache_hours"
 T = TypeVar("T")
+USED: dict[Path, datetime] = {}
+"""Files this process read or wrote entries of, with the oldest such entry's fetch time:
+what a discovery's catalog was built from (`tap_zoho.discovery_cache` keeps it)."""
 
 
 class MetadataCache:
@@ -88,6 +91,7 @@ class MetadataCache:
         except (KeyError, TypeError, ValueError):
             return None
         self.hits += 1
+        self._used(fetched)
         return value
 
     def put(self, key: str, version: str | None, payload: Any) -> None:  # noqa: ANN401 - JSON
@@ -98,6 +102,11 @@ class MetadataCache:
             "payload": payload,
         }
         self._dirty = True
+        self._used(self._now)
+
+    def _used(self, fetched: datetime) -> None:
+        known = USED.get(self.path)
+        USED[self.path] = fetched if known is None else min(known, fetched)
 
     def save(self) -> None:
         """Write the file atomically; a cache that cannot be written only costs calls."""

@@ -40,6 +40,8 @@ class ZohoRun:
         """The tap's start time in milliseconds: the table version of a complete sync."""
         self.quota_stops: dict[tuple[str, str], ZohoQuotaExhaustedError] = {}
         """Daily quotas that stopped this run, per (product, organization)."""
+        self.discovery_gaps: list[str] = []
+        """Metadata discovery could not read (the catalog is then not kept on disk)."""
         self._organizations: dict[str, list[dict[str, Any]]] = {}
         self._zones: dict[tuple[str, str], tzinfo] = {}
         self._last_detail: tuple[tuple[str, ...], dict[str, Any] | None] | None = None
@@ -157,4 +159,3 @@ class ZohoRun:
         )  # fmt: skip
         self._zones[key] = zone
         return zone
-

@@ -64,8 +64,10 @@ CONFIG_SCHEMA = th.PropertiesList(
                 "(names and types only: no records, no secrets). Meltano rediscovers before "
                 "every run; with the folder that costs 2 CRM credits plus changed modules "
                 "and no Books/Inventory quota request, instead of one credit per CRM module "
-                "and one request per product and organization. Unset: every discovery "
-                "asks Zoho. With Meltano, e.g. "
+                "and one request per product and organization. The folder also keeps the "
+                "last complete discovery's catalog, which answers the next discoveries "
+                "with no call while settings and metadata are unchanged. Unset: every "
+                "discovery asks Zoho. With Meltano, e.g. "
                 "${MELTANO_PROJECT_ROOT}/.meltano/run/tap-zoho/metadata."),
     th.Property("token_store", th.StringType, secret=True, title="Token Store",
                 description="Where every process and job sharing a self-client keeps its "

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from singer_sdk import Stream
 from typing_extensions import override
+
+from tap_zoho.repeats import SchemaSentOnce
 
 if TYPE_CHECKING:
     from collections.abc import Generator
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from tap_zoho.run import ZohoRun
 
 
-class VersionAfterCompleteSync(Stream):
+class VersionAfterCompleteSync(SchemaSentOnce):
     """Hold a table version back until the stream synced all its partitions.
 
     A stream using it names its `product` and is handed its `run` (`ZohoRun`), which says

@@ -11,12 +11,14 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
+from tap_zoho import metadata_cache
 from tap_zoho.access_check import AccessCheck
 from tap_zoho.api.errors import ZohoAuthError, ZohoQuotaExhaustedError
 from tap_zoho.crm import crm_streams, with_crm_settings
 from tap_zoho.crm.discovery import complete_catalog
 from tap_zoho.finance import custom_fields
 from tap_zoho.finance.registry import PRODUCT_STREAMS
+from tap_zoho.repeats import quiet_child_streams
 from tap_zoho.run import ZohoRun
 from tap_zoho.settings import CONFIG_SCHEMA, PRODUCTS
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
     from tap_zoho.api.client import UnifiedZohoClient
     from tap_zoho.assumptions import FallbackLedger
+    from tap_zoho.discovery_cache import DiscoveryCache
     from tap_zoho.isolation import RunFailures
 
 logger = logging.getLogger("tap_zoho")
@@ -51,6 +54,10 @@ class TapZoho(Tap):
     """Set while the command line runs a sync: a failed stream then makes the exit code 1
     (after every other stream ran and the state was written). In-process callers read
     `failures` instead."""
+
+    discovery_cache: ClassVar[DiscoveryCache | None] = None
+    """Set by the command line (`tap_zoho.cli`) for a `--discover` it could not answer
+    from disk: a complete discovery's catalog is kept there for the next runs."""
 
     @cached_property
     def run(self) -> ZohoRun:
@@ -85,6 +92,27 @@ class TapZoho(Tap):
     def quota_stopped(self, stream: str, exhausted: ZohoQuotaExhaustedError) -> None:
         """A daily quota ran out: say so once per (product, organization)."""
         self.run.quota_stopped(stream, exhausted)
+
+    @override
+    def run_discovery(self) -> str:
+        """The SDK's discovery; the catalog is kept when discovery read all it needed."""
+        catalog = super().run_discovery()
+        cache = type(self).discovery_cache
+        if cache is None:
+            return catalog
+        gaps = self.run.discovery_gaps + [f"{p} quota" for p, _ in sorted(self.quota_stops)]
+        if gaps:
+            logger.warning(
+                "Catalog not kept in the discovery cache (discovery incomplete: %s); the "
+                "next run discovers again", "; ".join(gaps),
+            )  # fmt: skip
+        elif (path := cache.write(catalog, metadata_cache.USED)) is not None:
+            logger.info(
+                "Catalog kept in the discovery cache %s: the next discoveries answer from "
+                "it until settings or Zoho metadata change, at most metadata_cache_hours",
+                path,
+            )  # fmt: skip
+        return catalog
 
     def stream_failed(self, stream: str, organization_id: str | None, error: BaseException) -> None:
         """One stream (or one organization of it) failed; the run goes on without it."""
@@ -131,6 +159,7 @@ class TapZoho(Tap):
         client's backoff stops the whole run with one line and exit 1: every product
         shares that refresh token, so nothing else could run either.
         """
+        metadata_cache.USED.clear()  # what this discovery reads is what its catalog keeps
         products = self.config.get("products") or list(PRODUCT_STREAMS)
         unknown = sorted(set(products) - set(PRODUCTS))
         if unknown:
@@ -154,6 +183,7 @@ class TapZoho(Tap):
                 # The token manager already logged the one line saying what Zoho refused
                 # and what to do; a traceback would only bury it.
                 raise SystemExit(1) from None
+        quiet_child_streams(streams)
         return streams
 
     @override  # type: ignore[misc] # the SDK marks sync_all final; see the docstring

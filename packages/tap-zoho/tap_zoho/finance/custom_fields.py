@@ -171,7 +171,7 @@ def discover(run: ZohoRun, product: str) -> DiscoveredFields:
     except (ZohoAPIError, ZohoRetryExhaustedError) as error:
         # The streams list organizations again and fail there, naming the stream, as
         # they did before discovery called Zoho; discovery only steps aside.
-        _fall_back(product, "(any: they could not be listed)", str(error))
+        _fall_back(run, product, "(any: they could not be listed)", str(error))
         return found
     account = _account(run, product)
     cached = 0
@@ -231,19 +231,19 @@ def _read(run: ZohoRun, product: str, organization_id: str) -> list[tuple[str, s
             # A 401 that survived a fresh token: the token lacks the settings scope,
             # which no organization will grant. Asking the others would mint one
             # more token each (Zoho allows 10 per 10 minutes) for the same answer.
-            _fall_back(product, organization_id, reason + "; the token lacks the "
+            _fall_back(run, product, organization_id, reason + "; the token lacks the "
                        "settings scope, so the product's other organizations are not "
                        "asked either")  # fmt: skip
             raise _SettingsScopeMissingError from None
-        _fall_back(product, organization_id, reason)
+        _fall_back(run, product, organization_id, reason)
         return None
     except ZohoRetryExhaustedError as error:
-        _fall_back(product, organization_id, str(error))
+        _fall_back(run, product, organization_id, str(error))
         return None
     if not isinstance(body.get("customfields"), dict):
         # Zoho answered without the object we read (UNCONFIRMED shape for Books):
         # say so rather than silently typing nothing.
-        _fall_back(product, organization_id, "the answer has no customfields object")
+        _fall_back(run, product, organization_id, "the answer has no customfields object")
         return None
     return list(definitions_of(body))
 
@@ -269,7 +269,8 @@ def _account(run: ZohoRun, product: str) -> str:
     )
 
 
-def _fall_back(product: str, organization_id: str, reason: str) -> None:
+def _fall_back(run: ZohoRun, product: str, organization_id: str, reason: str) -> None:
+    run.discovery_gaps.append(f"{product} custom fields of organization {organization_id}")
     logger.warning(
         "Zoho %s custom fields of organization %s could not be read (%s); its streams keep "
         "the tap's built-in cf_* columns, and fields missing there stay only in the raw "
