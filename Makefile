@@ -18,13 +18,15 @@ NO_EMIT := $(foreach n,tap-zoho target-tsh-erp zoho-webhooks zoho-emulator tsh-z
 # distributions and the test extra pinned, with hashes), so two installs a month apart are
 # the same; then the workspace's own distributions, editable and without dependencies. uv
 # installs it in seconds (a cold install of the test extra: 3 s vs 157 s with pip on 2
-# cores); pip is the fallback should uv be unavailable. `make lock` re-resolves it after
+# cores), compiled to bytecode as pip would (else, where PYTHONDONTWRITEBYTECODE is set,
+# every tap, target and meltano process compiles its imports again: meltano --version
+# 2.2 s instead of 1.2 s); pip is the fallback should uv be unavailable. `make lock` re-resolves it after
 # a change to a pyproject.toml's dependencies; `pip check` fails loudly if they disagree.
 $(STAMP): pyproject.toml $(foreach d,$(DISTS),$(d)/pyproject.toml) $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION) || true
 	if $(BIN)/python -m uv --version >/dev/null 2>&1; then \
-		$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -r $(LOCK) && \
+		$(BIN)/python -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -r $(LOCK) && \
 		$(BIN)/python -m uv pip install --quiet --python $(BIN)/python --no-deps $(EDITABLES) ; \
 	else \
 		$(BIN)/python -m pip install --quiet -r $(LOCK) && \
