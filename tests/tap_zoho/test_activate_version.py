@@ -7,6 +7,8 @@ the run stopped early; so the tap holds the version back until the stream is com
 
 from __future__ import annotations
 
+import time
+
 from tap_zoho.testing import emulator_config, run_tap
 from zoho_emulator.testing import run_emulator
 
@@ -34,6 +36,22 @@ def test_version_is_announced_once_after_the_last_record_of_both_organizations()
     assert versions[0] > max(records)
     stamped = {result.messages[i].get("version") for i in records}
     assert stamped == {result.messages[versions[0]]["version"]}
+
+
+def test_a_full_table_version_is_the_run_start_in_milliseconds():
+    """As every other version of the tap (the SDK's own is in seconds): a target reads the
+    listing's start from it, and two runs within one second still differ."""
+    before = time.time() * 1000
+    with run_emulator(scale=20, requests_per_minute=0, daily_limit=0) as zoho:
+        result = run_tap(
+            emulator_config(zoho.base_url, products=["books"]), streams={FULL_TABLE_STREAM}
+        )
+    after = time.time() * 1000
+    (version,) = {result.messages[i]["version"] for i in _positions(result.messages, "RECORD")}
+    (announced,) = [result.messages[i]["version"]
+                    for i in _positions(result.messages, "ACTIVATE_VERSION")]
+    assert announced == version
+    assert before - 1000 <= version <= after
 
 
 def test_no_version_is_announced_when_the_daily_quota_stops_the_stream():

@@ -214,3 +214,31 @@ def test_a_listing_never_deletes_a_record_it_showed(conn, settings, target_confi
     run_target(target_config, records(INVOICES, [invoice("B", changed)]))
     run_target(target_config, listing(V3, ("A", "B")))
     assert live(conn, settings) == everything("A", "B")
+
+
+def test_second_epoch_versions_of_other_sdk_taps_are_listing_starts_too(
+    conn, settings, target_config,
+):
+    """Taps built on the Singer SDK version full-table streams in epoch seconds.
+
+    Read as a counter, v2's sweep deleted B as of the moment it ran, after v3's start:
+    B, shown again unchanged by v3, stayed deleted for good.
+    """
+    s1, s2, s3 = (version // 1000 for version in (V1, V2, V3))
+    run_target(target_config, listing(s1, ("A", "B")))
+    run_target(target_config, listing(s2, ("A",)))
+    assert live(conn, settings) == everything("A")
+    run_target(target_config, listing(s3, ("A", "B")))
+    assert live(conn, settings) == everything("A", "B")
+
+
+def test_the_version_units_cannot_be_mistaken() -> None:
+    from target_tsh_erp.store.listing import listing_began  # noqa: PLC0415
+
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    assert listing_began(V2, now) == datetime(2025, 3, 3, tzinfo=UTC)
+    assert listing_began(V2 // 1000, now) == datetime(2025, 3, 3, tzinfo=UTC)
+    assert listing_began(7, now) is None  # a counter
+    tomorrow_and_more = int(datetime(2026, 12, 9, tzinfo=UTC).timestamp())
+    assert listing_began(tomorrow_and_more, now) is None
+    assert listing_began(tomorrow_and_more * 1000, now) is None

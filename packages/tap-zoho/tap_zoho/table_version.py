@@ -55,8 +55,15 @@ class VersionAfterCompleteSync(SchemaSentOnce):
 
     @override
     def _write_activate_version_message(self, full_table_version: int) -> None:
-        """Remember the version the SDK wants to announce before the records."""
-        self._announced_version = full_table_version
+        """Hold the version the SDK announces before the records, in milliseconds.
+
+        The SDK's full-table version is the run's start in seconds; this tap's other
+        versions (`take_table_version`) are the same start in milliseconds. One unit for
+        all: two runs within one second still differ, and a target reads the listing's
+        start from every version alike (ERP rows a listing shows count as existing then).
+        """
+        del full_table_version  # the same instant, in seconds
+        self.take_table_version()
 
     @override
     def _sync_records(

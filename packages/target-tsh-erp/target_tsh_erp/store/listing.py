@@ -12,7 +12,11 @@ guard (a row's time is the latest of its modification and deletion times):
   time is older than the deletion. An older listing arriving late still loses against a
   newer deletion, and a record without a version (a webhook, an incremental run) is
   judged by its own times as before.
-A version below `EPOCH_MS_FLOOR` (or more than a day ahead) is a plain counter: no time.
+Taps built on the Singer SDK stamp full-table streams with the run's start in epoch
+*seconds*: such a version stands for that time too. The two ranges cannot meet (2000-01-01
+is 946,684,800 s and 946,684,800,000 ms; seconds stay below the millisecond floor for
+thirty thousand years). Anything else (below the floors, or more than a day ahead) is a
+plain counter: no time, and its sweep deletes as of the time it ran.
 """
 
 from __future__ import annotations
@@ -26,21 +30,25 @@ from psycopg import sql
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-__all__ = ["EPOCH_MS_FLOOR", "listed_sql", "listing_began", "swept_documents"]
+__all__ = ["EPOCH_MS_FLOOR", "EPOCH_S_FLOOR", "listed_sql", "listing_began", "swept_documents"]
 
 EPOCH_MS_FLOOR = 946_684_800_000
-"""2000-01-01 in epoch milliseconds: smaller table versions are counters, not times."""
-_AHEAD_MS = 86_400_000
+"""2000-01-01 in epoch milliseconds: smaller table versions are not milliseconds."""
+EPOCH_S_FLOOR = 946_684_800
+"""2000-01-01 in epoch seconds (the Singer SDK's full-table versions)."""
+_AHEAD_S = 86_400
 """A version further ahead of the clock than a day is not a listing's start."""
 
 
 def listing_began(version: int | None, now: datetime | None = None) -> datetime | None:
-    """The time a millisecond-epoch table version stands for; None for a counter or none."""
+    """The time an epoch table version (milliseconds or seconds) stands for; else None."""
     if version is None:
         return None
-    ceiling = (now or datetime.now(UTC)).timestamp() * 1000 + _AHEAD_MS
-    if EPOCH_MS_FLOOR <= version <= ceiling:
+    ceiling = (now or datetime.now(UTC)).timestamp() + _AHEAD_S
+    if EPOCH_MS_FLOOR <= version <= ceiling * 1000:
         return datetime.fromtimestamp(version / 1000, UTC)
+    if EPOCH_S_FLOOR <= version <= ceiling:
+        return datetime.fromtimestamp(version, UTC)
     return None
 
 
@@ -52,10 +60,14 @@ def listed_sql(version: sql.Composable) -> sql.Composed:
     as `listing_began` (microsecond precision both).
     """
     return sql.SQL(
-        "(CASE WHEN {v} BETWEEN {floor}"
-        " AND extract(epoch FROM now()) * 1000 + {ahead}"
-        " THEN to_timestamp({v} / 1000.0) END)"
-    ).format(v=version, floor=sql.Literal(EPOCH_MS_FLOOR), ahead=sql.Literal(_AHEAD_MS))
+        "(CASE WHEN {v} BETWEEN {ms_floor} AND (extract(epoch FROM now()) + {ahead}) * 1000"
+        " THEN to_timestamp({v} / 1000.0)"
+        " WHEN {v} BETWEEN {s_floor} AND extract(epoch FROM now()) + {ahead}"
+        " THEN to_timestamp({v}) END)"
+    ).format(
+        v=version, ms_floor=sql.Literal(EPOCH_MS_FLOOR), s_floor=sql.Literal(EPOCH_S_FLOOR),
+        ahead=sql.Literal(_AHEAD_S),
+    )
 
 
 def swept_documents(lines: Iterable[tuple[Any, Any, Any, datetime | str | None]]) -> str:
